@@ -1,0 +1,37 @@
+/** Each dependency's final message is cut to this, so a wide fan-in cannot flood the prompt. */
+export const MAX_DEPENDENCY_MESSAGE_CHARS = 8_000;
+/** All dependency messages together stay under this. */
+export const MAX_DEPENDENCY_CONTEXT_CHARS = 32_000;
+
+export interface TaskPromptInput {
+  objective: string;
+  taskId: string;
+  title: string;
+  prompt: string;
+  acceptance: string | null;
+  dependencies: { key: string; title: string; lastMessage: string | null }[];
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}\n[… cut at ${max} characters]`;
+}
+
+/** What one Codex session is told: the objective, its own work, and what its dependencies reported. */
+export function composeTaskPrompt(input: TaskPromptInput): string {
+  const parts: string[] = [];
+  if (input.objective.trim()) parts.push(`Overall objective: ${input.objective.trim()}`);
+  parts.push(`Your task (${input.taskId}${input.title ? `: ${input.title}` : ''}):\n${input.prompt}`);
+  if (input.acceptance) parts.push(`Acceptance criteria:\n${input.acceptance}`);
+  let budget = MAX_DEPENDENCY_CONTEXT_CHARS;
+  const reports: string[] = [];
+  for (const dep of input.dependencies) {
+    if (!dep.lastMessage || budget <= 0) continue;
+    const text = clip(dep.lastMessage.trim(), Math.min(MAX_DEPENDENCY_MESSAGE_CHARS, budget));
+    budget -= text.length;
+    reports.push(`### ${dep.key}${dep.title ? ` (${dep.title})` : ''}\n${text}`);
+  }
+  if (reports.length > 0) {
+    parts.push(`Tasks you depend on are done; their work is already in your working directory. Their final reports:\n\n${reports.join('\n\n')}`);
+  }
+  return `${parts.join('\n\n')}\n`;
+}

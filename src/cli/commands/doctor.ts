@@ -1,0 +1,83 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findCodexBinary, missingCodexMessage } from '../../agents/codex-binary.js';
+import { errorMessage } from '../../domain/errors.js';
+import { detectPlatform } from '../../paths/platform.js';
+import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { runCommand } from '../../terminal/run-command.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorOptions extends ContextOptions {
+  json?: boolean;
+}
+
+/** Each check is one line with a fix; exit 1 if any fails. Secrets are never printed. */
+export async function doctorCommand(options: DoctorOptions): Promise<number> {
+  const checks: Check[] = [];
+  const ctx = resolveContext(options);
+
+  const codex = findCodexBinary(process.env);
+  if (!codex.path) checks.push({ name: 'codex', ok: false, detail: missingCodexMessage(codex) });
+  else {
+    const result = await runCommand([codex.path, '--version'], { cwd: ctx.project, timeoutMs: 15_000 });
+    checks.push({ name: 'codex', ok: result.code === 0, detail: result.code === 0 ? `${result.stdout.trim()} at ${codex.path}` : `\`${codex.path} --version\` failed`, fix: 'reinstall @openai/codex' });
+  }
+
+  const codexHome = process.env.CODEX_HOME ?? path.join(os.homedir(), '.codex');
+  const configToml = path.join(codexHome, 'config.toml');
+  const auth = path.join(codexHome, 'auth.json');
+  const hasConfig = existsSync(configToml);
+  const hasAuth = existsSync(auth) || Boolean(process.env.OPENAI_API_KEY);
+  checks.push({
+    name: 'codex config',
+    ok: hasConfig || hasAuth,
+    detail: `${hasConfig ? `config ${configToml}` : 'no config.toml'}; ${hasAuth ? 'credentials present (not shown)' : 'no auth.json or OPENAI_API_KEY'}`,
+    fix: 'run `codex login`, or set CODEX_HOME to a configured Codex home',
+  });
+
+  try {
+    await import('node-pty');
+    checks.push({ name: 'node-pty', ok: true, detail: 'native module loads' });
+  } catch (error) {
+    checks.push({ name: 'node-pty', ok: false, detail: errorMessage(error), fix: 'run `npm rebuild node-pty` (needs python3, make, g++)' });
+  }
+
+  try {
+    const { default: Database } = await import('better-sqlite3');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-doctor-'));
+    const db = new Database(path.join(dir, 't.db'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1);');
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+    checks.push({ name: 'sqlite', ok: true, detail: 'better-sqlite3 loads and writes WAL' });
+  } catch (error) {
+    checks.push({ name: 'sqlite', ok: false, detail: errorMessage(error), fix: 'run `npm rebuild better-sqlite3`' });
+  }
+
+  const git = await runCommand(['git', '--version'], { cwd: ctx.project, timeoutMs: 10_000 });
+  checks.push({ name: 'git', ok: git.code === 0, detail: git.code === 0 ? git.stdout.trim() : 'git not found (workspaces fall back to plain copies)', fix: 'install git' });
+
+  const platform = detectPlatform(ctx.platformEnv);
+  checks.push({ name: 'platform', ok: ctx.warning === null, detail: `${platform.wsl ? `WSL (${platform.distro ?? 'distro unknown'})` : 'Linux'}; project ${ctx.project}${ctx.warning ? `; ${ctx.warning}` : ''}`, fix: 'move the project under your Linux home' });
+
+  const stateDir = ctx.root.dir;
+  const stat = statSync(stateDir, { throwIfNoEntry: false });
+  const control = statSync(ctx.root.controlDir, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory()) checks.push({ name: 'state root', ok: false, detail: `${stateDir} is not a directory`, fix: 'use --state-dir' });
+  else if (control && (control.mode & 0o077) !== 0) checks.push({ name: 'state root', ok: false, detail: `${ctx.root.controlDir} is open to other users (mode ${(control.mode & 0o777).toString(8)})`, fix: `chmod 700 ${ctx.root.controlDir}` });
+  else checks.push({ name: 'state root', ok: true, detail: stat ? `${stateDir}, socket directory private` : `${stateDir} (created on first run)` });
+
+  if (options.json) process.stdout.write(`${JSON.stringify({ ok: checks.every((c) => c.ok), checks }, null, 2)}\n`);
+  else {
+    for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(13)}${c.detail}${!c.ok && c.fix ? `  — fix: ${c.fix}` : ''}\n`);
+  }
+  return checks.every((c) => c.ok) ? 0 : 1;
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { reportError } from './report-error.js';
+
+/** Commands are imported when called, so `mcp --version` does not load SQLite or node-pty. */
+type Action = (...args: never[]) => Promise<number> | number;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+let exitCode = 0;
+const debug = process.argv.includes('--debug') || process.env.MCP_DEBUG === '1';
+
+function action<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<number> | number>) {
+  return async (...args: unknown[]): Promise<void> => {
+    // commander passes (args..., options, command); our handlers take (args..., options).
+    const handler = await load();
+    const merged = args.slice(0, -1) as A;
+    const command = args[args.length - 1] as Command;
+    const opts = { ...command.optsWithGlobals() };
+    merged[merged.length - 1] = opts as A[number];
+    exitCode = await handler(...merged);
+  };
+}
+
+function common(command: Command): Command {
+  return command
+    .option('--state-dir <dir>', 'state root (default: $MCP_STATE_DIR, else <project>/.mcp)')
+    .option('--project <dir>', 'project directory (default: the current directory)')
+    .option('--config <file>', 'config file (default: <project>/mcp.config.json)');
+}
+
+function build(): Command {
+  const program = new Command('mcp')
+    .description('Run a plan of Codex CLI tasks in parallel, each in its own PTY and workspace')
+    .version(version(), '-V, --version')
+    .option('--debug', 'show stack traces of internal errors')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `mcp: ${text}` : text) });
+
+  common(program.command('run [objective]'))
+    .description('run a plan: every task in its own PTY and workspace, dependencies first')
+    .option('--plan <file>', 'plan JSON file (see DESIGN.md "Plan contract")')
+    .option('--parallel <n>', 'tasks at once (default: CPU count)')
+    .option('--task-timeout <seconds>', 'wall-clock limit of each task attempt')
+    .option('--json', 'print one JSON document (the run) on stdout')
+    .addHelpText('after', '\nExamples:\n  mcp run --plan plan.json\n  mcp run --plan plan.json --parallel 2 --json')
+    .action(action(async () => (await import('./commands/run.js')).runCommand));
+
+  common(program.command('status [target]'))
+    .description('show runs and tasks (works without a running supervisor)')
+    .option('--json', 'print {"stateRoot", "runs": [...]} on stdout')
+    .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json')
+    .action(action(async () => (await import('./commands/status.js')).statusCommand));
+
+  common(program.command('logs <task>'))
+    .description("print a task's log")
+    .option('-f, --follow', 'keep printing until the task ends')
+    .addOption(new Option('--stream <name>', 'which log').choices(['stdout', 'stderr', 'events']).default('stdout'))
+    .option('--plain', 'strip terminal escape sequences')
+    .addHelpText('after', '\nExamples:\n  mcp logs build --follow --plain\n  mcp logs build --stream events')
+    .action(action(async () => (await import('./commands/logs.js')).logsCommand));
+
+  common(program.command('kill [target]'))
+    .description('stop a task, a run, or everything (SIGTERM, then SIGKILL after a grace period)')
+    .option('--all', 'stop every running task of the state root')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  mcp kill build\n  mcp kill --all')
+    .action(action(async () => (await import('./commands/kill.js')).killCommand));
+
+  common(program.command('doctor'))
+    .description('check that codex, node-pty, SQLite and the state root work here')
+    .option('--json', 'print the checks as JSON')
+    .action(action(async () => (await import('./commands/doctor.js')).doctorCommand));
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = build();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; every other parse error is bad usage (exit 2).
+      const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      process.exitCode = ok ? 0 : 2;
+      return;
+    }
+    process.exitCode = reportError(error, debug);
+    return;
+  }
+  process.exitCode = exitCode;
+}
+
+void main();

@@ -1,0 +1,23 @@
+import { McpError } from '../domain/errors.js';
+
+/**
+ * The one place errors become exit codes and text. A user sees one line with its hint;
+ * a stack trace only with --debug or MCP_DEBUG=1, for bugs.
+ */
+export function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof McpError) {
+    process.stderr.write(`mcp: ${oneLine(error.message)}${error.hint ? ` — ${oneLine(error.hint)}` : ''}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`mcp: internal error: ${oneLine(message)} — run again with --debug for details, and report it\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+/** Control characters from user input never reach the terminal raw. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 2000);
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors.js';
+import { formatZodIssue } from './zod-issue.js';
+
+/** Commands a `command` task may run without a human (DESIGN.md "Policy"). */
+export const DEFAULT_ALLOW_LIST = ['git', 'npm', 'pnpm', 'yarn', 'npx', 'node', 'pytest', 'python', 'python3', 'cargo', 'go', 'make'];
+
+export const CONFIG_FILE_NAME = 'mcp.config.json';
+
+const commandName = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9._+-]+$/, 'a bare command name (no path, no spaces)');
+
+export const configSchema = z
+  .object({
+    /** Extra argv[0] names allowed for `command` tasks, on top of the defaults. */
+    allow: z.array(commandName).default([]),
+    /** Command patterns that need a human before they run, on top of the defaults. */
+    sensitive: z.array(z.string().min(1)).default([]),
+    /** Tasks at once when `--parallel` is not given. */
+    parallel: z.number().int().min(1).max(64).optional(),
+    /** Wall-clock limit of one task attempt, in seconds. */
+    taskTimeoutSeconds: z.number().positive().max(7 * 24 * 3600).optional(),
+    /** Seconds between SIGTERM and SIGKILL when a task is stopped. */
+    killGraceSeconds: z.number().min(0).max(600).default(5),
+  })
+  .strict();
+export type McpConfig = z.infer<typeof configSchema>;
+
+export function defaultConfig(): McpConfig {
+  return configSchema.parse({});
+}
+
+/** Reads `<project>/mcp.config.json` when it exists; unknown keys and wrong types are refused. */
+export function loadConfig(projectDir: string, explicitFile?: string): McpConfig {
+  const file = explicitFile ?? path.join(projectDir, CONFIG_FILE_NAME);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && explicitFile === undefined) return defaultConfig();
+    throw new ConfigError(`${file}: cannot read the config (${code ?? 'error'})`, 'check the path and its permissions');
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`, 'fix the JSON syntax');
+  }
+  const parsed = configSchema.safeParse(data);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ConfigError(`${file}: ${first ? formatZodIssue(first) : 'invalid config'}`, 'see README "Configuration" for the accepted keys');
+  }
+  return parsed.data;
+}
+
+export function allowListOf(config: McpConfig): string[] {
+  return [...new Set([...DEFAULT_ALLOW_LIST, ...config.allow])];
+}

@@ -1,0 +1,19 @@
+import type { z } from 'zod';
+
+/** One readable line for a zod issue: `tasks[1].dependsOn[0]: expected string`. */
+export function formatZodIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length === 0 ? '(top level)' : formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}

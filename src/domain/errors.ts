@@ -1,0 +1,53 @@
+/**
+ * Every error a user can meet carries its exit code and a hint; the CLI maps them to
+ * one line on stderr in one place (`cli/report-error.ts`).
+ */
+export abstract class McpError extends Error {
+  abstract readonly exitCode: number;
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags, arguments or files given by the user. */
+export class UsageError extends McpError {
+  readonly exitCode = 2;
+}
+
+/** A plan file or planner answer that cannot run: names the source and the field. */
+export class PlanError extends McpError {
+  readonly exitCode = 2;
+}
+
+/** `mcp.config.json` that does not validate. */
+export class ConfigError extends McpError {
+  readonly exitCode = 2;
+}
+
+/** The state root cannot be used (not a directory, read-only, full, corrupt store). */
+export class StateRootError extends McpError {
+  readonly exitCode = 2;
+}
+
+/** A run or task id that the store does not know. */
+export class NotFoundError extends McpError {
+  readonly exitCode = 3;
+}
+
+/** A command that needs the supervisor found none alive. */
+export class NoSupervisorError extends McpError {
+  readonly exitCode = 4;
+}
+
+/** A spawn refused before it happened: argv[0] is neither codex nor on the allow-list. */
+export class SpawnRefusedError extends McpError {
+  readonly exitCode = 2;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,36 @@
+import net from 'node:net';
+import type { ControlReply, ControlRequest } from './control-protocol.js';
+
+/** A supervisor that does not answer within this is treated as absent. */
+const CONTROL_TIMEOUT_MS = 5_000;
+
+/** Sends one request; null when no supervisor listens on the socket. */
+export function sendControl(socketPath: string, request: ControlRequest, timeoutMs = CONTROL_TIMEOUT_MS): Promise<ControlReply | null> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath);
+    let buffer = '';
+    let settled = false;
+    const settle = (value: ControlReply | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(value);
+    };
+    const timer = setTimeout(() => settle(null), timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+    socket.on('data', (data: string) => {
+      buffer += data;
+      const nl = buffer.indexOf('\n');
+      if (nl === -1) return;
+      try {
+        settle(JSON.parse(buffer.slice(0, nl)) as ControlReply);
+      } catch {
+        settle({ ok: false, error: 'unreadable reply from the supervisor' });
+      }
+    });
+    socket.on('error', () => settle(null));
+    socket.on('close', () => settle(null));
+  });
+}

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** One JSON object a line, each way, over the supervisor's Unix socket. */
+export const controlRequestSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('ping') }).strict(),
+  /** Target: a task id, a run id, or "all". */
+  z.object({ op: z.literal('kill'), target: z.string().min(1).max(200) }).strict(),
+  /** Hand a run already written to the store to the running supervisor. */
+  z.object({ op: z.literal('submit'), runId: z.string().min(1).max(64) }).strict(),
+]);
+export type ControlRequest = z.infer<typeof controlRequestSchema>;
+
+export type ControlReply = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+
+/** A request line longer than this is hostile or broken; the connection is closed. */
+export const MAX_CONTROL_LINE_BYTES = 64 * 1024;

@@ -1,0 +1,85 @@
+import { chmodSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import { controlRequestSchema, MAX_CONTROL_LINE_BYTES, type ControlReply, type ControlRequest } from './control-protocol.js';
+
+export type ControlHandler = (request: ControlRequest) => Promise<ControlReply> | ControlReply;
+
+/**
+ * The supervisor's socket. Malformed input gets an error reply, never an exception that
+ * could take the supervisor (and every task it holds) down.
+ */
+export class ControlServer {
+  private readonly server: net.Server;
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly handle: ControlHandler,
+  ) {
+    this.server = net.createServer((socket) => this.serve(socket));
+    this.server.on('error', () => undefined);
+  }
+
+  async listen(): Promise<void> {
+    try {
+      unlinkSync(this.socketPath); // a socket file left by a dead supervisor
+    } catch {
+      /* none there */
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.socketPath, () => resolve());
+    });
+    chmodSync(this.socketPath, 0o600);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      try {
+        unlinkSync(this.socketPath);
+      } catch {
+        /* already gone */
+      }
+    });
+  }
+
+  private serve(socket: net.Socket): void {
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('error', () => undefined);
+    socket.on('data', (data: string) => {
+      buffer += data;
+      if (buffer.length > MAX_CONTROL_LINE_BYTES) {
+        this.reply(socket, { ok: false, error: 'request too long' });
+        socket.end();
+        buffer = '';
+        return;
+      }
+      for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        void this.answer(socket, line);
+      }
+    });
+  }
+
+  private async answer(socket: net.Socket, line: string): Promise<void> {
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch {
+      return this.reply(socket, { ok: false, error: 'request is not JSON' });
+    }
+    const parsed = controlRequestSchema.safeParse(data);
+    if (!parsed.success) return this.reply(socket, { ok: false, error: `bad request: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+    try {
+      this.reply(socket, await this.handle(parsed.data));
+    } catch (error) {
+      this.reply(socket, { ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private reply(socket: net.Socket, reply: ControlReply): void {
+    if (!socket.destroyed) socket.write(`${JSON.stringify(reply)}\n`);
+  }
+}

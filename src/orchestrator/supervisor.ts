@@ -1,0 +1,127 @@
+import { appendFileSync } from 'node:fs';
+import { errorMessage } from '../domain/errors.js';
+import { isActiveTaskState, type RunState } from '../domain/task-state.js';
+import { SnapshotWriter } from '../store/snapshot.js';
+import { ControlServer } from './control-server.js';
+import type { ControlReply, ControlRequest } from './control-protocol.js';
+import { RunExecutor, type ExecutorDeps, type TaskChange } from './run-executor.js';
+import { SupervisorLock, type LockHolder } from './supervisor-lock.js';
+
+/**
+ * The one process per state root that holds PTYs: it runs runs, answers the control
+ * socket, and keeps the snapshot current.
+ */
+export class Supervisor {
+  private readonly executors = new Map<string, RunExecutor>();
+  private readonly finished = new Map<string, Promise<RunState>>();
+  private readonly control: ControlServer;
+  private readonly snapshot: SnapshotWriter;
+  private readonly changeListeners: ((change: TaskChange) => void)[] = [];
+
+  private constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly lock: SupervisorLock,
+  ) {
+    this.control = new ControlServer(deps.root.socketPath, (request) => this.handle(request));
+    this.snapshot = new SnapshotWriter(deps.store, deps.root.snapshotPath, (error) => this.log(`snapshot not written: ${errorMessage(error)}`));
+  }
+
+  /** Becomes the supervisor of the state root, or returns who already is. */
+  static async start(deps: ExecutorDeps): Promise<Supervisor | LockHolder> {
+    const lock = new SupervisorLock(deps.root.lockPath);
+    const holder = lock.acquire();
+    if (holder) return holder;
+    const supervisor = new Supervisor(deps, lock);
+    try {
+      await supervisor.control.listen();
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+    supervisor.log(`supervisor ${process.pid} started`);
+    return supervisor;
+  }
+
+  onTaskChange(listener: (change: TaskChange) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  log(message: string): void {
+    try {
+      appendFileSync(this.deps.root.supervisorLogPath, `${new Date().toISOString()} ${message}\n`);
+    } catch {
+      /* the log is best effort; the store holds what matters */
+    }
+  }
+
+  /** Runs a run already written to the store; resolves with its final state. */
+  runRun(runId: string): Promise<RunState> {
+    const existing = this.finished.get(runId);
+    if (existing) return existing;
+    const executor = new RunExecutor(this.deps, runId);
+    executor.onTaskChange((change) => {
+      this.log(`task ${change.task.id} ${change.from} -> ${change.to}${change.task.reason ? ` (${change.task.reason})` : ''}`);
+      for (const listener of this.changeListeners) listener(change);
+    });
+    this.executors.set(runId, executor);
+    const done = executor
+      .execute()
+      .catch((error: unknown) => {
+        this.log(`run ${runId} crashed: ${errorMessage(error)}`);
+        this.deps.store.updateRun(runId, { status: 'failed', reason: `supervisor error: ${errorMessage(error)}`, endedAt: new Date().toISOString() });
+        return 'failed' as RunState;
+      })
+      .then((state) => {
+        this.executors.delete(runId);
+        this.log(`run ${runId} ended ${state}`);
+        this.snapshot.flush();
+        return state;
+      });
+    this.finished.set(runId, done);
+    return done;
+  }
+
+  /** Resolves when no run is executing any more. */
+  async idle(): Promise<void> {
+    while (this.executors.size > 0) await Promise.all([...this.finished.values()]);
+  }
+
+  private handle(request: ControlRequest): ControlReply {
+    switch (request.op) {
+      case 'ping':
+        return { ok: true, pid: process.pid, runs: [...this.executors.keys()] };
+      case 'submit': {
+        if (!this.deps.store.getRun(request.runId)) return { ok: false, error: `no run ${request.runId}` };
+        void this.runRun(request.runId);
+        return { ok: true, runId: request.runId };
+      }
+      case 'kill':
+        return this.kill(request.target);
+    }
+  }
+
+  private kill(target: string): ControlReply {
+    const stopped: string[] = [];
+    if (target === 'all') {
+      for (const executor of this.executors.values()) stopped.push(...executor.killAll());
+      return { ok: true, stopped };
+    }
+    const run = this.executors.get(target);
+    if (run) return { ok: true, stopped: run.killAll() };
+    for (const executor of this.executors.values()) {
+      if (executor.taskIds().includes(target)) {
+        return executor.killTask(target) ? { ok: true, stopped: [target] } : { ok: true, stopped: [], note: 'task already finished' };
+      }
+    }
+    const task = this.deps.store.getTask(target);
+    if (task && isActiveTaskState(task.status)) return { ok: false, error: `task ${target} is not held by this supervisor` };
+    return { ok: true, stopped: [], note: 'nothing running to stop' };
+  }
+
+  async shutdown(): Promise<void> {
+    this.snapshot.flush();
+    await this.control.close();
+    this.lock.release();
+    this.log(`supervisor ${process.pid} stopped`);
+  }
+}

@@ -1,0 +1,228 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { codexExecArgs } from '../agents/codex-exec-args.js';
+import { isCodexStderrNoise, readCodexLine } from '../agents/codex-events.js';
+import { missingCodexMessage, type CodexBinary } from '../agents/codex-binary.js';
+import { composeTaskPrompt } from '../agents/task-prompt.js';
+import { errorMessage, SpawnRefusedError } from '../domain/errors.js';
+import type { TaskState } from '../domain/task-state.js';
+import type { RunRecord, TaskRecord, TaskPatch } from '../store/records.js';
+import type { StateRoot } from '../store/state-root.js';
+import { EventLog, type EventFields } from '../terminal/event-log.js';
+import { resolveExecutable } from '../terminal/executable.js';
+import { LineSplitter } from '../terminal/line-splitter.js';
+import { PtyProcess, type PtyExit } from '../terminal/pty-process.js';
+import { assertSpawnAllowed } from '../terminal/spawn-policy.js';
+import { stripAnsi } from '../terminal/strip-ansi.js';
+import { commitWorkspace, prepareWorkspace, WorkspaceError } from '../workspace/workspace.js';
+
+/** How much of a failed child's output a failure reason quotes. */
+const REASON_TAIL_CHARS = 400;
+/** Output tail kept as a command task's "final message" for its dependents. */
+const COMMAND_MESSAGE_TAIL_CHARS = 4_000;
+
+export interface TaskRunContext {
+  root: StateRoot;
+  run: RunRecord;
+  git: { top: string; baseCommit: string } | null;
+  codex: CodexBinary;
+  allowList: readonly string[];
+  env: NodeJS.ProcessEnv;
+  killGraceMs: number;
+  defaultTimeoutMs: number | undefined;
+  /** Writes the store, then tells listeners; the only way a task changes state. */
+  transition(task: TaskRecord, status: TaskState, patch?: TaskPatch): TaskRecord;
+  update(task: TaskRecord, patch: TaskPatch): TaskRecord;
+  dependencies(task: TaskRecord): TaskRecord[];
+}
+
+export interface TaskOutcome {
+  status: TaskState;
+  exitCode: number | null;
+  signal: string | null;
+  reason: string | null;
+}
+
+export function taskFiles(root: StateRoot, taskId: string) {
+  const dir = root.taskDir(taskId);
+  return {
+    dir,
+    stdout: path.join(dir, 'stdout.log'),
+    stderr: path.join(dir, 'stderr.log'),
+    events: path.join(dir, 'events.ndjson'),
+    lastMessage: path.join(dir, 'last-message.md'),
+    prompt: path.join(dir, 'prompt.md'),
+  };
+}
+
+function readIfExists(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function tailOf(file: string, chars: number): string {
+  const text = readIfExists(file);
+  if (!text) return '';
+  return stripAnsi(text).trim().slice(-chars);
+}
+
+/**
+ * One attempt of one task: workspace, spawn in a PTY, events, outcome. Holds the live
+ * process so the executor can stop it.
+ */
+export class TaskAttempt {
+  private process: PtyProcess | null = null;
+  private stopRequested: 'killed' | 'timed_out' | null = null;
+  private readonly events: EventLog;
+  private readonly files: ReturnType<typeof taskFiles>;
+
+  constructor(
+    private task: TaskRecord,
+    private readonly ctx: TaskRunContext,
+  ) {
+    this.files = taskFiles(ctx.root, task.id);
+    mkdirSync(this.files.dir, { recursive: true });
+    this.events = new EventLog(this.files.events, task.id);
+  }
+
+  event(fields: EventFields): void {
+    this.events.append(fields);
+  }
+
+  /** Stops the attempt; before the spawn, the attempt simply never starts. */
+  stop(reason: 'killed' | 'timed_out'): void {
+    this.stopRequested ??= reason;
+    this.process?.stop(reason);
+  }
+
+  async run(): Promise<TaskOutcome> {
+    try {
+      return await this.runInner();
+    } catch (error) {
+      const reason = error instanceof WorkspaceError || error instanceof SpawnRefusedError ? error.message : `internal error: ${errorMessage(error)}`;
+      this.event({ type: 'error', message: reason });
+      return { status: 'failed', exitCode: null, signal: null, reason };
+    } finally {
+      this.events.close();
+    }
+  }
+
+  private async runInner(): Promise<TaskOutcome> {
+    const ctx = this.ctx;
+    const task = this.task;
+    const deps = ctx.dependencies(task);
+    const cwd = await prepareWorkspace({
+      project: ctx.run.project,
+      git: ctx.git,
+      stateRoot: ctx.root.dir,
+      workspace: ctx.root.workspaceDir(task.id),
+      branch: `mcp/${task.id}`,
+      dependencies: deps.map((d) => ({ branch: `mcp/${d.id}`, workspace: ctx.root.workspaceDir(d.id) })),
+    });
+    this.task = ctx.update(task, { workspace: cwd, branch: ctx.git ? `mcp/${task.id}` : null });
+    if (this.stopRequested) return this.stoppedBeforeSpawn();
+
+    const argv = this.buildArgv(cwd, deps);
+    if (typeof argv === 'string') {
+      this.event({ type: 'error', message: argv });
+      return { status: 'failed', exitCode: null, signal: null, reason: argv };
+    }
+    assertSpawnAllowed(argv[0] ?? '', ctx.allowList, ctx.codex.path ?? '');
+
+    const timeoutSeconds = task.timeoutSeconds ?? (ctx.defaultTimeoutMs !== undefined ? ctx.defaultTimeoutMs / 1000 : undefined);
+    const splitter = new LineSplitter((line) => this.onLine(line));
+    let turnFailure: string | null = null;
+    this.onFailure = (message) => (turnFailure = message);
+    const child = new PtyProcess({
+      argv,
+      cwd,
+      env: { ...ctx.env, TERM: 'xterm-256color' },
+      stdoutLog: this.files.stdout,
+      stderrLog: this.files.stderr,
+      stdinFile: task.kind === 'prompt' ? this.files.prompt : undefined,
+      timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
+      killGraceMs: ctx.killGraceMs,
+      onData: task.kind === 'prompt' ? (chunk) => splitter.push(chunk) : undefined,
+    });
+    this.process = child;
+    this.task = ctx.update(this.task, { pid: child.pid, pidStart: child.pidStart });
+    this.event({ type: 'started', pid: child.pid, argv, cwd, attempt: this.task.attempts });
+    if (this.stopRequested) child.stop(this.stopRequested);
+
+    const exit = await child.exited;
+    splitter.end();
+    this.event({ type: 'exit', exitCode: exit.exitCode, signal: exit.signal, bytes: exit.bytes, stoppedBy: exit.stoppedBy });
+    if (task.kind === 'command') this.writeCommandMessage(exit);
+    return this.outcome(exit, turnFailure, cwd);
+  }
+
+  private onFailure: (message: string) => void = () => undefined;
+
+  private onLine(line: string): void {
+    const result = readCodexLine(line);
+    if (!result) return;
+    if (result.event) this.event(result.event);
+    if (result.sessionId && result.sessionId !== this.task.sessionId) {
+      this.task = this.ctx.update(this.task, { sessionId: result.sessionId });
+    }
+    if (result.failure) this.onFailure(result.failure);
+  }
+
+  /** The argv to spawn, or the reason it cannot be spawned. */
+  private buildArgv(cwd: string, deps: TaskRecord[]): string[] | string {
+    const task = this.task;
+    if (task.kind === 'command') {
+      const command = task.command ?? [];
+      const program = command[0] ?? '';
+      assertSpawnAllowed(program, this.ctx.allowList, this.ctx.codex.path ?? '');
+      if (!resolveExecutable(program, this.ctx.env.PATH ?? '')) return `command not found: ${JSON.stringify(program)} (not on PATH)`;
+      return command;
+    }
+    if (!this.ctx.codex.path) return missingCodexMessage(this.ctx.codex);
+    const prompt = composeTaskPrompt({
+      objective: this.ctx.run.objective,
+      taskId: task.key,
+      title: task.title,
+      prompt: task.prompt ?? '',
+      acceptance: task.acceptance,
+      dependencies: deps.map((d) => ({ key: d.key, title: d.title, lastMessage: readIfExists(taskFiles(this.ctx.root, d.id).lastMessage) })),
+    });
+    writeFileSync(this.files.prompt, prompt);
+    return [this.ctx.codex.path, ...codexExecArgs({ workspace: cwd, lastMessageFile: this.files.lastMessage })];
+  }
+
+  private writeCommandMessage(exit: PtyExit): void {
+    const tail = tailOf(this.files.stdout, COMMAND_MESSAGE_TAIL_CHARS);
+    const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `ended by ${exit.signal}`;
+    writeFileSync(this.files.lastMessage, `\`${(this.task.command ?? []).join(' ')}\` ${how}.\n\n${tail ? `Output (tail):\n\n${tail}\n` : ''}`);
+  }
+
+  private stoppedBeforeSpawn(): TaskOutcome {
+    const status = this.stopRequested ?? 'killed';
+    return { status, exitCode: null, signal: null, reason: status === 'killed' ? 'killed before it started' : 'timed out before it started' };
+  }
+
+  private async outcome(exit: PtyExit, turnFailure: string | null, cwd: string): Promise<TaskOutcome> {
+    const base = { exitCode: exit.exitCode, signal: exit.signal };
+    if (exit.stoppedBy === 'killed') return { ...base, status: 'killed', reason: 'killed by user' };
+    if (exit.stoppedBy === 'timed_out') return { ...base, status: 'timed_out', reason: 'task timeout reached' };
+    if (exit.exitCode === 0 && !turnFailure) {
+      if (this.ctx.git && existsSync(cwd)) {
+        try {
+          const committed = await commitWorkspace(cwd, `mcp: ${this.task.key}${this.task.title ? ` — ${this.task.title}` : ''}`);
+          this.event({ type: 'committed', branch: `mcp/${this.task.id}`, changed: committed });
+        } catch (error) {
+          return { ...base, status: 'failed', reason: `could not commit the workspace: ${errorMessage(error)}` };
+        }
+      }
+      return { ...base, status: 'succeeded', reason: null };
+    }
+    const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `ended by ${exit.signal}`;
+    const stderr = tailOf(this.files.stderr, REASON_TAIL_CHARS).split('\n').filter((l) => !isCodexStderrNoise(l)).slice(-2).join(' | ');
+    const reason = turnFailure ? `codex turn failed: ${turnFailure} (${how})` : `${how}${stderr ? `: ${stderr}` : ''}`;
+    return { ...base, status: 'failed', reason };
+  }
+}

@@ -1,0 +1,96 @@
+import Database from 'better-sqlite3';
+import { StateRootError } from '../domain/errors.js';
+
+type Db = Database.Database;
+
+/**
+ * Migrations in order; `PRAGMA user_version` records how many have run. Append only:
+ * a released migration is never edited, so every store on disk can be brought forward.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     objective TEXT NOT NULL,
+     status TEXT NOT NULL,
+     project TEXT NOT NULL,
+     plan_json TEXT NOT NULL,
+     plan_version INTEGER NOT NULL DEFAULT 1,
+     parallel INTEGER NOT NULL,
+     reason TEXT,
+     supervisor_pid INTEGER,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     ended_at TEXT
+   );
+   CREATE TABLE tasks (
+     id TEXT PRIMARY KEY,
+     run_id TEXT NOT NULL REFERENCES runs(id),
+     key TEXT NOT NULL,
+     position INTEGER NOT NULL,
+     title TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     mode TEXT NOT NULL,
+     prompt TEXT,
+     command_json TEXT,
+     depends_on_json TEXT NOT NULL,
+     acceptance TEXT,
+     timeout_seconds REAL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     exit_code INTEGER,
+     signal TEXT,
+     reason TEXT,
+     pid INTEGER,
+     pid_start TEXT,
+     session_id TEXT,
+     workspace TEXT,
+     branch TEXT,
+     started_at TEXT,
+     ended_at TEXT,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX tasks_by_run ON tasks(run_id, position);
+   CREATE INDEX tasks_by_key ON tasks(key);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Opens (and creates or migrates) the store; a corrupt file is reported with the way out. */
+export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    // Readers and the supervisor work at once; WAL lets status read while a run writes.
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new StateRootError(`${file} has schema version ${version}, newer than this mcp (${SCHEMA_VERSION})`, 'upgrade mcp');
+    }
+    if (version < SCHEMA_VERSION && !options.readonly) migrate(db, version);
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof StateRootError) throw error;
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new StateRootError(
+        `${file} is corrupt (${code})`,
+        'move it aside (mv tasks.db tasks.db.corrupt); store/snapshot.json beside it holds the last known state of every run',
+      );
+    }
+    if (code === 'SQLITE_CANTOPEN') throw new StateRootError(`${file} cannot be opened`, 'check the state root exists and is writable');
+    if (code === 'SQLITE_READONLY') throw new StateRootError(`${file} is read-only`, 'fix the permissions of the state root');
+    if (code === 'SQLITE_FULL') throw new StateRootError(`${file}: the disk is full`, 'free disk space');
+    throw error;
+  }
+}
+
+function migrate(db: Db, from: number): void {
+  const run = db.transaction(() => {
+    for (let v = from; v < MIGRATIONS.length; v += 1) db.exec(MIGRATIONS[v] ?? '');
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  });
+  run.immediate();
+}

@@ -1,0 +1,188 @@
+import type Database from 'better-sqlite3';
+import { NotFoundError } from '../domain/errors.js';
+import type { RunRecord, RunPatch, TaskPatch, TaskRecord } from './records.js';
+import { openDatabase } from './database.js';
+
+type Row = Record<string, unknown>;
+
+const RUN_COLUMNS: Record<keyof RunRecord, string> = {
+  id: 'id',
+  objective: 'objective',
+  status: 'status',
+  project: 'project',
+  planJson: 'plan_json',
+  planVersion: 'plan_version',
+  parallel: 'parallel',
+  reason: 'reason',
+  supervisorPid: 'supervisor_pid',
+  createdAt: 'created_at',
+  startedAt: 'started_at',
+  endedAt: 'ended_at',
+};
+
+const TASK_COLUMNS: Record<keyof TaskRecord, string> = {
+  id: 'id',
+  runId: 'run_id',
+  key: 'key',
+  position: 'position',
+  title: 'title',
+  kind: 'kind',
+  mode: 'mode',
+  prompt: 'prompt',
+  command: 'command_json',
+  dependsOn: 'depends_on_json',
+  acceptance: 'acceptance',
+  timeoutSeconds: 'timeout_seconds',
+  status: 'status',
+  attempts: 'attempts',
+  exitCode: 'exit_code',
+  signal: 'signal',
+  reason: 'reason',
+  pid: 'pid',
+  pidStart: 'pid_start',
+  sessionId: 'session_id',
+  workspace: 'workspace',
+  branch: 'branch',
+  startedAt: 'started_at',
+  endedAt: 'ended_at',
+  updatedAt: 'updated_at',
+};
+
+const JSON_TASK_FIELDS = new Set<keyof TaskRecord>(['command', 'dependsOn']);
+
+function rowToRun(row: Row): RunRecord {
+  const out: Record<string, unknown> = {};
+  for (const [field, column] of Object.entries(RUN_COLUMNS)) out[field] = row[column] ?? null;
+  return out as unknown as RunRecord;
+}
+
+function rowToTask(row: Row): TaskRecord {
+  const out: Record<string, unknown> = {};
+  for (const [field, column] of Object.entries(TASK_COLUMNS)) {
+    const value = row[column] ?? null;
+    out[field] = JSON_TASK_FIELDS.has(field as keyof TaskRecord) && typeof value === 'string' ? JSON.parse(value) : value;
+  }
+  return out as unknown as TaskRecord;
+}
+
+export interface NewRun {
+  run: Omit<RunRecord, 'planVersion' | 'reason' | 'supervisorPid' | 'startedAt' | 'endedAt'>;
+  tasks: Omit<TaskRecord, 'attempts' | 'exitCode' | 'signal' | 'reason' | 'pid' | 'pidStart' | 'sessionId' | 'startedAt' | 'endedAt'>[];
+}
+
+/**
+ * The SQLite store of runs and tasks. Writes are synchronous and committed before the
+ * caller acts on them, so a crash never leaves an action the store does not know of.
+ */
+export class TaskStore {
+  private readonly listeners: (() => void)[] = [];
+
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(dbPath: string, options: { readonly?: boolean } = {}): TaskStore {
+    return new TaskStore(openDatabase(dbPath, options));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Called after every committed change (the snapshot writer listens). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  createRun(input: NewRun): void {
+    const insertRun = this.db.prepare(
+      `INSERT INTO runs (id, objective, status, project, plan_json, parallel, created_at)
+       VALUES (@id, @objective, @status, @project, @planJson, @parallel, @createdAt)`,
+    );
+    const insertTask = this.db.prepare(
+      `INSERT INTO tasks (id, run_id, key, position, title, kind, mode, prompt, command_json, depends_on_json,
+                          acceptance, timeout_seconds, status, workspace, branch, updated_at)
+       VALUES (@id, @runId, @key, @position, @title, @kind, @mode, @prompt, @command, @dependsOn,
+               @acceptance, @timeoutSeconds, @status, @workspace, @branch, @updatedAt)`,
+    );
+    this.db.transaction(() => {
+      insertRun.run(input.run);
+      for (const task of input.tasks) {
+        insertTask.run({
+          ...task,
+          command: task.command ? JSON.stringify(task.command) : null,
+          dependsOn: JSON.stringify(task.dependsOn),
+        });
+      }
+    })();
+    this.changed();
+  }
+
+  updateRun(id: string, patch: RunPatch): void {
+    this.update('runs', RUN_COLUMNS, id, patch);
+  }
+
+  updateTask(id: string, patch: TaskPatch): void {
+    this.update('tasks', TASK_COLUMNS, id, { ...patch, updatedAt: new Date().toISOString() });
+  }
+
+  private update(table: string, columns: Record<string, string>, id: string, patch: Record<string, unknown>): void {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [field, value] of Object.entries(patch)) {
+      const column = columns[field];
+      if (!column || value === undefined) continue;
+      sets.push(`${column} = ?`);
+      values.push(JSON_TASK_FIELDS.has(field as keyof TaskRecord) && value !== null ? JSON.stringify(value) : value);
+    }
+    if (sets.length === 0) return;
+    this.db.prepare(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+    this.changed();
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    return row ? rowToRun(row) : undefined;
+  }
+
+  listRuns(): RunRecord[] {
+    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at, id').all() as Row[]).map(rowToRun);
+  }
+
+  latestRun(): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT 1').get() as Row | undefined;
+    return row ? rowToRun(row) : undefined;
+  }
+
+  tasksOf(runId: string): TaskRecord[] {
+    return (this.db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY position').all(runId) as Row[]).map(rowToTask);
+  }
+
+  allTasks(): TaskRecord[] {
+    return (this.db.prepare('SELECT * FROM tasks ORDER BY run_id, position').all() as Row[]).map(rowToTask);
+  }
+
+  getTask(id: string): TaskRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    return row ? rowToTask(row) : undefined;
+  }
+
+  /** A full task id, or a plan key resolved within the latest run that has it. */
+  resolveTask(ref: string): TaskRecord {
+    const exact = this.getTask(ref);
+    if (exact) return exact;
+    const row = this.db
+      .prepare(`SELECT t.* FROM tasks t JOIN runs r ON r.id = t.run_id WHERE t.key = ? ORDER BY r.created_at DESC, r.id DESC LIMIT 1`)
+      .get(ref) as Row | undefined;
+    if (row) return rowToTask(row);
+    throw new NotFoundError(`no task ${JSON.stringify(ref)} in this state root`, 'run `mcp status` to list task ids');
+  }
+
+  resolveRun(ref: string): RunRecord {
+    const run = this.getRun(ref);
+    if (run) return run;
+    throw new NotFoundError(`no run ${JSON.stringify(ref)} in this state root`, 'run `mcp status` to list run ids');
+  }
+}

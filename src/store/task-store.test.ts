@@ -1,0 +1,315 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { NotFoundError, StateRootError } from '../domain/errors.js';
+import { openDatabase, SCHEMA_VERSION } from './database.js';
+import { writeSnapshot } from './snapshot.js';
+import { type NewRun, TaskStore } from './task-store.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-store-test-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+let counter = 0;
+function dbFile(): string {
+  counter += 1;
+  return path.join(tmp, `tasks-${counter}.db`);
+}
+
+function newRun(runId: string, createdAt: string, keys: string[] = ['build', 'test']): NewRun {
+  return {
+    run: { id: runId, objective: `objective of ${runId}`, status: 'running', project: '/proj', planJson: '{"tasks":[]}', parallel: 2, createdAt },
+    tasks: keys.map((key, position) => ({
+      id: `${runId}-${key}`,
+      runId,
+      key,
+      position,
+      title: `Task ${key}`,
+      kind: position === 0 ? 'prompt' : 'command',
+      mode: 'exec',
+      prompt: position === 0 ? `do ${key}` : null,
+      command: position === 0 ? null : ['npm', 'run', key],
+      dependsOn: position === 0 ? [] : [keys[position - 1] ?? ''],
+      acceptance: null,
+      timeoutSeconds: position === 0 ? null : 12.5,
+      status: 'pending',
+      workspace: null,
+      branch: `mcp/${runId}-${key}`,
+      updatedAt: createdAt,
+    })),
+  };
+}
+
+function expectThrows<E extends Error>(fn: () => unknown, type: new (...args: never[]) => E): E {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof type, `expected ${type.name}, got ${String(caught)}`);
+  return caught;
+}
+
+test('TaskStore: createRun, then getRun and tasksOf return what was stored', (t) => {
+  const store = TaskStore.open(dbFile());
+  t.after(() => store.close());
+  let changes = 0;
+  store.onChange(() => (changes += 1));
+  store.createRun(newRun('raaaaaaa1', '2024-05-01T10:00:00.000Z'));
+  assert.equal(changes, 1);
+  assert.deepEqual(store.getRun('raaaaaaa1'), {
+    id: 'raaaaaaa1',
+    objective: 'objective of raaaaaaa1',
+    status: 'running',
+    project: '/proj',
+    planJson: '{"tasks":[]}',
+    planVersion: 1,
+    parallel: 2,
+    reason: null,
+    supervisorPid: null,
+    createdAt: '2024-05-01T10:00:00.000Z',
+    startedAt: null,
+    endedAt: null,
+  });
+  const tasks = store.tasksOf('raaaaaaa1');
+  assert.equal(tasks.length, 2);
+  assert.deepEqual(tasks[1], {
+    id: 'raaaaaaa1-test',
+    runId: 'raaaaaaa1',
+    key: 'test',
+    position: 1,
+    title: 'Task test',
+    kind: 'command',
+    mode: 'exec',
+    prompt: null,
+    command: ['npm', 'run', 'test'],
+    dependsOn: ['build'],
+    acceptance: null,
+    timeoutSeconds: 12.5,
+    status: 'pending',
+    attempts: 0,
+    exitCode: null,
+    signal: null,
+    reason: null,
+    pid: null,
+    pidStart: null,
+    sessionId: null,
+    workspace: null,
+    branch: 'mcp/raaaaaaa1-test',
+    startedAt: null,
+    endedAt: null,
+    updatedAt: '2024-05-01T10:00:00.000Z',
+  });
+  assert.deepEqual(tasks[0]?.dependsOn, []);
+  assert.equal(tasks[0]?.command, null);
+  assert.equal(tasks[0]?.prompt, 'do build');
+  assert.equal(store.getRun('nope'), undefined);
+  assert.deepEqual(store.tasksOf('nope'), []);
+});
+
+test('TaskStore: updateTask and updateRun round-trip fields, JSON ones included', (t) => {
+  const store = TaskStore.open(dbFile());
+  t.after(() => store.close());
+  store.createRun(newRun('rbbbbbbb1', '2024-05-01T10:00:00.000Z'));
+  let changes = 0;
+  store.onChange(() => (changes += 1));
+  const before = Date.now();
+  store.updateTask('rbbbbbbb1-build', {
+    status: 'failed',
+    attempts: 2,
+    exitCode: 1,
+    signal: 'SIGTERM',
+    reason: 'exit 1: "quoted" \n multi-line',
+    pid: 4242,
+    pidStart: '123456',
+    sessionId: '01a2146b-e91b-7000-89d6-95c5978b62c2',
+    command: ['git', 'commit', '-m', 'with "quotes" and spaces'],
+    dependsOn: ['x', 'y'],
+    workspace: '/tmp/work space/é',
+    startedAt: '2024-05-01T10:00:01.000Z',
+    endedAt: '2024-05-01T10:00:02.000Z',
+  });
+  assert.equal(changes, 1);
+  const task = store.getTask('rbbbbbbb1-build');
+  assert.ok(task);
+  assert.equal(task.status, 'failed');
+  assert.equal(task.attempts, 2);
+  assert.equal(task.exitCode, 1);
+  assert.equal(task.signal, 'SIGTERM');
+  assert.equal(task.reason, 'exit 1: "quoted" \n multi-line');
+  assert.equal(task.pid, 4242);
+  assert.equal(task.pidStart, '123456');
+  assert.equal(task.sessionId, '01a2146b-e91b-7000-89d6-95c5978b62c2');
+  assert.deepEqual(task.command, ['git', 'commit', '-m', 'with "quotes" and spaces']);
+  assert.deepEqual(task.dependsOn, ['x', 'y']);
+  assert.equal(task.workspace, '/tmp/work space/é');
+  assert.equal(task.startedAt, '2024-05-01T10:00:01.000Z');
+  // updatedAt is stamped by the store, not kept from creation.
+  assert.ok(Date.parse(task.updatedAt) >= before - 1000, task.updatedAt);
+  assert.notEqual(task.updatedAt, '2024-05-01T10:00:00.000Z');
+  // The other task is untouched.
+  assert.equal(store.getTask('rbbbbbbb1-test')?.status, 'pending');
+
+  // null clears, undefined leaves alone.
+  store.updateTask('rbbbbbbb1-build', { command: null, pid: null, reason: undefined });
+  const cleared = store.getTask('rbbbbbbb1-build');
+  assert.equal(cleared?.command, null);
+  assert.equal(cleared?.pid, null);
+  assert.equal(cleared?.reason, 'exit 1: "quoted" \n multi-line');
+
+  store.updateRun('rbbbbbbb1', { status: 'failed', reason: 'build failed', supervisorPid: 99, planVersion: 2, endedAt: '2024-05-01T10:01:00.000Z' });
+  const run = store.getRun('rbbbbbbb1');
+  assert.equal(run?.status, 'failed');
+  assert.equal(run?.reason, 'build failed');
+  assert.equal(run?.supervisorPid, 99);
+  assert.equal(run?.planVersion, 2);
+  assert.equal(run?.endedAt, '2024-05-01T10:01:00.000Z');
+
+  // An empty patch writes nothing and announces nothing.
+  const countBefore = changes;
+  store.updateRun('rbbbbbbb1', {});
+  assert.equal(changes, countBefore);
+});
+
+test('TaskStore: resolveTask by full id and by key, the latest run winning', (t) => {
+  const store = TaskStore.open(dbFile());
+  t.after(() => store.close());
+  // The newer run is inserted first: "latest" is by creation time, not insertion order.
+  store.createRun(newRun('rccccccc2', '2024-05-02T10:00:00.000Z'));
+  store.createRun(newRun('rccccccc1', '2024-05-01T10:00:00.000Z', ['build', 'only-old']));
+  assert.equal(store.resolveTask('rccccccc1-build').runId, 'rccccccc1');
+  assert.equal(store.resolveTask('rccccccc2-build').runId, 'rccccccc2');
+  assert.equal(store.resolveTask('build').id, 'rccccccc2-build');
+  assert.equal(store.resolveTask('test').id, 'rccccccc2-test');
+  // A key only an older run has still resolves to that run's task.
+  assert.equal(store.resolveTask('only-old').id, 'rccccccc1-only-old');
+  assert.equal(store.latestRun()?.id, 'rccccccc2');
+  assert.deepEqual(
+    store.listRuns().map((r) => r.id),
+    ['rccccccc1', 'rccccccc2'],
+  );
+  assert.deepEqual(
+    store.allTasks().map((task) => task.id),
+    ['rccccccc1-build', 'rccccccc1-only-old', 'rccccccc2-build', 'rccccccc2-test'],
+  );
+  assert.equal(store.resolveRun('rccccccc1').id, 'rccccccc1');
+});
+
+test('TaskStore: unknown refs are NotFoundError', (t) => {
+  const store = TaskStore.open(dbFile());
+  t.after(() => store.close());
+  assert.equal(store.latestRun(), undefined);
+  store.createRun(newRun('rddddddd1', '2024-05-01T10:00:00.000Z'));
+  const task = expectThrows(() => store.resolveTask('ghost'), NotFoundError);
+  assert.equal(task.exitCode, 3);
+  assert.equal(task.message, 'no task "ghost" in this state root');
+  const run = expectThrows(() => store.resolveRun('rzzzzzzz9'), NotFoundError);
+  assert.equal(run.message, 'no run "rzzzzzzz9" in this state root');
+  expectThrows(() => store.resolveTask(''), NotFoundError);
+});
+
+test('openDatabase: user_version is SCHEMA_VERSION, the journal is WAL', () => {
+  const file = dbFile();
+  const db = openDatabase(file);
+  try {
+    assert.equal(SCHEMA_VERSION, 1);
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  } finally {
+    db.close();
+  }
+});
+
+test('TaskStore: reopening an existing store keeps its data and migrates nothing twice', () => {
+  const file = dbFile();
+  const first = TaskStore.open(file);
+  first.createRun(newRun('reeeeeee1', '2024-05-01T10:00:00.000Z'));
+  first.updateTask('reeeeeee1-build', { status: 'succeeded' });
+  first.close();
+  const second = TaskStore.open(file);
+  try {
+    assert.equal(second.getRun('reeeeeee1')?.objective, 'objective of reeeeeee1');
+    assert.equal(second.getTask('reeeeeee1-build')?.status, 'succeeded');
+  } finally {
+    second.close();
+  }
+  const reader = TaskStore.open(file, { readonly: true });
+  try {
+    assert.equal(reader.tasksOf('reeeeeee1').length, 2);
+  } finally {
+    reader.close();
+  }
+});
+
+test('openDatabase: a garbage tasks.db is a StateRootError pointing at snapshot.json', () => {
+  const dir = mkdtempSync(path.join(tmp, 'garbage-'));
+  const file = path.join(dir, 'tasks.db');
+  writeFileSync(file, Buffer.from('this is not a database, just some bytes\n'.repeat(200)));
+  const error = expectThrows(() => TaskStore.open(file), StateRootError);
+  assert.equal(error.exitCode, 2);
+  assert.equal(error.message, `${file} is corrupt (SQLITE_NOTADB)`);
+  assert.match(error.hint ?? '', /snapshot\.json/);
+  // The file is left as it was.
+  assert.equal(readFileSync(file, 'utf8'), 'this is not a database, just some bytes\n'.repeat(200));
+});
+
+test('openDatabase: a store from a newer mcp is refused', () => {
+  const file = dbFile();
+  const db = openDatabase(file);
+  db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  db.close();
+  const error = expectThrows(() => openDatabase(file), StateRootError);
+  assert.equal(error.message, `${file} has schema version ${SCHEMA_VERSION + 1}, newer than this mcp (${SCHEMA_VERSION})`);
+});
+
+test('openDatabase: a read-only open of a missing store is a StateRootError', () => {
+  const file = path.join(tmp, 'missing', 'tasks.db');
+  const error = expectThrows(() => openDatabase(file, { readonly: true }), StateRootError);
+  assert.equal(error.message, `${file} cannot be opened`);
+  assert.equal(existsSync(file), false);
+});
+
+test('writeSnapshot: writes parseable JSON with runs[].tasks[] and leaves no temp file', (t) => {
+  const dir = mkdtempSync(path.join(tmp, 'snap-'));
+  const store = TaskStore.open(path.join(dir, 'tasks.db'));
+  t.after(() => store.close());
+  store.createRun(newRun('rfffffff1', '2024-05-01T10:00:00.000Z'));
+  store.updateTask('rfffffff1-build', { status: 'succeeded', startedAt: '2024-05-01T10:00:00.000Z', endedAt: '2024-05-01T10:00:02.500Z' });
+  const file = path.join(dir, 'snapshot.json');
+  writeSnapshot(store, file);
+  const data = JSON.parse(readFileSync(file, 'utf8')) as {
+    generatedAt: string;
+    runs: { id: string; status: string; counts: Record<string, number>; tasks: { id: string; key: string; status: string; dependsOn: string[]; durationMs: number | null }[] }[];
+  };
+  assert.ok(!Number.isNaN(Date.parse(data.generatedAt)));
+  assert.equal(data.runs.length, 1);
+  const run = data.runs[0];
+  assert.equal(run?.id, 'rfffffff1');
+  assert.equal(run?.status, 'running');
+  assert.deepEqual(run?.counts, { succeeded: 1, pending: 1 });
+  assert.deepEqual(
+    run?.tasks.map((task) => [task.id, task.key, task.status, task.dependsOn, task.durationMs]),
+    [
+      ['rfffffff1-build', 'build', 'succeeded', [], 2500],
+      ['rfffffff1-test', 'test', 'pending', ['build'], null],
+    ],
+  );
+  assert.deepEqual(
+    readdirSync(dir).filter((name) => name.includes('snapshot')),
+    ['snapshot.json'],
+  );
+  // Rewriting replaces the file.
+  store.createRun(newRun('rfffffff2', '2024-05-02T10:00:00.000Z', ['x']));
+  writeSnapshot(store, file);
+  const again = JSON.parse(readFileSync(file, 'utf8')) as { runs: { id: string; tasks: unknown[] }[] };
+  assert.deepEqual(
+    again.runs.map((r) => [r.id, r.tasks.length]),
+    [
+      ['rfffffff1', 2],
+      ['rfffffff2', 1],
+    ],
+  );
+});

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { isAlive } from './process-info.js';
+import { PtyProcess, type PtyProcessOptions } from './pty-process.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-pty-test-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+let counter = 0;
+const PATTERN = 'abcdefghijklmnopqrstuvwxyz0123456789';
+function start(argv: string[], extra: Partial<PtyProcessOptions> = {}): { proc: PtyProcess; stdoutLog: string; stderrLog: string } {
+  counter += 1;
+  const dir = mkdtempSync(path.join(tmp, `t${counter}-`));
+  const stdoutLog = path.join(dir, 'stdout.log');
+  const stderrLog = path.join(dir, 'stderr.log');
+  const proc = new PtyProcess({ argv, cwd: dir, env: process.env, stdoutLog, stderrLog, killGraceMs: 2000, ...extra });
+  return { proc, stdoutLog, stderrLog };
+}
+
+test('PtyProcess: stdout goes to stdout.log, stderr to stderr.log, the exit code is kept', async () => {
+  const { proc, stdoutLog, stderrLog } = start(['sh', '-c', 'echo out; echo err >&2; exit 3']);
+  assert.ok(proc.pid > 0);
+  const exit = await proc.exited;
+  assert.deepEqual(exit, { exitCode: 3, signal: null, stoppedBy: null, bytes: 5 });
+  // The PTY turns "\n" into "\r\n".
+  assert.equal(readFileSync(stdoutLog, 'utf8'), 'out\r\n');
+  assert.equal(readFileSync(stderrLog, 'utf8'), 'err\n');
+});
+
+test('PtyProcess: the child runs in the given cwd with the given env', async () => {
+  const { proc, stdoutLog } = start(['sh', '-c', 'pwd; echo "$MCP_TEST_VALUE"'], { env: { ...process.env, MCP_TEST_VALUE: 'hé llo' } });
+  const exit = await proc.exited;
+  assert.equal(exit.exitCode, 0);
+  const cwd = realpathSync(path.dirname(stdoutLog));
+  assert.equal(readFileSync(stdoutLog, 'utf8'), `${cwd}\r\nhé llo\r\n`);
+});
+
+test('PtyProcess: 20 MB of output reaches stdout.log whole and the byte count matches', async () => {
+  const size = 20 * 1024 * 1024;
+  // A pattern without "\n", so the PTY passes every byte through unchanged.
+  const script = `
+    const data = Buffer.alloc(${size}, '${PATTERN}');
+    let offset = 0;
+    function more() {
+      while (offset < data.length) {
+        const piece = data.subarray(offset, offset + 64 * 1024);
+        offset += piece.length;
+        if (!process.stdout.write(piece)) return process.stdout.once('drain', more);
+      }
+    }
+    more();
+  `;
+  const { proc, stdoutLog } = start([process.execPath, '-e', script]);
+  const exit = await proc.exited;
+  assert.equal(exit.exitCode, 0);
+  assert.equal(exit.stoppedBy, null);
+  const written = statSync(stdoutLog).size;
+  assert.equal(exit.bytes, written);
+  assert.ok(written >= size, `stdout.log has ${written} bytes`);
+  assert.equal(written, size);
+  const content = readFileSync(stdoutLog);
+  assert.ok(content.equals(Buffer.alloc(size, PATTERN)), 'stdout.log holds exactly the bytes written, in order');
+});
+
+test('PtyProcess: stdinFile content reaches the child', async () => {
+  counter += 1;
+  const input = path.join(tmp, `stdin-${counter}.txt`);
+  writeFileSync(input, 'hello from stdin\nsecond line é\n');
+  const { proc, stdoutLog } = start(['cat'], { stdinFile: input });
+  const exit = await proc.exited;
+  assert.equal(exit.exitCode, 0);
+  assert.equal(readFileSync(stdoutLog, 'utf8'), 'hello from stdin\r\nsecond line é\r\n');
+});
+
+test('PtyProcess: onData sees the output', async () => {
+  const chunks: Buffer[] = [];
+  const { proc } = start(['sh', '-c', 'printf "a\\nb"'], { onData: (chunk) => chunks.push(chunk) });
+  await proc.exited;
+  assert.equal(Buffer.concat(chunks).toString('utf8'), 'a\r\nb');
+});
+
+test('PtyProcess: timeoutMs stops a sleeping child as timed_out', async () => {
+  const startedAt = Date.now();
+  const { proc } = start(['sleep', '30'], { timeoutMs: 300 });
+  const exit = await proc.exited;
+  const elapsed = Date.now() - startedAt;
+  assert.deepEqual(exit, { exitCode: null, signal: 'SIGTERM', stoppedBy: 'timed_out', bytes: 0 });
+  assert.ok(elapsed >= 250 && elapsed < 2000, `stopped after ${elapsed} ms`);
+  assert.equal(isAlive(proc.pid), false);
+});
+
+test('PtyProcess: stop("killed") SIGKILLs a child that ignores SIGTERM after killGraceMs', async () => {
+  const graceMs = 400;
+  let ready: () => void = () => undefined;
+  const trapped = new Promise<void>((resolve) => (ready = resolve));
+  let seen = '';
+  const { proc } = start(['sh', '-c', 'trap "" TERM; echo ready; sleep 30'], {
+    killGraceMs: graceMs,
+    onData: (chunk) => {
+      seen += chunk.toString('utf8');
+      if (seen.includes('ready')) ready();
+    },
+  });
+  await trapped;
+  const stoppedAt = Date.now();
+  proc.stop('killed');
+  // A second stop neither restarts the grace period nor changes the reason.
+  proc.stop('timed_out');
+  const exit = await proc.exited;
+  const elapsed = Date.now() - stoppedAt;
+  assert.deepEqual(exit, { exitCode: null, signal: 'SIGKILL', stoppedBy: 'killed', bytes: 7 });
+  assert.ok(elapsed >= graceMs - 50 && elapsed < graceMs + 1500, `killed after ${elapsed} ms`);
+});

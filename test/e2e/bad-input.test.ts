@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { mcp, sandbox, status, writePlan, type Sandbox } from './harness.js';
+
+let sb: Sandbox;
+let snapshotBefore: string;
+
+before(async () => {
+  sb = await sandbox({});
+  // A finished run already on disk: no bad input may damage it.
+  writePlan(sb.project, { tasks: [{ id: 'kept', command: ['node', '-e', "console.log('kept output')"] }] }, 'good.json');
+  const ok = await mcp(['run', '--plan', 'good.json'], { cwd: sb.project, env: sb.env });
+  assert.equal(ok.code, 0, ok.stderr);
+  snapshotBefore = JSON.stringify((await status(sb)).runs);
+});
+
+after(async () => sb.cleanup());
+
+function assertOneCleanLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line expected, got:\n${stderr}`);
+  assert.match(lines[0] ?? '', /^mcp: /);
+  assert.match(lines[0] ?? '', pattern);
+  assert.doesNotMatch(stderr, /\n\s+at |Error:|node:internal/);
+}
+
+const badPlans: [string, unknown, RegExp][] = [
+  ['duplicate ids', { tasks: [{ id: 'a', prompt: 'x' }, { id: 'a', prompt: 'y' }] }, /tasks\[1\]\.id: duplicate task id "a"/],
+  ['unknown dependency', { tasks: [{ id: 'a', prompt: 'x', dependsOn: ['ghost'] }] }, /tasks\[0\]\.dependsOn\[0\]: unknown task "ghost"/],
+  ['cycle', { tasks: [{ id: 'a', prompt: 'x', dependsOn: ['b'] }, { id: 'b', prompt: 'y', dependsOn: ['a'] }] }, /cycle a -> b -> a/],
+  ['empty', { tasks: [] }, /the plan has no tasks/],
+  ['command not allowed', { tasks: [{ id: 'a', command: ['rm', '-rf', '/'] }] }, /tasks\[0\]\.command\[0\]: "rm" is not on the allow-list/],
+  ['invalid JSON', '{"tasks": [', /not valid JSON/],
+  ['path-like id', { tasks: [{ id: '../escape', prompt: 'x' }] }, /tasks\[0\]\.id: must match/],
+  ['control characters in id', { tasks: [{ id: 'a\u001b[31mred', prompt: 'x' }] }, /tasks\[0\]\.id: must match/],
+  ['unknown key', { tasks: [{ id: 'a', prompt: 'x', colour: 'red' }] }, /unknown key "colour"/],
+  ['prompt and command', { tasks: [{ id: 'a', prompt: 'x', command: ['git', 'status'] }] }, /exactly one of "prompt" or "command"/],
+];
+
+for (const [name, plan, pattern] of badPlans) {
+  test(`bad plan (${name}) exits 2 with one line naming the file and field`, async () => {
+    const file = writePlan(sb.project, plan, 'bad.json');
+    const result = await mcp(['run', '--plan', 'bad.json'], { cwd: sb.project, env: sb.env });
+    assert.equal(result.code, 2);
+    assertOneCleanLine(result.stderr, pattern);
+    assert.ok(result.stderr.includes(file), 'names the file');
+    assert.equal(result.stdout, '');
+  });
+}
+
+test('bad flags and files exit 2 with one line', async () => {
+  const cases: [string[], RegExp][] = [
+    [['run', '--plan', 'missing.json'], /missing\.json: cannot read the plan \(no such file\)/],
+    [['run', '--plan', 'good.json', '--parallel', 'many'], /--parallel must be a whole number/],
+    [['run', '--plan', 'good.json', '--parallel', '0'], /--parallel must be a whole number/],
+    [['run', '--plan', 'good.json', '--task-timeout', '-5'], /--task-timeout must be a positive number/],
+    [['run', '--bogus'], /unknown option '--bogus'/],
+    [['logs', 'kept', '--stream', 'video'], /argument 'video' is invalid/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['run', '--plan', 'good.json', '--project', path.join('no', 'such', 'dir')], /is not a directory/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await mcp(args, { cwd: sb.project, env: sb.env });
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assertOneCleanLine(result.stderr, pattern);
+  }
+});
+
+test('a config with unknown keys or wrong types exits 2 naming the key', async () => {
+  const configFile = path.join(sb.project, 'mcp.config.json');
+  writeFileSync(configFile, JSON.stringify({ allow: ['docker'], paralel: 3 }));
+  let result = await mcp(['run', '--plan', 'good.json'], { cwd: sb.project, env: sb.env });
+  assert.equal(result.code, 2);
+  assertOneCleanLine(result.stderr, /mcp\.config\.json: \(top level\): unknown key "paralel"/);
+  writeFileSync(configFile, JSON.stringify({ parallel: 'three' }));
+  result = await mcp(['run', '--plan', 'good.json'], { cwd: sb.project, env: sb.env });
+  assert.equal(result.code, 2);
+  assertOneCleanLine(result.stderr, /mcp\.config\.json: parallel: /);
+  writeFileSync(configFile, JSON.stringify({ allow: ['docker'] }));
+  writePlan(sb.project, { tasks: [{ id: 'a', command: ['docker', 'ps'] }] }, 'docker.json');
+  result = await mcp(['run', '--plan', 'docker.json', '--json'], { cwd: sb.project, env: { ...sb.env, PATH: '/usr/bin:/bin' } });
+  // Allowed by config, so validation passes; docker is absent here, so the task fails cleanly.
+  assert.notEqual(result.code, 2, result.stderr);
+  writeFileSync(configFile, '{}');
+});
+
+test('a state root that is a file exits 2 and nothing on disk was lost', async () => {
+  const file = path.join(sb.dir, 'not-a-dir');
+  writeFileSync(file, 'keep me');
+  const result = await mcp(['run', '--plan', 'good.json', '--state-dir', file], { cwd: sb.project, env: sb.env });
+  assert.equal(result.code, 2);
+  assertOneCleanLine(result.stderr, /is not a directory/);
+  assert.equal(readFileSync(file, 'utf8'), 'keep me');
+});
+
+test('after all of that, the earlier run and its logs are intact', async () => {
+  const json = await status(sb);
+  const kept = json.runs.find((r) => r.tasks.some((t) => t.key === 'kept'));
+  assert.ok(kept);
+  assert.equal(JSON.stringify([kept]), JSON.stringify(JSON.parse(snapshotBefore)));
+  const log = readFileSync(path.join(json.stateRoot, 'runs', kept.tasks[0]?.id ?? '', 'stdout.log'), 'utf8');
+  assert.match(log, /kept output/);
+});

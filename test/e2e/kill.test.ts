@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { findTask, finished, mcp, sandbox, startMcp, status, taskOf, waitFor, writePlan, type Sandbox } from './harness.js';
+import { isAlive } from '../../src/terminal/process-info.js';
+
+let sb: Sandbox;
+
+before(async () => {
+  // The model takes a minute to answer: the task is alive and waiting when it is killed.
+  sb = await sandbox({ rules: [{ match: 'FOREVER', steps: [{ say: 'too late', delayMs: 60_000 }] }] });
+});
+
+after(async () => sb.cleanup());
+
+test('mcp kill from a second process stops a running Codex task and blocks its dependents', async () => {
+  writePlan(sb.project, {
+    tasks: [
+      { id: 'long', prompt: 'FOREVER' },
+      { id: 'next', command: ['node', '-e', '0'], dependsOn: ['long'] },
+      { id: 'quick', command: ['node', '-e', '0'] },
+    ],
+  });
+  const run = startMcp(['run', '--plan', 'plan.json'], { cwd: sb.project, env: sb.env });
+  const done = finished(run);
+  await waitFor('the model to receive the request', () => (sb.model.stats().inFlight > 0 ? true : undefined));
+  const before = taskOf(await status(sb), 'long');
+  assert.equal(before.status, 'running');
+  assert.ok(before.pid && isAlive(before.pid));
+
+  const kill = await mcp(['kill', 'long'], { cwd: sb.project, env: sb.env });
+  assert.equal(kill.code, 0, kill.stderr);
+  assert.match(kill.stdout, /stopped .*-long \(via the supervisor\)/);
+
+  const result = await done;
+  assert.equal(result.code, 1);
+  const json = await status(sb);
+  assert.equal(taskOf(json, 'long').status, 'killed');
+  assert.equal(taskOf(json, 'next').status, 'blocked');
+  assert.equal(taskOf(json, 'quick').status, 'succeeded');
+  assert.equal(isAlive(before.pid), false);
+});
+
+test('with no supervisor alive, mcp kill stops the task by its recorded PID', async () => {
+  // A command that ignores SIGHUP outlives its supervisor's death; only a kill stops it.
+  writePlan(sb.project, { tasks: [{ id: 'orphan', command: ['node', '-e', "process.on('SIGHUP',()=>{}); setInterval(()=>{}, 1000)"] }] }, 'plan2.json');
+  const run = startMcp(['run', '--plan', 'plan2.json'], { cwd: sb.project, env: sb.env });
+  const done = finished(run);
+  const orphan = await waitFor('the task to run', async () => {
+    const task = findTask(await status(sb), 'orphan');
+    return task?.status === 'running' && task.pid ? task : undefined;
+  });
+  run.kill('SIGKILL');
+  await done;
+  assert.ok(orphan.pid && isAlive(orphan.pid), 'the task survived its supervisor');
+
+  const kill = await mcp(['kill', 'orphan'], { cwd: sb.project, env: sb.env });
+  assert.equal(kill.code, 0, kill.stderr);
+  assert.match(kill.stdout, /via recorded PID/);
+  await waitFor('the orphan to die', () => (isAlive(orphan.pid ?? 0) ? undefined : true), 10_000);
+  assert.equal(taskOf(await status(sb), 'orphan').status, 'killed');
+});
+
+test('unknown ids exit 3 with one line', async () => {
+  for (const args of [['kill', 'nope'], ['status', 'nope'], ['logs', 'nope']]) {
+    const result = await mcp(args, { cwd: sb.project, env: sb.env });
+    assert.equal(result.code, 3, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.match(result.stderr, /no task "nope"/);
+  }
+});

@@ -1,8 +1,34 @@
 /**
- * Arguments of one non-interactive Codex turn in a task workspace. The prompt is read from
- * stdin (`-`) because a single argv string is capped at 128 KiB by the kernel.
+ * Arguments of Codex runs. Prompts are read from stdin (`-`) because a single argv string
+ * is capped at 128 KiB by the kernel.
  */
 export function codexExecArgs(options: { workspace: string; lastMessageFile: string }): string[] {
+  return ['exec', '--json', '--color', 'never', '--skip-git-repo-check', '-C', options.workspace, '-s', 'workspace-write', '-o', options.lastMessageFile, '-'];
+}
+
+/**
+ * Resumes a session with a new prompt. Seen with codex 0.169.0: `exec resume` takes no
+ * `-s` and no `-C`; without the sandbox override the resumed turn runs read-only and its
+ * writes fail, so the mode is passed as config and the process starts in the workspace.
+ */
+export function codexResumeArgs(options: { sessionId: string; lastMessageFile: string; sandbox: 'workspace-write' | 'read-only'; outputSchema?: string }): string[] {
+  return [
+    'exec',
+    'resume',
+    '--json',
+    '--skip-git-repo-check',
+    '-c',
+    `sandbox_mode="${options.sandbox}"`,
+    ...(options.outputSchema ? ['--output-schema', options.outputSchema] : []),
+    '-o',
+    options.lastMessageFile,
+    options.sessionId,
+    '-',
+  ];
+}
+
+/** The planner reads the project but never writes it. */
+export function codexPlanArgs(options: { project: string; schemaFile: string; answerFile: string }): string[] {
   return [
     'exec',
     '--json',
@@ -10,11 +36,13 @@ export function codexExecArgs(options: { workspace: string; lastMessageFile: str
     'never',
     '--skip-git-repo-check',
     '-C',
-    options.workspace,
+    options.project,
     '-s',
-    'workspace-write',
+    'read-only',
+    '--output-schema',
+    options.schemaFile,
     '-o',
-    options.lastMessageFile,
+    options.answerFile,
     '-',
   ];
 }

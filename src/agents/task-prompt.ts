@@ -35,3 +35,26 @@ export function composeTaskPrompt(input: TaskPromptInput): string {
   }
   return `${parts.join('\n\n')}\n`;
 }
+
+/** Output tail quoted to a retried session: enough to see the error, not the whole log. */
+export const RETRY_OUTPUT_TAIL_CHARS = 1_500;
+
+export interface RetryPromptInput {
+  attempt: number;
+  maxAttempts: number;
+  reason: string;
+  lastError: string | null;
+  outputTail: string;
+}
+
+/** What a resumed session is told about the attempt that failed. */
+export function composeRetryPrompt(input: RetryPromptInput): string {
+  const parts = [
+    `The previous attempt at this task failed (this is attempt ${input.attempt} of ${input.maxAttempts}).`,
+    `How it ended: ${input.reason}`,
+  ];
+  if (input.lastError) parts.push(`Last error reported: ${input.lastError}`);
+  if (input.outputTail.trim()) parts.push(`End of its output:\n${input.outputTail.trim().slice(-RETRY_OUTPUT_TAIL_CHARS)}`);
+  parts.push('Find what went wrong, fix it, and finish the task as originally asked.');
+  return `${parts.join('\n\n')}\n`;
+}

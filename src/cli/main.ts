@@ -43,13 +43,29 @@ function build(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `mcp: ${text}` : text) });
 
   common(program.command('run [objective]'))
-    .description('run a plan: every task in its own PTY and workspace, dependencies first')
-    .option('--plan <file>', 'plan JSON file (see DESIGN.md "Plan contract")')
+    .description('plan an objective with Codex (or take --plan) and run it: every task in its own PTY and workspace')
+    .option('--plan <file>', 'plan JSON file (see DESIGN.md "Plan contract"); skips planning')
     .option('--parallel <n>', 'tasks at once (default: CPU count)')
+    .option('--max-attempts <n>', 'attempts per task, the first included (default 3)')
+    .option('--max-replans <n>', 'replans after a task used its attempts (default 2)')
     .option('--task-timeout <seconds>', 'wall-clock limit of each task attempt')
+    .option('--idle-timeout <seconds>', 'stop an attempt that prints nothing for this long')
+    .addOption(new Option('--retry-backoff <seconds>', 'first retry delay, doubled each time (default 1)').hideHelp())
+    .option('--apply', 'merge the result branch into your current branch when the run succeeds')
     .option('--json', 'print one JSON document (the run) on stdout')
-    .addHelpText('after', '\nExamples:\n  mcp run --plan plan.json\n  mcp run --plan plan.json --parallel 2 --json')
+    .addHelpText('after', '\nExamples:\n  mcp run "add a health endpoint with tests"\n  mcp run --plan plan.json --parallel 2 --json\n  mcp run "fix the flaky test" --max-attempts 2 --idle-timeout 300 --apply')
     .action(action(async () => (await import('./commands/run.js')).runCommand));
+
+  common(program.command('plan <objective>'))
+    .description('print the plan Codex proposes for an objective, without running it')
+    .option('--out <file>', 'save the plan as JSON, to edit and give to `mcp run --plan`')
+    .option('--json', 'print the plan JSON on stdout')
+    .addHelpText('after', '\nExamples:\n  mcp plan "add a health endpoint" --out plan.json')
+    .action(action(async () => (await import('./commands/plan.js')).planCommand));
+
+  common(program.command('merge <run>'))
+    .description("merge a run's result branch (mcp/run-<id>) into your current branch; refuses on a dirty tree")
+    .action(action(async () => (await import('./commands/merge.js')).mergeCommand));
 
   common(program.command('status [target]'))
     .description('show runs and tasks (works without a running supervisor)')

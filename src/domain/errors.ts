@@ -51,3 +51,8 @@ export class SpawnRefusedError extends McpError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The planner could not produce a valid plan (Codex failed, or answered twice with no valid plan). */
+export class PlannerError extends McpError {
+  readonly exitCode = 1;
+}

@@ -60,7 +60,11 @@ export function parsePlanText(text: string, source: string, allowList: readonly 
   return validatePlan(data, source, allowList);
 }
 
-export function validatePlan(data: unknown, source: string, allowList: readonly string[]): Plan {
+/**
+ * `externalKeys`: ids a replanned plan may depend on without defining them (tasks that are
+ * done or still running from the earlier plan version).
+ */
+export function validatePlan(data: unknown, source: string, allowList: readonly string[], externalKeys: ReadonlySet<string> = new Set()): Plan {
   const parsed = planSchema.safeParse(data);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -68,12 +72,12 @@ export function validatePlan(data: unknown, source: string, allowList: readonly 
   }
   const plan = parsed.data;
   if (plan.tasks.length === 0) throw new PlanError(`${source}: tasks: the plan has no tasks`, 'add at least one task');
-  checkTasks(plan, source, allowList);
+  checkTasks(plan, source, allowList, externalKeys);
   findCycle(plan, source);
   return plan;
 }
 
-function checkTasks(plan: Plan, source: string, allowList: readonly string[]): void {
+function checkTasks(plan: Plan, source: string, allowList: readonly string[], externalKeys: ReadonlySet<string>): void {
   const seen = new Set<string>();
   plan.tasks.forEach((task, i) => {
     const at = `${source}: tasks[${i}]`;
@@ -95,7 +99,7 @@ function checkTasks(plan: Plan, source: string, allowList: readonly string[]): v
   });
   plan.tasks.forEach((task, i) => {
     task.dependsOn.forEach((dep, j) => {
-      if (!seen.has(dep)) {
+      if (!seen.has(dep) && !externalKeys.has(dep)) {
         throw new PlanError(`${source}: tasks[${i}].dependsOn[${j}]: unknown task ${JSON.stringify(dep)}`, 'depend only on ids defined in this plan');
       }
       if (dep === task.id) throw new PlanError(`${source}: tasks[${i}].dependsOn[${j}]: task ${JSON.stringify(dep)} depends on itself`, 'remove the self-dependency');
@@ -137,4 +141,56 @@ export function topologicalOrder(tasks: readonly { id: string; dependsOn: readon
   };
   for (const task of tasks) visit(task.id);
   return order;
+}
+
+/**
+ * What the planner must answer. Derived from the plan-file schema field by field, with
+ * every field present and the optional ones nullable, because structured outputs
+ * (`codex exec --output-schema`) require every property to be listed as required.
+ */
+const shape = planTaskSchema.shape;
+export const plannerAnswerSchema = z
+  .object({
+    objective: z.string(),
+    tasks: z
+      .array(
+        z
+          .object({
+            id: shape.id,
+            title: shape.title.unwrap(),
+            prompt: shape.prompt.unwrap().nullable(),
+            command: shape.command.unwrap().nullable(),
+            dependsOn: shape.dependsOn.unwrap(),
+            acceptance: shape.acceptance.unwrap().nullable(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(MAX_TASKS),
+  })
+  .strict();
+
+/** The JSON schema given to `codex exec --output-schema`. */
+export function plannerJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(plannerAnswerSchema, { target: 'draft-7' }) as Record<string, unknown>;
+  delete schema.$schema;
+  return schema;
+}
+
+/** Reads a planner's answer (JSON, possibly fenced in markdown) into a validated plan. */
+export function planFromAnswer(answer: string, source: string, allowList: readonly string[], externalKeys: ReadonlySet<string> = new Set()): Plan {
+  const text = answer.trim().replace(/^```(?:json)?\s*\n([\s\S]*?)\n```$/u, '$1');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new PlanError(`${source}: not valid JSON (${(error as Error).message})`, 'answer with the plan JSON only');
+  }
+  // Nulls stand for absent optional fields in the planner's schema.
+  if (data && typeof data === 'object' && Array.isArray((data as { tasks?: unknown }).tasks)) {
+    for (const task of (data as { tasks: Record<string, unknown>[] }).tasks) {
+      if (task && typeof task === 'object') for (const key of Object.keys(task)) if (task[key] === null) delete task[key];
+    }
+  }
+  return validatePlan(data, source, allowList, externalKeys);
 }

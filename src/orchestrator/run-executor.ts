@@ -1,13 +1,21 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { CodexBinary } from '../agents/codex-binary.js';
+import { planningPrompt, replanPrompt, type Ledger, type LedgerTask } from '../agents/planner-prompt.js';
+import { composeRetryPrompt, RETRY_OUTPUT_TAIL_CHARS } from '../agents/task-prompt.js';
+import { errorMessage, PlannerError } from '../domain/errors.js';
 import { type RunState, type TaskState } from '../domain/task-state.js';
 import type { RunRecord, TaskPatch, TaskRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
-import { EventLog } from '../terminal/event-log.js';
+import { EventLog, type EventFields } from '../terminal/event-log.js';
 import { gitProjectInfo } from '../workspace/git.js';
+import { diffStat, fastForward, markersRemain, mergeBranch, prepareConflictWorkspace, prepareResultWorktree, type Conflict } from '../workspace/merge.js';
+import { planTasks } from './create-run.js';
 import { tasksToBlock } from './dag.js';
-import { TaskAttempt, taskFiles } from './task-runner.js';
+import { topologicalOrder, type Plan } from './plan.js';
+import { askPlanner, PLANNER_TIMEOUT_MS } from './planner.js';
+import { TaskAttempt, taskFiles, type TaskOutcome, type TaskRunContext } from './task-runner.js';
 
 export interface ExecutorDeps {
   root: StateRoot;
@@ -16,7 +24,6 @@ export interface ExecutorDeps {
   allowList: readonly string[];
   env: NodeJS.ProcessEnv;
   killGraceMs: number;
-  defaultTimeoutMs: number | undefined;
 }
 
 export interface TaskChange {
@@ -26,18 +33,44 @@ export interface TaskChange {
   to: TaskState;
 }
 
+export interface RunNotice {
+  runId: string;
+  type: string;
+  message: string;
+}
+
+/** Attempts per task (the first included) unless the run says otherwise. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_MAX_REPLANS = 2;
+/** First retry delay; doubled each time, so a flaky model gets room without stalling a run. */
+export const DEFAULT_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 60_000;
+
+type Git = { top: string; baseCommit: string } | null;
+
 /**
  * Runs one run's tasks as a DAG: a task starts when all its dependencies succeeded, at
- * most `parallel` at once; a failed dependency blocks its dependents; independent
- * branches go on. Every state change is committed to the store before it is acted on.
+ * most `parallel` at once. A failed attempt is retried (resuming its Codex session) with
+ * backoff; a task out of attempts triggers a replan of the remaining work; dependents of
+ * a final failure are blocked while independent branches go on. At the end, the task
+ * branches are merged into `mcp/run-<id>`, conflicts resolved by Codex tasks of their own.
+ * Every state change is committed to the store before it is acted on.
  */
 export class RunExecutor {
   private readonly live = new Map<string, TaskAttempt>();
+  private readonly killed = new Set<string>();
+  /** Merge-conflict resolver tasks: retried, but never replanned. */
+  private readonly resolvers = new Set<string>();
   private tasks = new Map<string, TaskRecord>();
   private run: RunRecord;
   private killRequested = false;
+  private stalled: string | null = null;
+  private replanning: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private readonly listeners: ((change: TaskChange) => void)[] = [];
+  private readonly noticeListeners: ((notice: RunNotice) => void)[] = [];
+  private git: Git = null;
+  private ctx!: TaskRunContext;
 
   constructor(
     private readonly deps: ExecutorDeps,
@@ -56,23 +89,48 @@ export class RunExecutor {
     this.listeners.push(listener);
   }
 
+  onNotice(listener: (notice: RunNotice) => void): void {
+    this.noticeListeners.push(listener);
+  }
+
   taskIds(): string[] {
     return [...this.tasks.keys()];
+  }
+
+  private get maxAttempts(): number {
+    return this.run.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  }
+
+  /** The run's own event log (replans, merges), beside its tasks' logs. */
+  private runEvent(fields: EventFields & { message?: string }): void {
+    const dir = this.deps.root.runDir(this.run.id);
+    mkdirSync(dir, { recursive: true });
+    const log = new EventLog(path.join(dir, 'events.ndjson'), this.run.id);
+    try {
+      log.append(fields);
+    } finally {
+      log.close();
+    }
+    if (fields.message) for (const listener of this.noticeListeners) listener({ runId: this.run.id, type: fields.type, message: fields.message });
+  }
+
+  private taskEvent(taskId: string, fields: EventFields): void {
+    const files = taskFiles(this.deps.root, taskId);
+    mkdirSync(files.dir, { recursive: true });
+    const log = new EventLog(files.events, taskId);
+    try {
+      log.append(fields);
+    } finally {
+      log.close();
+    }
   }
 
   private transition(task: TaskRecord, to: TaskState, patch: TaskPatch = {}): TaskRecord {
     const from = task.status;
     this.deps.store.updateTask(task.id, { ...patch, status: to });
-    const next = { ...task, ...patch, status: to };
+    const next = { ...(this.tasks.get(task.id) ?? task), ...patch, status: to };
     this.tasks.set(task.id, next);
-    const files = taskFiles(this.deps.root, task.id);
-    mkdirSync(files.dir, { recursive: true });
-    const events = new EventLog(files.events, task.id);
-    try {
-      events.append({ type: 'state', from, to, ...(patch.reason ? { reason: patch.reason } : {}) });
-    } finally {
-      events.close();
-    }
+    this.taskEvent(task.id, { type: 'state', from, to, ...(patch.reason ? { reason: patch.reason } : {}) });
     for (const listener of this.listeners) listener({ runId: this.run.id, task: next, from, to });
     return next;
   }
@@ -84,71 +142,132 @@ export class RunExecutor {
     return next;
   }
 
+  /** Current (not superseded) tasks. */
+  private current(): TaskRecord[] {
+    return [...this.tasks.values()].filter((t) => !t.superseded);
+  }
+
+  private byKey(key: string): TaskRecord | undefined {
+    let found: TaskRecord | undefined;
+    for (const task of this.tasks.values()) {
+      if (task.key !== key) continue;
+      // A succeeded task is kept across replans; otherwise the newest version counts.
+      if (!task.superseded || task.status === 'succeeded') found = task;
+    }
+    return found;
+  }
+
   async execute(): Promise<RunState> {
     const store = this.deps.store;
-    const startedAt = new Date().toISOString();
-    store.updateRun(this.run.id, { status: 'running', startedAt: this.run.startedAt ?? startedAt, supervisorPid: process.pid });
-    this.tasks = new Map(store.tasksOf(this.run.id).map((t) => [t.id, t]));
     const info = await gitProjectInfo(this.run.project);
-    const git = info ? { top: info.top, baseCommit: info.head } : null;
-    const ctx = {
+    this.git = info ? { top: info.top, baseCommit: this.run.baseCommit ?? info.head } : null;
+    store.updateRun(this.run.id, {
+      status: 'running',
+      startedAt: this.run.startedAt ?? new Date().toISOString(),
+      supervisorPid: process.pid,
+      baseCommit: this.git?.baseCommit ?? null,
+    });
+    this.run = store.getRun(this.run.id) ?? this.run;
+    if (this.run.planJson === '{}') {
+      const planned = await this.planInitial();
+      if (!planned) return 'failed';
+    }
+    this.tasks = new Map(store.tasksOf(this.run.id).map((t) => [t.id, t]));
+    this.ctx = {
       root: this.deps.root,
       run: this.run,
-      git,
+      git: this.git,
       codex: this.deps.codex,
       allowList: this.deps.allowList,
       env: this.deps.env,
       killGraceMs: this.deps.killGraceMs,
-      defaultTimeoutMs: this.deps.defaultTimeoutMs,
-      transition: (t: TaskRecord, s: TaskState, p?: TaskPatch) => this.transition(t, s, p),
-      update: (t: TaskRecord, p: TaskPatch) => this.update(t, p),
-      dependencies: (t: TaskRecord) => t.dependsOn.map((k) => this.byKey(k)).filter((d): d is TaskRecord => d !== undefined),
+      taskTimeoutMs: this.run.options.taskTimeoutMs,
+      idleTimeoutMs: this.run.options.idleTimeoutMs,
+      transition: (t, s, p) => this.transition(t, s, p),
+      update: (t, p) => this.update(t, p),
+      dependencies: (t) => t.dependsOn.map((k) => this.byKey(k)).filter((d): d is TaskRecord => d !== undefined),
     };
 
+    await this.schedule();
+    if (!this.killRequested && !this.stalled && this.git) await this.mergeResults(this.git);
+    const final = this.finalState();
+    store.updateRun(this.run.id, { status: final, endedAt: new Date().toISOString(), ...(this.stalled ? { reason: this.stalled } : {}) });
+    return final;
+  }
+
+  private async schedule(): Promise<void> {
     const running = new Set<Promise<void>>();
     for (;;) {
+      if (this.replanning) {
+        await this.replanning;
+        this.replanning = null;
+      }
       this.blockDependentsOfFailures();
-      if (this.killRequested) this.killPending();
-      const ready = [...this.tasks.values()].filter((t) => (t.status === 'pending' || t.status === 'ready') && this.dependenciesSucceeded(t));
+      if (this.killRequested || this.stalled) this.stopPending();
+      const ready = this.current().filter((t) => (t.status === 'pending' || t.status === 'ready') && this.dependenciesSucceeded(t));
       for (const task of ready) {
         if (running.size >= this.run.parallel) break;
-        const started = this.transition(task, 'running', {
-          attempts: task.attempts + 1,
-          startedAt: new Date().toISOString(),
-          endedAt: null,
-          exitCode: null,
-          signal: null,
-          reason: null,
-        });
-        const attempt = new TaskAttempt(started, ctx);
-        this.live.set(task.id, attempt);
-        const done: Promise<void> = attempt.run().then((outcome) => {
-          this.live.delete(task.id);
+        const done: Promise<void> = this.lifecycle(task).then(() => {
           running.delete(done);
-          const current = this.tasks.get(task.id) ?? started;
-          this.transition(current, outcome.status, {
-            exitCode: outcome.exitCode,
-            signal: outcome.signal,
-            reason: outcome.reason,
-            endedAt: new Date().toISOString(),
-          });
           this.wake?.();
         });
         running.add(done);
       }
-      if (running.size === 0) break;
+      if (running.size === 0 && !this.replanning) break;
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = null;
     }
-
-    const final = this.finalState();
-    store.updateRun(this.run.id, { status: final, endedAt: new Date().toISOString() });
-    return final;
   }
 
-  private byKey(key: string): TaskRecord | undefined {
-    for (const task of this.tasks.values()) if (task.key === key) return task;
-    return undefined;
+  /** All attempts of one task, holding one parallel slot throughout (backoff included). */
+  private async lifecycle(initial: TaskRecord): Promise<TaskOutcome> {
+    let task = initial;
+    let retryPrompt: string | null = null;
+    for (;;) {
+      task = this.transition(task, 'running', {
+        attempts: task.attempts + 1,
+        startedAt: task.startedAt ?? new Date().toISOString(),
+        endedAt: null,
+        exitCode: null,
+        signal: null,
+        reason: null,
+      });
+      const attempt = new TaskAttempt(task, this.ctx, retryPrompt);
+      this.live.set(task.id, attempt);
+      const outcome = await attempt.run();
+      this.live.delete(task.id);
+      task = this.tasks.get(task.id) ?? task;
+      const retryable = (outcome.status === 'failed' || outcome.status === 'timed_out') && !this.killRequested && !this.killed.has(task.id);
+      if (retryable && task.attempts < this.maxAttempts) {
+        const delay = Math.min(MAX_BACKOFF_MS, (this.run.options.backoffMs ?? DEFAULT_BACKOFF_MS) * 2 ** (task.attempts - 1));
+        task = this.transition(task, 'retrying', { exitCode: outcome.exitCode, signal: outcome.signal, reason: `${outcome.reason ?? outcome.status}; retry in ${delay} ms` });
+        retryPrompt = composeRetryPrompt({
+          attempt: task.attempts + 1,
+          maxAttempts: this.maxAttempts,
+          reason: outcome.reason ?? outcome.status,
+          lastError: attempt.lastError,
+          outputTail: attempt.outputTail(RETRY_OUTPUT_TAIL_CHARS),
+        });
+        await this.sleep(delay);
+        if (this.killRequested || this.killed.has(task.id)) {
+          this.transition(task, 'killed', { reason: 'killed by user between attempts', endedAt: new Date().toISOString() });
+          return { ...outcome, status: 'killed' };
+        }
+        continue;
+      }
+      task = this.transition(task, outcome.status, {
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        reason: outcome.reason,
+        endedAt: new Date().toISOString(),
+      });
+      if (retryable && !this.replanning) this.replanning = this.replan(task, attempt.lastError);
+      return outcome;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   private dependenciesSucceeded(task: TaskRecord): boolean {
@@ -156,37 +275,220 @@ export class RunExecutor {
   }
 
   private blockDependentsOfFailures(): void {
-    for (const { task, reason } of tasksToBlock([...this.tasks.values()])) {
+    const current = this.current().map((t) => ({ ...t, status: t.status, key: t.key }));
+    for (const { task, reason } of tasksToBlock(current)) {
       this.transition(task, 'blocked', { reason, endedAt: new Date().toISOString() });
     }
   }
 
-  private killPending(): void {
-    for (const task of this.tasks.values()) {
+  private stopPending(): void {
+    for (const task of this.current()) {
       if (task.status === 'pending' || task.status === 'ready') {
-        this.transition(task, 'killed', { reason: 'run killed before the task started', endedAt: new Date().toISOString() });
+        const reason = this.stalled ? 'not started: the run stalled' : 'run killed before the task started';
+        this.transition(task, this.stalled ? 'blocked' : 'killed', { reason, endedAt: new Date().toISOString() });
       }
     }
   }
 
   private finalState(): RunState {
-    const tasks = [...this.tasks.values()];
-    if (tasks.every((t) => t.status === 'succeeded')) return 'succeeded';
     if (this.killRequested) return 'killed';
-    return 'failed';
+    if (this.stalled) return 'failed';
+    return this.current().every((t) => t.status === 'succeeded') ? 'succeeded' : 'failed';
   }
+
+  /** Objective -> plan through the planner; the run fails (with the reason) if none comes. */
+  private async planInitial(): Promise<boolean> {
+    const store = this.deps.store;
+    store.updateRun(this.run.id, { status: 'planning' });
+    this.runEvent({ type: 'planning', message: `planning: ${this.run.objective.slice(0, 120)}` });
+    try {
+      const plan = await askPlanner(
+        { codex: this.deps.codex, env: this.deps.env, project: this.run.project, allowList: this.deps.allowList, killGraceMs: this.deps.killGraceMs, timeoutMs: PLANNER_TIMEOUT_MS },
+        planningPrompt(this.run.objective, this.deps.allowList),
+        path.join(this.deps.root.runDir(this.run.id), 'plan-1'),
+      );
+      plan.objective = this.run.objective;
+      store.addTasks(this.run.id, planTasks(this.run.id, plan, 1, new Set(), 0), { planJson: JSON.stringify(plan), planVersion: 1, status: 'running' });
+      this.run = store.getRun(this.run.id) ?? this.run;
+      this.runEvent({ type: 'planned', version: 1, tasks: plan.tasks.map((t) => t.id), message: describePlan(plan) });
+      return true;
+    } catch (error) {
+      const reason = errorMessage(error);
+      store.updateRun(this.run.id, { status: 'failed', reason, endedAt: new Date().toISOString() });
+      this.runEvent({ type: 'planning.failed', message: reason });
+      if (error instanceof PlannerError) return false;
+      throw error;
+    }
+  }
+
+  // ---- replanning -------------------------------------------------------------------
+
+  private ledgerTask(task: TaskRecord): LedgerTask {
+    return { id: task.key, title: task.title, prompt: task.prompt, command: task.command, dependsOn: task.dependsOn };
+  }
+
+  private readMessage(task: TaskRecord): string | null {
+    try {
+      return readFileSync(taskFiles(this.deps.root, task.id).lastMessage, 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Asks the planner for the remaining work after `failed` used its attempts. Done and
+   * running tasks are kept; the failed task and the tasks not started are superseded by
+   * the new plan version. A plan that proposes the failed task again unchanged is a stall.
+   */
+  private async replan(failed: TaskRecord, lastError: string | null): Promise<void> {
+    const maxReplans = this.run.options.maxReplans ?? DEFAULT_MAX_REPLANS;
+    const run = this.deps.store.getRun(this.run.id) ?? this.run;
+    if (run.replans >= maxReplans) {
+      if (maxReplans > 0) this.runEvent({ type: 'replan.exhausted', task: failed.key, message: `no replan left (${maxReplans} used); ${failed.key} stays failed` });
+      return;
+    }
+    if (this.resolvers.has(failed.id)) return;
+    const current = this.current();
+    const done = current.filter((t) => t.status === 'succeeded');
+    const running = current.filter((t) => t.status === 'running' || t.status === 'retrying' || t.status === 'waiting_approval');
+    const notStarted = current.filter((t) => t.id !== failed.id && (t.status === 'pending' || t.status === 'ready' || t.status === 'blocked'));
+    const ledger: Ledger = {
+      objective: this.run.objective,
+      done: done.map((t) => ({ ...this.ledgerTask(t), lastMessage: this.readMessage(t) })),
+      running: running.map((t) => this.ledgerTask(t)),
+      failed: { ...this.ledgerTask(failed), attempts: failed.attempts, reason: failed.reason ?? 'failed', lastError },
+      notStarted: notStarted.map((t) => this.ledgerTask(t)),
+    };
+    const version = run.planVersion + 1;
+    this.runEvent({ type: 'replan.started', version, failedTask: failed.key, message: `replanning after ${failed.key} failed (plan v${version})` });
+    const kept = new Set([...done, ...running].map((t) => t.key));
+    let plan: Plan;
+    try {
+      plan = await askPlanner(
+        { codex: this.deps.codex, env: this.deps.env, project: this.run.project, allowList: this.deps.allowList, killGraceMs: this.deps.killGraceMs, timeoutMs: PLANNER_TIMEOUT_MS },
+        replanPrompt(ledger, this.deps.allowList),
+        path.join(this.deps.root.runDir(this.run.id), `replan-${version}`),
+        kept,
+      );
+    } catch (error) {
+      const message = `replanning failed: ${errorMessage(error)}`;
+      this.deps.store.updateRun(this.run.id, { replans: run.replans + 1 });
+      this.runEvent({ type: 'replan.failed', version, message });
+      if (!(error instanceof PlannerError)) throw error;
+      return;
+    }
+    plan.tasks = plan.tasks.filter((t) => !kept.has(t.id));
+    const again = plan.tasks.find((t) => t.id === failed.key && t.prompt === (failed.prompt ?? undefined) && JSON.stringify(t.command ?? null) === JSON.stringify(failed.command));
+    if (again || plan.tasks.length === 0) {
+      this.stalled = again
+        ? `replanning stalled: plan v${version} proposes the failed task ${failed.key} again unchanged`
+        : `replanning stalled: plan v${version} has no task for the remaining work`;
+      this.deps.store.updateRun(this.run.id, { replans: run.replans + 1, reason: this.stalled });
+      this.runEvent({ type: 'replan.stalled', version, message: this.stalled });
+      return;
+    }
+    for (const task of [failed, ...notStarted]) {
+      const superseded = this.update(task, { superseded: true });
+      if (superseded.status === 'pending' || superseded.status === 'ready') {
+        this.transition(superseded, 'blocked', { reason: `replaced by plan v${version}`, endedAt: new Date().toISOString() });
+      }
+      this.taskEvent(task.id, { type: 'superseded', version });
+    }
+    const records = planTasks(this.run.id, plan, version, new Set(this.tasks.keys()), this.tasks.size);
+    const combined = { objective: this.run.objective, tasks: [...done, ...running].map((t) => this.ledgerTask(t)).concat(plan.tasks.map((t) => ({ id: t.id, title: t.title ?? '', prompt: t.prompt ?? null, command: t.command ?? null, dependsOn: t.dependsOn }))) };
+    this.deps.store.addTasks(this.run.id, records, { planVersion: version, replans: run.replans + 1, planJson: JSON.stringify(combined) });
+    for (const record of this.deps.store.tasksOf(this.run.id)) if (!this.tasks.has(record.id)) this.tasks.set(record.id, record);
+    this.run = { ...this.run, planVersion: version, replans: run.replans + 1 };
+    this.runEvent({ type: 'replan', version, tasks: plan.tasks.map((t) => t.id), message: `plan v${version}: ${plan.tasks.map((t) => t.id).join(', ')}` });
+  }
+
+  // ---- results ----------------------------------------------------------------------
+
+  /** Merges succeeded task branches, dependencies first, into `mcp/run-<id>`. */
+  private async mergeResults(git: NonNullable<Git>): Promise<void> {
+    const succeeded = this.current().filter((t) => t.status === 'succeeded' && t.branch);
+    if (succeeded.length === 0) return;
+    const resultBranch = `mcp/run-${this.run.id}`;
+    const resultDir = path.join(this.deps.root.runDir(this.run.id), 'result');
+    try {
+      await prepareResultWorktree(git.top, resultDir, resultBranch, git.baseCommit);
+      const order = topologicalOrder(succeeded.map((t) => ({ id: t.key, dependsOn: t.dependsOn })));
+      const byKey = new Map(succeeded.map((t) => [t.key, t]));
+      for (const key of order) {
+        const task = byKey.get(key);
+        if (!task?.branch) continue;
+        const conflict = await mergeBranch(resultDir, { taskKey: key, branch: task.branch });
+        if (!conflict) continue;
+        this.runEvent({ type: 'merge.conflict', task: key, files: conflict.files, message: `merging ${key} conflicts in ${conflict.files.join(', ')}; a Codex task resolves it` });
+        const resolver = await this.resolveConflict(git, resultBranch, conflict);
+        if (!resolver) {
+          this.stalled = `merging ${key} into ${resultBranch} conflicts in ${conflict.files.join(', ')} and the resolver task failed`;
+          return;
+        }
+        await fastForward(resultDir, resolver);
+      }
+      const summary = await diffStat(git.top, git.baseCommit, resultBranch);
+      this.deps.store.updateRun(this.run.id, { resultBranch, resultSummary: summary });
+      this.runEvent({ type: 'merged', branch: resultBranch, message: `result on branch ${resultBranch}` });
+    } catch (error) {
+      this.stalled = `merging task branches failed: ${errorMessage(error)}`;
+    }
+  }
+
+  /** A merge conflict becomes a Codex task whose workspace holds the conflict. */
+  private async resolveConflict(git: NonNullable<Git>, resultBranch: string, conflict: Conflict): Promise<string | null> {
+    const key = `merge-${conflict.step.taskKey}`.slice(0, 48);
+    const [record] = planTasks(
+      this.run.id,
+      {
+        objective: this.run.objective,
+        tasks: [
+          {
+            id: key,
+            title: `Resolve the merge conflict of ${conflict.step.taskKey}`,
+            prompt: conflictPrompt(conflict),
+            dependsOn: [],
+            mode: 'exec',
+          },
+        ],
+      },
+      this.run.planVersion,
+      new Set(this.tasks.keys()),
+      this.tasks.size,
+    );
+    if (!record) return null;
+    const branch = `mcp/${record.id}`;
+    const workspace = this.deps.root.workspaceDir(record.id);
+    await prepareConflictWorkspace(git.top, workspace, branch, resultBranch, conflict);
+    this.deps.store.addTasks(this.run.id, [{ ...record, workspace, branch }]);
+    const stored = this.deps.store.getTask(record.id);
+    if (!stored) return null;
+    this.tasks.set(stored.id, stored);
+    this.resolvers.add(stored.id);
+    const outcome = await this.lifecycle(stored);
+    if (outcome.status !== 'succeeded') return null;
+    const left = markersRemain(workspace, conflict.files);
+    if (left.length > 0) {
+      this.transition(this.tasks.get(stored.id) ?? stored, 'failed', { reason: `conflict markers remain in ${left.join(', ')}` });
+      return null;
+    }
+    return branch;
+  }
+
+  // ---- control ----------------------------------------------------------------------
 
   /** Stops one task: a live one gets SIGTERM then SIGKILL; a pending one never starts. */
   killTask(taskId: string): boolean {
     const task = this.tasks.get(taskId);
     if (!task) return false;
+    this.killed.add(taskId);
     const attempt = this.live.get(taskId);
     if (attempt) {
       attempt.stop('killed');
       return true;
     }
-    if (task.status === 'pending' || task.status === 'ready') {
-      this.transition(task, 'killed', { reason: 'killed by user before it started', endedAt: new Date().toISOString() });
+    if (task.status === 'pending' || task.status === 'ready' || task.status === 'retrying') {
+      if (task.status !== 'retrying') this.transition(task, 'killed', { reason: 'killed by user before it started', endedAt: new Date().toISOString() });
       this.wake?.();
       return true;
     }
@@ -200,8 +502,23 @@ export class RunExecutor {
       attempt.stop('killed');
       stopped.push(id);
     }
-    for (const task of this.tasks.values()) if (task.status === 'pending' || task.status === 'ready') stopped.push(task.id);
+    for (const task of this.current()) if (task.status === 'pending' || task.status === 'ready' || task.status === 'retrying') stopped.push(task.id);
     this.wake?.();
     return stopped;
   }
+}
+
+/** The plan as a person reads it before it runs. */
+export function describePlan(plan: Plan): string {
+  const lines = plan.tasks.map((t) => {
+    const what = t.prompt !== undefined ? (t.title || t.prompt.split('\n')[0]?.slice(0, 80) || '') : `$ ${(t.command ?? []).join(' ')}`;
+    return `  ${t.id}${t.dependsOn.length ? ` (after ${t.dependsOn.join(', ')})` : ''}: ${what}${t.acceptance ? ` — done when: ${t.acceptance.slice(0, 80)}` : ''}`;
+  });
+  return `plan v1, ${plan.tasks.length} task${plan.tasks.length === 1 ? '' : 's'}:\n${lines.join('\n')}`;
+}
+
+function conflictPrompt(conflict: Conflict): string {
+  return `Merging branch ${conflict.step.branch} (task ${conflict.step.taskKey}) into the run's result produced conflicts in: ${conflict.files.join(', ')}.
+The merge is in progress in your working directory; the conflicting files contain conflict markers.
+Resolve every conflict so that the intent of both sides is kept, remove all conflict markers, and leave the files consistent. Do not commit: mcp commits the resolution.`;
 }

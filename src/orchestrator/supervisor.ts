@@ -4,7 +4,7 @@ import { isActiveTaskState, type RunState } from '../domain/task-state.js';
 import { SnapshotWriter } from '../store/snapshot.js';
 import { ControlServer } from './control-server.js';
 import type { ControlReply, ControlRequest } from './control-protocol.js';
-import { RunExecutor, type ExecutorDeps, type TaskChange } from './run-executor.js';
+import { RunExecutor, type ExecutorDeps, type RunNotice, type TaskChange } from './run-executor.js';
 import { SupervisorLock, type LockHolder } from './supervisor-lock.js';
 
 /**
@@ -17,6 +17,7 @@ export class Supervisor {
   private readonly control: ControlServer;
   private readonly snapshot: SnapshotWriter;
   private readonly changeListeners: ((change: TaskChange) => void)[] = [];
+  private readonly noticeListeners: ((notice: RunNotice) => void)[] = [];
 
   private constructor(
     private readonly deps: ExecutorDeps,
@@ -46,6 +47,11 @@ export class Supervisor {
     this.changeListeners.push(listener);
   }
 
+  /** Run-level news: the plan, replans, merges. */
+  onNotice(listener: (notice: RunNotice) => void): void {
+    this.noticeListeners.push(listener);
+  }
+
   log(message: string): void {
     try {
       appendFileSync(this.deps.root.supervisorLogPath, `${new Date().toISOString()} ${message}\n`);
@@ -62,6 +68,10 @@ export class Supervisor {
     executor.onTaskChange((change) => {
       this.log(`task ${change.task.id} ${change.from} -> ${change.to}${change.task.reason ? ` (${change.task.reason})` : ''}`);
       for (const listener of this.changeListeners) listener(change);
+    });
+    executor.onNotice((notice) => {
+      this.log(`run ${runId} ${notice.type}: ${notice.message.split('\n')[0]}`);
+      for (const listener of this.noticeListeners) listener(notice);
     });
     this.executors.set(runId, executor);
     const done = executor

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { codexExecArgs } from '../agents/codex-exec-args.js';
+import { codexExecArgs, codexResumeArgs } from '../agents/codex-exec-args.js';
 import { isCodexStderrNoise, readCodexLine } from '../agents/codex-events.js';
 import { missingCodexMessage, type CodexBinary } from '../agents/codex-binary.js';
 import { composeTaskPrompt } from '../agents/task-prompt.js';
@@ -29,7 +29,8 @@ export interface TaskRunContext {
   allowList: readonly string[];
   env: NodeJS.ProcessEnv;
   killGraceMs: number;
-  defaultTimeoutMs: number | undefined;
+  taskTimeoutMs: number | undefined;
+  idleTimeoutMs: number | undefined;
   /** Writes the store, then tells listeners; the only way a task changes state. */
   transition(task: TaskRecord, status: TaskState, patch?: TaskPatch): TaskRecord;
   update(task: TaskRecord, patch: TaskPatch): TaskRecord;
@@ -63,10 +64,24 @@ function readIfExists(file: string): string | null {
   }
 }
 
+/** The plain-text end of a log, read from its end: logs can be hundreds of megabytes. */
 function tailOf(file: string, chars: number): string {
-  const text = readIfExists(file);
-  if (!text) return '';
-  return stripAnsi(text).trim().slice(-chars);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    // Escape sequences are stripped after reading, so read well beyond `chars` bytes.
+    const length = Math.min(size, chars * 8);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return stripAnsi(buffer.toString('utf8')).trim().slice(-chars);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -76,12 +91,19 @@ function tailOf(file: string, chars: number): string {
 export class TaskAttempt {
   private process: PtyProcess | null = null;
   private stopRequested: 'killed' | 'timed_out' | null = null;
+  /** The last error Codex reported in this attempt, quoted to a retry. */
+  lastError: string | null = null;
   private readonly events: EventLog;
   private readonly files: ReturnType<typeof taskFiles>;
 
+  /**
+   * `retryPrompt`: this attempt follows a failed one; the Codex session is resumed with
+   * this prompt (or, with no session recorded, started afresh with it appended).
+   */
   constructor(
     private task: TaskRecord,
     private readonly ctx: TaskRunContext,
+    private readonly retryPrompt: string | null = null,
   ) {
     this.files = taskFiles(ctx.root, task.id);
     mkdirSync(this.files.dir, { recursive: true });
@@ -132,7 +154,7 @@ export class TaskAttempt {
     }
     assertSpawnAllowed(argv[0] ?? '', ctx.allowList, ctx.codex.path ?? '');
 
-    const timeoutSeconds = task.timeoutSeconds ?? (ctx.defaultTimeoutMs !== undefined ? ctx.defaultTimeoutMs / 1000 : undefined);
+    const timeoutMs = task.timeoutSeconds !== null ? task.timeoutSeconds * 1000 : ctx.taskTimeoutMs;
     const splitter = new LineSplitter((line) => this.onLine(line));
     let turnFailure: string | null = null;
     this.onFailure = (message) => (turnFailure = message);
@@ -143,7 +165,8 @@ export class TaskAttempt {
       stdoutLog: this.files.stdout,
       stderrLog: this.files.stderr,
       stdinFile: task.kind === 'prompt' ? this.files.prompt : undefined,
-      timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
+      timeoutMs,
+      idleTimeoutMs: ctx.idleTimeoutMs,
       killGraceMs: ctx.killGraceMs,
       onData: task.kind === 'prompt' ? (chunk) => splitter.push(chunk) : undefined,
     });
@@ -169,6 +192,12 @@ export class TaskAttempt {
       this.task = this.ctx.update(this.task, { sessionId: result.sessionId });
     }
     if (result.failure) this.onFailure(result.failure);
+    if (result.event?.type === 'codex.error' || result.event?.type === 'codex.turn_failed') this.lastError = String(result.event.message ?? '');
+  }
+
+  /** The attempt's output tail, plain text, for the retry prompt. */
+  outputTail(chars: number): string {
+    return tailOf(this.files.stdout, chars);
   }
 
   /** The argv to spawn, or the reason it cannot be spawned. */
@@ -182,6 +211,11 @@ export class TaskAttempt {
       return command;
     }
     if (!this.ctx.codex.path) return missingCodexMessage(this.ctx.codex);
+    if (this.retryPrompt !== null && task.sessionId) {
+      writeFileSync(this.files.prompt, this.retryPrompt);
+      this.event({ type: 'resume', sessionId: task.sessionId });
+      return [this.ctx.codex.path, ...codexResumeArgs({ sessionId: task.sessionId, lastMessageFile: this.files.lastMessage, sandbox: 'workspace-write' })];
+    }
     const prompt = composeTaskPrompt({
       objective: this.ctx.run.objective,
       taskId: task.key,
@@ -190,7 +224,7 @@ export class TaskAttempt {
       acceptance: task.acceptance,
       dependencies: deps.map((d) => ({ key: d.key, title: d.title, lastMessage: readIfExists(taskFiles(this.ctx.root, d.id).lastMessage) })),
     });
-    writeFileSync(this.files.prompt, prompt);
+    writeFileSync(this.files.prompt, this.retryPrompt !== null ? `${prompt}\n${this.retryPrompt}` : prompt);
     return [this.ctx.codex.path, ...codexExecArgs({ workspace: cwd, lastMessageFile: this.files.lastMessage })];
   }
 
@@ -209,6 +243,9 @@ export class TaskAttempt {
     const base = { exitCode: exit.exitCode, signal: exit.signal };
     if (exit.stoppedBy === 'killed') return { ...base, status: 'killed', reason: 'killed by user' };
     if (exit.stoppedBy === 'timed_out') return { ...base, status: 'timed_out', reason: 'task timeout reached' };
+    if (exit.stoppedBy === 'idle') {
+      return { ...base, status: 'timed_out', reason: `idle timeout: no output for ${Math.round((this.ctx.idleTimeoutMs ?? 0) / 1000)} s` };
+    }
     if (exit.exitCode === 0 && !turnFailure) {
       if (this.ctx.git && existsSync(cwd)) {
         try {

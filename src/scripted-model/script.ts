@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * What the scripted model does for one request. A conversation advances one step per
- * request: the step index is the number of tool outputs already in the request's input,
- * so the server needs no memory of earlier requests and parallel sessions never mix.
+ * model response: the step index is the number of earlier model outputs (tool calls and
+ * assistant messages) in the request's input, so a resumed session (`codex exec resume`)
+ * continues where it stopped, and parallel sessions never mix.
  */
 export const scriptStepSchema = z
   .object({
@@ -26,6 +27,8 @@ export const scriptRuleSchema = z
     /** Substring looked for in the user text of the request (the task prompt). */
     match: z.string().min(1),
     steps: z.array(scriptStepSchema).min(1),
+    /** The first N requests matching this rule get HTTP 500 (a flaky model, for retries). */
+    failFirst: z.number().int().min(0).optional(),
   })
   .strict();
 export type ScriptRule = z.infer<typeof scriptRuleSchema>;
@@ -39,9 +42,14 @@ export const scriptSchema = z
   .strict();
 export type Script = z.infer<typeof scriptSchema>;
 
-/** Picks the step for a request: first matching rule; once its steps are used up, "Done.". */
-export function chooseStep(script: Script, userText: string, toolOutputs: number): ScriptStep {
-  const rule = script.rules.find((r) => userText.includes(r.match));
+/** The first rule whose `match` is in the user text, or undefined (the fallback applies). */
+export function findRule(script: Script, userText: string): ScriptRule | undefined {
+  return script.rules.find((r) => userText.includes(r.match));
+}
+
+/** Picks the step for a request; once a rule's steps are used up, "Done.". */
+export function chooseStep(script: Script, userText: string, modelOutputs: number): ScriptStep {
+  const rule = findRule(script, userText);
   const steps = rule ? rule.steps : script.fallback;
-  return steps[toolOutputs] ?? { say: 'Done.' };
+  return steps[modelOutputs] ?? { say: 'Done.' };
 }

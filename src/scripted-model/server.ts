@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chooseStep, scriptSchema, type Script, type ScriptStep } from './script.js';
+import { chooseStep, findRule, scriptSchema, type Script, type ScriptStep } from './script.js';
 
 /**
  * A Responses-API server on loopback that answers like a model, following a script.
@@ -10,7 +10,7 @@ import { chooseStep, scriptSchema, type Script, type ScriptStep } from './script
 export interface RequestRecord {
   at: number;
   userText: string;
-  toolOutputs: number;
+  modelOutputs: number;
   step: ScriptStep;
 }
 
@@ -51,8 +51,9 @@ function userTextOf(input: InputItem[]): string {
   return parts.join('\n');
 }
 
-function countToolOutputs(input: InputItem[]): number {
-  return input.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output').length;
+/** Earlier responses of the model in this conversation: its tool calls and its messages. */
+function countModelOutputs(input: InputItem[]): number {
+  return input.filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call' || (i.type === 'message' && i.role === 'assistant')).length;
 }
 
 function sse(res: http.ServerResponse, data: Record<string, unknown>): void {
@@ -107,6 +108,7 @@ function streamStep(res: http.ServerResponse, step: ScriptStep): void {
 export async function startScriptedModel(scriptInput: unknown, port = 0): Promise<ScriptedModel> {
   const script: Script = scriptSchema.parse(scriptInput ?? {});
   const records: RequestRecord[] = [];
+  const failures = new Map<object, number>();
   const stats: ScriptedModelStats = { requests: 0, inFlight: 0, maxInFlight: 0 };
 
   const server = http.createServer((req, res) => {
@@ -133,9 +135,15 @@ export async function startScriptedModel(scriptInput: unknown, port = 0): Promis
         return;
       }
       const userText = userTextOf(input);
-      const toolOutputs = countToolOutputs(input);
-      const step = chooseStep(script, userText, toolOutputs);
-      records.push({ at: Date.now(), userText, toolOutputs, step });
+      const modelOutputs = countModelOutputs(input);
+      const rule = findRule(script, userText);
+      const served = rule ? (failures.get(rule) ?? 0) : 0;
+      let step = chooseStep(script, userText, modelOutputs);
+      if (rule?.failFirst !== undefined && served < rule.failFirst) {
+        failures.set(rule, served + 1);
+        step = { fail: 500 };
+      }
+      records.push({ at: Date.now(), userText, modelOutputs, step });
       stats.requests += 1;
       stats.inFlight += 1;
       stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);

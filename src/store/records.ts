@@ -1,5 +1,16 @@
 import type { RunState, TaskState } from '../domain/task-state.js';
 
+/** How a run behaves; stored with it so a resumed run behaves the same. */
+export interface RunOptions {
+  /** Attempts per task, the first included. */
+  maxAttempts?: number;
+  maxReplans?: number;
+  taskTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  /** First retry delay; doubled at each further attempt. */
+  backoffMs?: number;
+}
+
 export interface RunRecord {
   id: string;
   objective: string;
@@ -10,6 +21,14 @@ export interface RunRecord {
   parallel: number;
   reason: string | null;
   supervisorPid: number | null;
+  /** The commit every first task started from (git projects). */
+  baseCommit: string | null;
+  /** `mcp/run-<id>` once task branches were merged, or the run patch outside git. */
+  resultBranch: string | null;
+  /** `git diff --stat` of the result against the base. */
+  resultSummary: string | null;
+  replans: number;
+  options: RunOptions;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -20,6 +39,10 @@ export interface TaskRecord {
   runId: string;
   key: string;
   position: number;
+  /** The plan version that created this task (1, then one more per replan). */
+  planVersion: number;
+  /** Replaced by a later plan version; no longer counts for the run's outcome. */
+  superseded: boolean;
   title: string;
   kind: 'prompt' | 'command';
   mode: 'exec' | 'interactive';
@@ -44,5 +67,5 @@ export interface TaskRecord {
   updatedAt: string;
 }
 
-export type TaskPatch = Partial<Omit<TaskRecord, 'id' | 'runId' | 'key' | 'position'>>;
+export type TaskPatch = Partial<Omit<TaskRecord, 'id' | 'runId' | 'key' | 'position' | 'planVersion'>>;
 export type RunPatch = Partial<Omit<RunRecord, 'id'>>;

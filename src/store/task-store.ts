@@ -15,6 +15,11 @@ const RUN_COLUMNS: Record<keyof RunRecord, string> = {
   parallel: 'parallel',
   reason: 'reason',
   supervisorPid: 'supervisor_pid',
+  baseCommit: 'base_commit',
+  resultBranch: 'result_branch',
+  resultSummary: 'result_summary',
+  replans: 'replans',
+  options: 'options_json',
   createdAt: 'created_at',
   startedAt: 'started_at',
   endedAt: 'ended_at',
@@ -25,6 +30,8 @@ const TASK_COLUMNS: Record<keyof TaskRecord, string> = {
   runId: 'run_id',
   key: 'key',
   position: 'position',
+  planVersion: 'plan_version',
+  superseded: 'superseded',
   title: 'title',
   kind: 'kind',
   mode: 'mode',
@@ -48,11 +55,13 @@ const TASK_COLUMNS: Record<keyof TaskRecord, string> = {
   updatedAt: 'updated_at',
 };
 
-const JSON_TASK_FIELDS = new Set<keyof TaskRecord>(['command', 'dependsOn']);
+/** Fields stored as JSON text. */
+const JSON_FIELDS = new Set<string>(['command', 'dependsOn', 'options']);
 
 function rowToRun(row: Row): RunRecord {
   const out: Record<string, unknown> = {};
   for (const [field, column] of Object.entries(RUN_COLUMNS)) out[field] = row[column] ?? null;
+  out.options = typeof row.options_json === 'string' ? JSON.parse(row.options_json) : {};
   return out as unknown as RunRecord;
 }
 
@@ -60,14 +69,20 @@ function rowToTask(row: Row): TaskRecord {
   const out: Record<string, unknown> = {};
   for (const [field, column] of Object.entries(TASK_COLUMNS)) {
     const value = row[column] ?? null;
-    out[field] = JSON_TASK_FIELDS.has(field as keyof TaskRecord) && typeof value === 'string' ? JSON.parse(value) : value;
+    out[field] = JSON_FIELDS.has(field) && typeof value === 'string' ? JSON.parse(value) : value;
   }
+  out.superseded = row.superseded === 1;
   return out as unknown as TaskRecord;
 }
 
+export type NewTask = Omit<
+  TaskRecord,
+  'attempts' | 'exitCode' | 'signal' | 'reason' | 'pid' | 'pidStart' | 'sessionId' | 'startedAt' | 'endedAt' | 'superseded'
+>;
+
 export interface NewRun {
-  run: Omit<RunRecord, 'planVersion' | 'reason' | 'supervisorPid' | 'startedAt' | 'endedAt'>;
-  tasks: Omit<TaskRecord, 'attempts' | 'exitCode' | 'signal' | 'reason' | 'pid' | 'pidStart' | 'sessionId' | 'startedAt' | 'endedAt'>[];
+  run: Pick<RunRecord, 'id' | 'objective' | 'status' | 'project' | 'planJson' | 'parallel' | 'options' | 'createdAt'>;
+  tasks: NewTask[];
 }
 
 /**
@@ -98,48 +113,63 @@ export class TaskStore {
 
   createRun(input: NewRun): void {
     const insertRun = this.db.prepare(
-      `INSERT INTO runs (id, objective, status, project, plan_json, parallel, created_at)
-       VALUES (@id, @objective, @status, @project, @planJson, @parallel, @createdAt)`,
-    );
-    const insertTask = this.db.prepare(
-      `INSERT INTO tasks (id, run_id, key, position, title, kind, mode, prompt, command_json, depends_on_json,
-                          acceptance, timeout_seconds, status, workspace, branch, updated_at)
-       VALUES (@id, @runId, @key, @position, @title, @kind, @mode, @prompt, @command, @dependsOn,
-               @acceptance, @timeoutSeconds, @status, @workspace, @branch, @updatedAt)`,
+      `INSERT INTO runs (id, objective, status, project, plan_json, parallel, options_json, created_at)
+       VALUES (@id, @objective, @status, @project, @planJson, @parallel, @options, @createdAt)`,
     );
     this.db.transaction(() => {
-      insertRun.run(input.run);
-      for (const task of input.tasks) {
-        insertTask.run({
-          ...task,
-          command: task.command ? JSON.stringify(task.command) : null,
-          dependsOn: JSON.stringify(task.dependsOn),
-        });
-      }
+      insertRun.run({ ...input.run, options: JSON.stringify(input.run.options) });
+      this.insertTasks(input.tasks);
     })();
     this.changed();
   }
 
+  /** Adds tasks to a run (a replan, a merge-conflict task); the run's plan is updated with them. */
+  addTasks(runId: string, tasks: NewTask[], run?: RunPatch): void {
+    this.db.transaction(() => {
+      this.insertTasks(tasks);
+      if (run) this.updateRunRow(runId, run);
+    })();
+    this.changed();
+  }
+
+  private insertTasks(tasks: NewTask[]): void {
+    const insert = this.db.prepare(
+      `INSERT INTO tasks (id, run_id, key, position, plan_version, title, kind, mode, prompt, command_json, depends_on_json,
+                          acceptance, timeout_seconds, status, workspace, branch, updated_at)
+       VALUES (@id, @runId, @key, @position, @planVersion, @title, @kind, @mode, @prompt, @command, @dependsOn,
+               @acceptance, @timeoutSeconds, @status, @workspace, @branch, @updatedAt)`,
+    );
+    for (const task of tasks) {
+      insert.run({ ...task, command: task.command ? JSON.stringify(task.command) : null, dependsOn: JSON.stringify(task.dependsOn) });
+    }
+  }
+
+  private updateRunRow(id: string, patch: RunPatch): void {
+    this.write('runs', RUN_COLUMNS, id, patch);
+  }
+
   updateRun(id: string, patch: RunPatch): void {
-    this.update('runs', RUN_COLUMNS, id, patch);
+    this.write('runs', RUN_COLUMNS, id, patch);
+    this.changed();
   }
 
   updateTask(id: string, patch: TaskPatch): void {
-    this.update('tasks', TASK_COLUMNS, id, { ...patch, updatedAt: new Date().toISOString() });
+    this.write('tasks', TASK_COLUMNS, id, { ...patch, updatedAt: new Date().toISOString() });
+    this.changed();
   }
 
-  private update(table: string, columns: Record<string, string>, id: string, patch: Record<string, unknown>): void {
+  private write(table: string, columns: Record<string, string>, id: string, patch: Record<string, unknown>): void {
     const sets: string[] = [];
     const values: unknown[] = [];
     for (const [field, value] of Object.entries(patch)) {
       const column = columns[field];
       if (!column || value === undefined) continue;
       sets.push(`${column} = ?`);
-      values.push(JSON_TASK_FIELDS.has(field as keyof TaskRecord) && value !== null ? JSON.stringify(value) : value);
+      const stored = typeof value === 'boolean' ? Number(value) : value;
+      values.push(JSON_FIELDS.has(field) && value !== null ? JSON.stringify(value) : stored);
     }
     if (sets.length === 0) return;
     this.db.prepare(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
-    this.changed();
   }
 
   getRun(id: string): RunRecord | undefined {
@@ -174,7 +204,8 @@ export class TaskStore {
     const exact = this.getTask(ref);
     if (exact) return exact;
     const row = this.db
-      .prepare(`SELECT t.* FROM tasks t JOIN runs r ON r.id = t.run_id WHERE t.key = ? ORDER BY r.created_at DESC, r.id DESC LIMIT 1`)
+      .prepare(`SELECT t.* FROM tasks t JOIN runs r ON r.id = t.run_id WHERE t.key = ?
+                ORDER BY r.created_at DESC, r.id DESC, t.superseded ASC, t.plan_version DESC LIMIT 1`)
       .get(ref) as Row | undefined;
     if (row) return rowToTask(row);
     throw new NotFoundError(`no task ${JSON.stringify(ref)} in this state root`, 'run `mcp status` to list task ids');

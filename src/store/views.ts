@@ -21,6 +21,9 @@ export interface TaskView {
   branch: string | null;
   sessionId: string | null;
   pid: number | null;
+  planVersion: number;
+  /** Replaced by a later plan version (kept for the record). */
+  superseded: boolean;
 }
 
 export interface RunView {
@@ -29,8 +32,11 @@ export interface RunView {
   status: string;
   project: string;
   planVersion: number;
+  replans: number;
   parallel: number;
   reason: string | null;
+  resultBranch: string | null;
+  resultSummary: string | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -65,20 +71,25 @@ export function taskView(task: TaskRecord): TaskView {
     branch: task.branch,
     sessionId: task.sessionId,
     pid: task.pid,
+    planVersion: task.planVersion,
+    superseded: task.superseded,
   };
 }
 
 export function runView(run: RunRecord, tasks: TaskRecord[]): RunView {
   const counts: Record<string, number> = {};
-  for (const task of tasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
+  for (const task of tasks) if (!task.superseded) counts[task.status] = (counts[task.status] ?? 0) + 1;
   return {
     id: run.id,
     objective: run.objective,
     status: run.status,
     project: run.project,
     planVersion: run.planVersion,
+    replans: run.replans,
     parallel: run.parallel,
     reason: run.reason,
+    resultBranch: run.resultBranch,
+    resultSummary: run.resultSummary,
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     endedAt: run.endedAt,

@@ -25,6 +25,8 @@ export interface PtyProcessOptions {
   stdinFile?: string;
   /** Wall-clock limit; on expiry the group gets SIGTERM then SIGKILL. */
   timeoutMs?: number;
+  /** Stop the child when it prints nothing for this long (a hung model or tool). */
+  idleTimeoutMs?: number;
   killGraceMs: number;
   cols?: number;
   rows?: number;
@@ -32,7 +34,7 @@ export interface PtyProcessOptions {
   onData?: (chunk: Buffer) => void;
 }
 
-export type StopReason = 'killed' | 'timed_out';
+export type StopReason = 'killed' | 'timed_out' | 'idle';
 
 export interface PtyExit {
   exitCode: number | null;
@@ -53,6 +55,7 @@ export class PtyProcess {
   private stoppedBy: StopReason | null = null;
   private killTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private bytes = 0;
   private paused = false;
   readonly exited: Promise<PtyExit>;
@@ -78,6 +81,7 @@ export class PtyProcess {
       this.term.onExit(({ exitCode, signal }) => {
         clearTimeout(this.killTimer);
         clearTimeout(this.timeoutTimer);
+        clearTimeout(this.idleTimer);
         this.log.end(() =>
           resolve({
             exitCode: signal ? null : exitCode,
@@ -91,10 +95,20 @@ export class PtyProcess {
     if (options.timeoutMs !== undefined) {
       this.timeoutTimer = setTimeout(() => this.stop('timed_out'), options.timeoutMs);
     }
+    this.armIdleTimer();
+  }
+
+  private armIdleTimer(): void {
+    const ms = this.options.idleTimeoutMs;
+    if (ms === undefined || this.stoppedBy) return;
+    // refresh() re-arms the same timer: cheap enough to do on every chunk of output.
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.stop('idle'), ms);
   }
 
   private handleData(chunk: Buffer): void {
     this.bytes += chunk.length;
+    this.armIdleTimer();
     // Back-pressure instead of buffering without bound: a child printing faster than the
     // disk takes it is paused (the kernel's PTY buffer then blocks its writes), never dropped.
     if (!this.log.write(chunk) && !this.paused) {
@@ -120,6 +134,7 @@ export class PtyProcess {
   stop(reason: StopReason): void {
     if (this.stoppedBy) return;
     this.stoppedBy = reason;
+    clearTimeout(this.idleTimer);
     signalGroup(this.pid, 'SIGTERM');
     this.killTimer = setTimeout(() => signalGroup(this.pid, 'SIGKILL'), this.options.killGraceMs);
   }

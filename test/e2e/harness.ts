@@ -111,6 +111,10 @@ export interface StatusJson {
     id: string;
     objective: string;
     status: string;
+    reason: string | null;
+    planVersion: number;
+    replans: number;
+    resultBranch: string | null;
     tasks: {
       id: string;
       key: string;
@@ -124,6 +128,8 @@ export interface StatusJson {
       workspace: string | null;
       branch: string | null;
       pid: number | null;
+      planVersion: number;
+      superseded: boolean;
     }[];
   }[];
 }

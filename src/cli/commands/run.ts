@@ -5,10 +5,12 @@ import { UsageError } from '../../domain/errors.js';
 import { isFinalRunState, type RunState } from '../../domain/task-state.js';
 import { sendControl } from '../../orchestrator/control-client.js';
 import { createRun } from '../../orchestrator/create-run.js';
+import { applyRunResult } from '../../orchestrator/apply-result.js';
 import { loadPlanFile } from '../../orchestrator/plan.js';
-import type { TaskChange } from '../../orchestrator/run-executor.js';
+import { describePlan, type TaskChange } from '../../orchestrator/run-executor.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import type { RunOptions as StoredRunOptions } from '../../store/records.js';
 import { TaskStore } from '../../store/task-store.js';
 import { runView } from '../../store/views.js';
 import { formatTime, printable } from '../render/format.js';
@@ -20,42 +22,55 @@ export interface RunOptions extends ContextOptions {
   parallel?: string;
   json?: boolean;
   taskTimeout?: string;
+  idleTimeout?: string;
+  maxAttempts?: string;
+  maxReplans?: string;
+  retryBackoff?: string;
+  apply?: boolean;
 }
 
 /** How often a client whose run went to another supervisor looks at the store. */
 const HANDOFF_POLL_MS = 250;
 
+/** Flags that shape the run, validated before anything is written. */
+function runOptionsFrom(options: RunOptions, config: { taskTimeoutSeconds?: number }): StoredRunOptions {
+  const out: StoredRunOptions = {};
+  if (options.maxAttempts !== undefined) out.maxAttempts = parseCount(options.maxAttempts, '--max-attempts', 20);
+  if (options.maxReplans !== undefined) out.maxReplans = options.maxReplans.trim() === '0' ? 0 : parseCount(options.maxReplans, '--max-replans', 20);
+  const taskTimeout = options.taskTimeout !== undefined ? parseSeconds(options.taskTimeout, '--task-timeout') : config.taskTimeoutSeconds;
+  if (taskTimeout !== undefined) out.taskTimeoutMs = taskTimeout * 1000;
+  if (options.idleTimeout !== undefined) out.idleTimeoutMs = parseSeconds(options.idleTimeout, '--idle-timeout') * 1000;
+  if (options.retryBackoff !== undefined) out.backoffMs = options.retryBackoff.trim() === '0' ? 0 : parseSeconds(options.retryBackoff, '--retry-backoff') * 1000;
+  return out;
+}
+
 export async function runCommand(objective: string | undefined, options: RunOptions): Promise<number> {
-  if (!options.plan) {
-    throw new UsageError(objective ? 'planning from an objective needs --plan FILE in this version' : 'nothing to run', 'give --plan plan.json (format in DESIGN.md "Plan contract")');
-  }
-  const parallel = options.parallel !== undefined ? parseCount(options.parallel, '--parallel', 64) : undefined;
-  const taskTimeoutSeconds = options.taskTimeout !== undefined ? parseSeconds(options.taskTimeout, '--task-timeout') : undefined;
+  if (!options.plan && !objective?.trim()) throw new UsageError('nothing to run', 'give an objective (mcp run "…") or a plan (mcp run --plan plan.json)');
+  const parallelFlag = options.parallel !== undefined ? parseCount(options.parallel, '--parallel', 64) : undefined;
   const ctx = resolveContext(options);
   const config = ctx.loadConfig();
+  const stored = runOptionsFrom(options, config);
   const allowList = allowListOf(config);
-  const plan = loadPlanFile(ctx.resolvePath(options.plan), allowList);
-  if (objective) plan.objective = objective;
+  const plan = options.plan ? loadPlanFile(ctx.resolvePath(options.plan), allowList) : null;
+  if (plan && objective) plan.objective = objective;
   if (ctx.warning) process.stderr.write(`mcp: ${ctx.warning}\n`);
 
   ctx.root.prepare();
   const store = TaskStore.open(ctx.root.dbPath);
   const out = options.json ? process.stderr : process.stdout;
   try {
-    const runId = createRun(store, plan, { project: ctx.project, parallel: parallel ?? config.parallel ?? Math.max(1, os.availableParallelism()) });
-    out.write(`run ${runId}: ${plan.tasks.length} task${plan.tasks.length === 1 ? '' : 's'}, state in ${ctx.root.dir}\n`);
-    const supervisor = await Supervisor.start({
-      root: ctx.root,
-      store,
-      codex: findCodexBinary(process.env),
-      allowList,
-      env: process.env,
-      killGraceMs: config.killGraceSeconds * 1000,
-      defaultTimeoutMs: (taskTimeoutSeconds ?? config.taskTimeoutSeconds) !== undefined ? (taskTimeoutSeconds ?? config.taskTimeoutSeconds ?? 0) * 1000 : undefined,
-    });
+    const parallel = parallelFlag ?? config.parallel ?? Math.max(1, os.availableParallelism());
+    const runId = createRun(store, { objective: objective ?? '', plan, project: ctx.project, parallel, options: stored });
+    out.write(`run ${runId}: state in ${ctx.root.dir}\n`);
+    if (plan) out.write(`${describePlan(plan)}\n`);
+    const supervisor = await Supervisor.start({ root: ctx.root, store, codex: findCodexBinary(process.env), allowList, env: process.env, killGraceMs: config.killGraceSeconds * 1000 });
     let state: RunState;
     if (supervisor instanceof Supervisor) {
       supervisor.onTaskChange((change) => out.write(progressLine(change)));
+      supervisor.onNotice((notice) => {
+        const lines = notice.message.split('\n').map(printable);
+        out.write(`${formatTime(new Date().toISOString())}  ${lines.join('\n')}\n`);
+      });
       const stopOnSignal = (): void => {
         out.write('mcp: interrupted; stopping tasks\n');
         void sendControl(ctx.root.socketPath, { op: 'kill', target: 'all' });
@@ -77,6 +92,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
       state = await waitForRun(store, runId);
     }
     const run = store.getRun(runId);
+    if (options.apply && state === 'succeeded' && run) out.write(`${await applyRunResult(run)}\n`);
     const view = run ? runView(run, store.tasksOf(runId)) : undefined;
     if (options.json) process.stdout.write(`${JSON.stringify({ run: view }, null, 2)}\n`);
     else if (view) process.stdout.write(`\n${renderRun(view, { logsDir: (id) => ctx.root.taskDir(id) })}\n`);

@@ -12,6 +12,8 @@ export function renderRun(run: RunView, options: { logsDir?: (taskId: string) =>
     `run ${run.id}  ${run.status}  plan v${run.planVersion}  ${formatDuration(run.durationMs)}  (${counts})`,
     ...(run.objective ? [`objective: ${printable(run.objective).slice(0, 200)}`] : []),
     ...(run.reason ? [`reason: ${printable(run.reason)}`] : []),
+    ...(run.resultBranch ? [`result: branch ${run.resultBranch} (mcp merge ${run.id} to bring it into your branch)`] : []),
+    ...(run.resultSummary ? run.resultSummary.split('\n').map((l) => `  ${printable(l.trim())}`) : []),
   ];
   const rows = [['TASK', 'STATE', 'TRIES', 'START', 'TIME', 'EXIT', 'REASON']];
   for (const task of run.tasks) {
@@ -19,7 +21,7 @@ export function renderRun(run: RunView, options: { logsDir?: (taskId: string) =>
     const reason = task.reason ? printable(task.reason) : '';
     rows.push([
       task.id,
-      task.status,
+      task.superseded ? `${task.status} (replaced in v${run.planVersion})` : task.status,
       String(task.attempts),
       formatTime(task.startedAt),
       formatDuration(task.durationMs),

@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { MaskingStream, SecretMasker, secretsFromEnv } from './secret-mask.js';
+
+const MASK = '********';
+
+function streamAll(masker: SecretMasker, chunks: readonly Buffer[]): Buffer {
+  const stream = new MaskingStream(masker);
+  const out = chunks.map((chunk) => stream.push(chunk));
+  out.push(stream.end());
+  return Buffer.concat(out);
+}
+
+/** `input` cut at the given byte offsets (ascending). */
+function splitAt(input: Buffer, cuts: readonly number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let from = 0;
+  for (const cut of [...cuts, input.length]) {
+    chunks.push(input.subarray(from, cut));
+    from = cut;
+  }
+  return chunks;
+}
+
+test('secretsFromEnv: takes values of secret-looking names, longest first, without duplicates', () => {
+  const env: NodeJS.ProcessEnv = {
+    OPENAI_API_KEY: 'sk-proj-0123456789abcdef',
+    GITHUB_TOKEN: 'ghp_AAAABBBBCCCC',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY',
+    DB_PASSWORD: 'hunter2hunter2',
+    NPM_AUTH_TOKEN: 'npm_12345678',
+    my_session_cookie: 'lowercase-name-ok',
+    HTTP_AUTHORIZATION: 'Basic dXNlcjpwYXNz',
+    GH_TOKEN_COPY: 'ghp_AAAABBBBCCCC',
+    // Names that do not look secret, however secret-looking the value.
+    HOME: '/home/someone/with-a-long-path',
+    EDITOR: 'sk-proj-not-a-key-name',
+    LANG: 'en_US.UTF-8',
+    GIT_AUTHOR_NAME: 'Jane Developer',
+    GIT_AUTHOR_EMAIL: 'jane@example.com',
+    // Secret-looking names whose values are too short or plainly not secrets.
+    SHORT_TOKEN: 'abc1234',
+    PADDED_KEY: '  abc   ',
+    FEATURE_AUTH_ENABLED: 'true',
+    SESSION_FLAG: 'undefined',
+    SSH_AUTH_SOCK: '/tmp/ssh-XXXXabcd/agent.1234',
+    XAUTHORITY: '/home/someone/.Xauthority',
+    UNSET_SECRET: undefined,
+  };
+  assert.deepEqual(secretsFromEnv(env), [
+    'wJalrXUtnFEMI/K7MDENG/bPxRfiCY',
+    'sk-proj-0123456789abcdef',
+    'Basic dXNlcjpwYXNz',
+    'lowercase-name-ok',
+    'ghp_AAAABBBBCCCC',
+    'hunter2hunter2',
+    'npm_12345678',
+  ]);
+});
+
+test('secretsFromEnv: exactly 8 characters is enough, and a path with other characters is kept', () => {
+  assert.deepEqual(secretsFromEnv({ A_KEY: '12345678', B_KEY: '1234567', C_PASS: '/odd$path!x' }), ['/odd$path!x', '12345678']);
+});
+
+test('secretsFromEnv: a multi-line value is kept whole and line by line', () => {
+  const pem = '-----BEGIN KEY-----\nMIIBVQIBADANBgkqhkiG9w0B\r\nshort\n-----END KEY-----';
+  assert.deepEqual(secretsFromEnv({ DEPLOY_PRIVATE_KEY: pem }), [
+    pem,
+    'MIIBVQIBADANBgkqhkiG9w0B',
+    '-----BEGIN KEY-----',
+    '-----END KEY-----',
+  ]);
+});
+
+test('maskText: every occurrence of every secret, the longer of two prefix-related ones whole', () => {
+  const masker = new SecretMasker(['abcdefgh', 'abcdefghij', 'ZYXWVUTS99']);
+  assert.equal(
+    masker.maskText('a=abcdefghij b=abcdefgh c=ZYXWVUTS99 d=abcdefghijk e=abcdefgabcdefgh'),
+    `a=${MASK} b=${MASK} c=${MASK} d=${MASK}k e=abcdefg${MASK}`,
+  );
+  assert.equal(masker.maskText('nothing here'), 'nothing here');
+});
+
+test('maskText: overlapping secrets become one mask, adjacent ones two', () => {
+  const masker = new SecretMasker(['AAAABBBB', 'BBBBCCCC']);
+  assert.equal(masker.maskText('xAAAABBBBCCCCy'), `x${MASK}y`);
+  assert.equal(masker.maskText('xAAAABBBBAAAABBBBy'), `x${MASK}${MASK}y`);
+  assert.equal(new SecretMasker(['aaaaaaaa']).maskText('-aaaaaaaaaaa-'), `-${MASK}-`);
+});
+
+test('maskText: custom mask, non-ASCII secret, empty secrets ignored', () => {
+  const masker = new SecretMasker(['', 'pässwörd-日本', 'pässwörd-日本'], '[hidden]');
+  assert.deepEqual(masker.secrets, ['pässwörd-日本']);
+  assert.equal(masker.maskText('«pässwörd-日本» ok'), '«[hidden]» ok');
+});
+
+test('maskText: Authorization header values are masked whether or not they are known secrets', () => {
+  const masker = new SecretMasker(['knownsecret123']);
+  const cases: Array<[string, string]> = [
+    ['Authorization: Bearer eyJhbGciOi.eyJzdWIi.SflKxw-_x', `Authorization: Bearer ${MASK}`],
+    ['> authorization: bearer abc123\r\n> Accept: */*', `> authorization: bearer ${MASK}\r\n> Accept: */*`],
+    ['AUTHORIZATION:BASIC dXNlcjpwYXNz== rest', `AUTHORIZATION:BASIC ${MASK} rest`],
+    ['Proxy-Authorization: Basic Zm9vOmJhcg==', `Proxy-Authorization: Basic ${MASK}`],
+    [`curl -H "Authorization: Bearer tok-1" https://x`, `curl -H "Authorization: Bearer ${MASK}" https://x`],
+    [`headers: {'Authorization': 'token ghp_xyz'}`, `headers: {'Authorization': 'token ${MASK}'}`],
+    ['Authorization: Bearer knownsecret123', `Authorization: Bearer ${MASK}`],
+    ['{"authorization":"Bearer abc.def","x":1}', `{"authorization":"${MASK}","x":1}`],
+    ['{"Authorization": "opaque \\"quoted\\" value"}', `{"Authorization": "${MASK}"}`],
+    ['{\\"authorization\\":\\"Bearer esc123\\"}', `{\\"authorization\\":\\"Bearer ${MASK}\\"}`],
+    ['Authorization required', 'Authorization required'],
+    ['Authorization: Bearer', 'Authorization: Bearer'],
+    ['authorization failed: Bearer abc', 'authorization failed: Bearer abc'],
+    ['{"authorization":""}', '{"authorization":""}'],
+  ];
+  for (const [input, expected] of cases) assert.equal(masker.maskText(input), expected, input);
+});
+
+test('MaskingStream: a secret split at every position across two chunks', () => {
+  const secret = 'sk-SECRET-0123456789';
+  const masker = new SecretMasker([secret]);
+  const input = Buffer.from(`before ${secret} after`);
+  const expected = Buffer.from(`before ${MASK} after`);
+  for (let i = 0; i <= input.length; i++) {
+    assert.deepEqual(streamAll(masker, splitAt(input, [i])), expected, `split at ${i}`);
+  }
+});
+
+test('MaskingStream: secrets split at every pair of positions across three chunks', () => {
+  const masker = new SecretMasker(['abcdefgh', 'abcdefghij', '12345678', '5678wxyz']);
+  const input = Buffer.from('<abcdefghij|abcdefgh|1234567|12345678wxyz|abcdefgh>');
+  const expected = Buffer.from(`<${MASK}|${MASK}|1234567|${MASK}|${MASK}>`);
+  for (let i = 0; i <= input.length; i++) {
+    for (let j = i; j <= input.length; j++) {
+      assert.deepEqual(streamAll(masker, splitAt(input, [i, j])), expected, `split at ${i}, ${j}`);
+    }
+  }
+});
+
+test('MaskingStream: one byte at a time', () => {
+  const masker = new SecretMasker(['abcdefgh', 'abcdefghij', 'ZYXWVUTS99']);
+  const input = Buffer.from('x abcdefghij y abcdefgh z ZYXWVUTS9 ZYXWVUTS99\nAuthorization: Bearer tok.en-1 {"authorization":"v\\"w"} end');
+  const bytes = [...input].map((byte) => Buffer.from([byte]));
+  assert.equal(
+    streamAll(masker, bytes).toString(),
+    `x ${MASK} y ${MASK} z ZYXWVUTS9 ${MASK}\nAuthorization: Bearer ${MASK} {"authorization":"${MASK}"} end`,
+  );
+});
+
+test('MaskingStream: an Authorization header split at every position across two chunks', () => {
+  const masker = new SecretMasker([]);
+  const input = Buffer.from('GET /\r\nAuthorization: Bearer eyJ0eXAi.abc_DEF-123\r\n{"authorization": "Basic Zm9v"}\r\n');
+  const expected = Buffer.from(`GET /\r\nAuthorization: Bearer ${MASK}\r\n{"authorization": "${MASK}"}\r\n`);
+  for (let i = 0; i <= input.length; i++) {
+    assert.deepEqual(streamAll(masker, splitAt(input, [i])), expected, `split at ${i}`);
+  }
+});
+
+test('MaskingStream: bytes 0x00-0xff pass through exactly, as the very chunk given, when nothing can match', () => {
+  const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const masker = new SecretMasker(['SECRETSECRET', 'tokentoken']);
+  const stream = new MaskingStream(masker);
+  for (let round = 0; round < 4; round++) {
+    const chunk = Buffer.from(every);
+    assert.equal(stream.push(chunk), chunk);
+  }
+  assert.equal(stream.end().length, 0);
+
+  const input = Buffer.concat([every, every, every]);
+  for (const size of [1, 7, 255, 256, 300]) {
+    const cuts: number[] = [];
+    for (let at = size; at < input.length; at += size) cuts.push(at);
+    assert.deepEqual(streamAll(masker, splitAt(input, cuts)), input, `chunks of ${size}`);
+  }
+});
+
+test('MaskingStream: invalid UTF-8, escapes and multi-byte text around a non-ASCII secret', () => {
+  const secret = 'pässwörd-日本-🔑';
+  const masker = new SecretMasker([secret]);
+  const around = (middle: Buffer): Buffer =>
+    Buffer.concat([Buffer.from([0xff, 0xfe, 0x1b, 0xc3]), Buffer.from('—é日本語🎉'), middle, Buffer.from('€ü'), Buffer.from([0xe2, 0x82, 0x00, 0x1b])]);
+  const input = around(Buffer.from(secret));
+  const expected = around(Buffer.from(MASK));
+  for (let i = 0; i <= input.length; i++) {
+    assert.deepEqual(streamAll(masker, splitAt(input, [i])), expected, `split at ${i}`);
+  }
+});
+
+test('MaskingStream: output length is input length minus masked bytes plus masks', () => {
+  const long = 'LONGSECRET-0123456789';
+  const short = 'short-1234';
+  const mask = '#';
+  const masker = new SecretMasker([long, short], mask);
+  const input = Buffer.from(`${long} x ${short}${short} y ${long}${long}${short}\n`.repeat(50));
+  const masked = 50 * (3 * long.length + 3 * short.length);
+  const masks = 50 * 6;
+  for (const size of [1, 5, 64, 1000]) {
+    const cuts: number[] = [];
+    for (let at = size; at < input.length; at += size) cuts.push(at);
+    const out = streamAll(masker, splitAt(input, cuts));
+    assert.equal(out.length, input.length - masked + masks * mask.length, `chunks of ${size}`);
+    assert.equal(out.toString().includes('SECRET'), false);
+  }
+});
+
+test('MaskingStream: end() flushes what was held back', () => {
+  const masker = new SecretMasker(['SECRETVALUE']);
+  const stream = new MaskingStream(masker);
+  assert.equal(stream.push(Buffer.from('abc SECR')).toString(), 'abc ');
+  assert.equal(stream.end().toString(), 'SECR');
+  assert.equal(stream.end().length, 0);
+
+  assert.equal(stream.push(Buffer.from('x Authorization: Bearer abc')).toString(), 'x ');
+  assert.equal(stream.end().toString(), `Authorization: Bearer ${MASK}`);
+
+  assert.equal(stream.push(Buffer.from('tail: Author')).toString(), 'tail: ');
+  assert.equal(stream.push(Buffer.from('ity')).toString(), 'Authority');
+  assert.equal(stream.end().length, 0);
+});
+
+test('MaskingStream: a token longer than the hold limit is still masked to its end', () => {
+  const masker = new SecretMasker([]);
+  const token = 'T'.repeat(20_000);
+  const json = 'J\\"'.repeat(5_000);
+  const input = Buffer.from(`a Authorization: Bearer ${token} b {"authorization":"${json}"} c`);
+  for (const size of [1000, 4095, 4096, 4097, 65536]) {
+    const cuts: number[] = [];
+    for (let at = size; at < input.length; at += size) cuts.push(at);
+    assert.equal(
+      streamAll(masker, splitAt(input, cuts)).toString(),
+      `a Authorization: Bearer ${MASK} b {"authorization":"${MASK}"} c`,
+      `chunks of ${size}`,
+    );
+  }
+});
+
+test('MaskingStream: any chunking gives what maskText gives for the whole', () => {
+  const masker = new SecretMasker(['SECRET12', 'SECRET1234', 'CRET12SE', 'zzzzzzzz']);
+  const pieces = ['SECRET12', 'SECRET1234', 'CRET12SE', 'SECRE', 'zzzz', 'Authorization: Bearer ', 'authoriz', 'tok', ' ', '"', '\\', '\n', '"authorization":"', 'x', 'a'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 12 }), (parts, rawCuts) => {
+      const text = parts.join('');
+      const input = Buffer.from(text);
+      const cuts = [...new Set(rawCuts.map((cut) => cut % (input.length + 1)))].sort((a, b) => a - b);
+      assert.equal(streamAll(masker, splitAt(input, cuts)).toString(), masker.maskText(text));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('MaskingStream: 50 MB in 64 KiB chunks with two secrets completes with the right length', () => {
+  const secrets = ['sk-LIVE-ABCDEFGHIJKLMNOP', 'GHP_QRSTUVWXYZ012345'];
+  const masker = new SecretMasker(secrets);
+  const total = 50 * 1024 * 1024;
+  const line = Buffer.from('compiling module 42 of 977 ... ok \u001b[32m✓\u001b[0m é\r\n');
+  const input = Buffer.alloc(total);
+  for (let at = 0; at < total; at += line.length) line.copy(input, at);
+  // Every ~1 MB, at offsets that drift across chunk boundaries.
+  let maskedBytes = 0;
+  let masks = 0;
+  for (let at = 1000, i = 0; at + 64 < total; at += 1_000_003, i++) {
+    const secret = secrets[i % 2]!;
+    Buffer.from(secret).copy(input, at);
+    maskedBytes += secret.length;
+    masks++;
+  }
+  const chunkSize = 64 * 1024;
+  const stream = new MaskingStream(masker);
+  let outLength = 0;
+  for (let at = 0; at < total; at += chunkSize) outLength += stream.push(input.subarray(at, at + chunkSize)).length;
+  outLength += stream.end().length;
+  assert.equal(outLength, total - maskedBytes + masks * MASK.length);
+});

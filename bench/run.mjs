@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { measure, median, SELF_RUSAGE_PRELOAD } from './lib/proc.mjs';
+import { machineCpuSeconds, measure, median, ownCpuSeconds, SELF_RUSAGE_PRELOAD } from './lib/proc.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH_DIR, '..');
@@ -674,6 +674,7 @@ const sections = [
 ];
 
 const info = machine();
+info.loadAverageAtStart = os.loadavg().map((x) => round(x, 2));
 progress(`work dir ${work}; ${info.cpus} CPUs, node ${info.node}, ${info.codex}`);
 const rows = [];
 try {
@@ -681,9 +682,22 @@ try {
     if (ONLY && !ONLY.has(id)) continue;
     progress(`${id}. ${name}`);
     const t = performance.now();
+    const machine0 = machineCpuSeconds();
+    const own0 = ownCpuSeconds();
+    // Other people's processes on this machine skew every figure: say how much CPU they took.
+    const contention = () => {
+      const m = machineCpuSeconds();
+      const totalS = m.totalS - machine0.totalS;
+      const otherS = Math.max(0, m.busyS - machine0.busyS - (ownCpuSeconds() - own0));
+      return { otherProcessesCpuS: round(otherS, 1), machineCpuS: round(totalS, 1), otherShare: round(otherS / totalS, 3) };
+    };
     try {
       const row = await fn();
       row.seconds = round((performance.now() - t) / 1000, 1);
+      row.contention = contention();
+      if (row.contention.otherShare > 0.05) {
+        row.details.push(`note: other processes on this machine used ${(row.contention.otherShare * 100).toFixed(0)}% of its CPU during this measurement`);
+      }
       rows.push(row);
     } catch (error) {
       progress(`${id}. ${name} FAILED: ${error instanceof Error ? error.stack : String(error)}`);
@@ -700,6 +714,7 @@ try {
 }
 
 const totalS = (performance.now() - T0) / 1000;
+info.loadAverageAtEnd = os.loadavg().map((x) => round(x, 2));
 writeFileSync(RESULTS, `${JSON.stringify({ date: new Date().toISOString(), totalSeconds: round(totalS, 1), reps: REPS, machine: info, results: rows }, null, 2)}\n`);
 process.stdout.write(`${table(rows, info, totalS)}\n\nraw numbers: ${path.relative(process.cwd(), RESULTS) || RESULTS}\n`);
 process.exitCode = rows.every((r) => r.pass) ? 0 : 1;

@@ -33,6 +33,20 @@ export function reapedChildrenCpuSeconds() {
   return (Number(f[16 - 3]) + Number(f[17 - 3])) / clockTicks;
 }
 
+/** CPU seconds the whole machine spent busy and in all, since boot (first line of /proc/stat). */
+export function machineCpuSeconds() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+  const busy = user + nice + system + irq + softirq + (steal ?? 0);
+  return { busyS: busy / clockTicks, totalS: (busy + idle + iowait) / clockTicks };
+}
+
+/** CPU seconds of this runner and of everything it has reaped. */
+export function ownCpuSeconds() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6 + reapedChildrenCpuSeconds();
+}
+
 export function rssKiB(pid) {
   try {
     const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

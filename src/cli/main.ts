@@ -63,6 +63,12 @@ function build(): Command {
     .addHelpText('after', '\nExamples:\n  mcp plan "add a health endpoint" --out plan.json')
     .action(action(async () => (await import('./commands/plan.js')).planCommand));
 
+  common(program.command('resume [run]'))
+    .description('finish runs whose supervisor died: stop orphans, resume interrupted tasks, run the rest')
+    .option('--json', 'print {"runs": [...]} on stdout')
+    .addHelpText('after', '\nExamples:\n  mcp resume\n  mcp resume r0abc123')
+    .action(action(async () => (await import('./commands/resume.js')).resumeCommand));
+
   common(program.command('merge <run>'))
     .description("merge a run's result branch (mcp/run-<id>) into your current branch; refuses on a dirty tree")
     .action(action(async () => (await import('./commands/merge.js')).mergeCommand));

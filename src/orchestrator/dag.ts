@@ -20,7 +20,7 @@ export function tasksToBlock<T extends DagTask>(tasks: readonly T[]): { task: T;
     changed = false;
     for (const task of tasks) {
       const current = status.get(task.key);
-      if (current !== 'pending' && current !== 'ready') continue;
+      if (current !== 'pending' && current !== 'ready' && current !== 'interrupted') continue;
       const bad = task.dependsOn.find((k) => FAILED_DEPENDENCY.has(status.get(k) as TaskState));
       if (bad === undefined) continue;
       status.set(task.key, 'blocked');

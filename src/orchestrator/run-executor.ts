@@ -204,7 +204,7 @@ export class RunExecutor {
       }
       this.blockDependentsOfFailures();
       if (this.killRequested || this.stalled) this.stopPending();
-      const ready = this.current().filter((t) => (t.status === 'pending' || t.status === 'ready') && this.dependenciesSucceeded(t));
+      const ready = this.current().filter((t) => (t.status === 'pending' || t.status === 'ready' || t.status === 'interrupted') && this.dependenciesSucceeded(t));
       for (const task of ready) {
         if (running.size >= this.run.parallel) break;
         const done: Promise<void> = this.lifecycle(task).then(() => {
@@ -222,7 +222,8 @@ export class RunExecutor {
   /** All attempts of one task, holding one parallel slot throughout (backoff included). */
   private async lifecycle(initial: TaskRecord): Promise<TaskOutcome> {
     let task = initial;
-    let retryPrompt: string | null = null;
+    // An attempt cut short by a dead supervisor continues its Codex session where it stopped.
+    let retryPrompt: string | null = initial.status === 'interrupted' ? INTERRUPTED_PROMPT : null;
     for (;;) {
       task = this.transition(task, 'running', {
         attempts: task.attempts + 1,
@@ -283,7 +284,7 @@ export class RunExecutor {
 
   private stopPending(): void {
     for (const task of this.current()) {
-      if (task.status === 'pending' || task.status === 'ready') {
+      if (task.status === 'pending' || task.status === 'ready' || task.status === 'interrupted') {
         const reason = this.stalled ? 'not started: the run stalled' : 'run killed before the task started';
         this.transition(task, this.stalled ? 'blocked' : 'killed', { reason, endedAt: new Date().toISOString() });
       }
@@ -507,6 +508,10 @@ export class RunExecutor {
     return stopped;
   }
 }
+
+const INTERRUPTED_PROMPT = `Your previous session on this task was interrupted because the orchestrator running it stopped.
+Check the state of the working directory, then continue the task where you left off and finish it as originally asked.
+`;
 
 /** The plan as a person reads it before it runs. */
 export function describePlan(plan: Plan): string {

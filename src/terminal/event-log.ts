@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 export type EventFields = { type: string } & Record<string, unknown>;
 
@@ -13,7 +13,20 @@ export class EventLog {
     file: string,
     private readonly task: string,
   ) {
-    this.fd = openSync(file, 'a');
+    this.fd = openSync(file, 'a+');
+    this.repairTornLine(this.fd);
+  }
+
+  /**
+   * A crash mid-write can leave a last line without its newline. Ending it here keeps the
+   * next event on a line of its own: the torn line stays (readers skip it), nothing else breaks.
+   */
+  private repairTornLine(fd: number): void {
+    const size = fstatSync(fd).size;
+    if (size === 0) return;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    if (last[0] !== 0x0a) writeSync(fd, '\n');
   }
 
   append(fields: EventFields): void {

@@ -260,7 +260,7 @@ export class MaskingStream {
     }
     if (at === emitted) return emitted === 0 && cut === data.length ? data : data.subarray(emitted, cut);
     if (at < cut) parts.push(data.subarray(at, cut));
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return Buffer.concat(parts);
   }
 
   /**

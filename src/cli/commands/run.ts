@@ -1,19 +1,21 @@
 import os from 'node:os';
 import { findCodexBinary } from '../../agents/codex-binary.js';
 import { allowListOf } from '../../config/config.js';
-import { UsageError } from '../../domain/errors.js';
+import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { isFinalRunState, type RunState } from '../../domain/task-state.js';
 import { sendControl } from '../../orchestrator/control-client.js';
+import { unfinishedRuns } from '../../orchestrator/recovery.js';
+import { currentLockHolder } from '../../orchestrator/supervisor-lock.js';
 import { createRun } from '../../orchestrator/create-run.js';
 import { applyRunResult } from '../../orchestrator/apply-result.js';
 import { loadPlanFile } from '../../orchestrator/plan.js';
-import { describePlan, type TaskChange } from '../../orchestrator/run-executor.js';
+import { describePlan } from '../../orchestrator/run-executor.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
 import type { RunOptions as StoredRunOptions } from '../../store/records.js';
 import { TaskStore } from '../../store/task-store.js';
 import { runView } from '../../store/views.js';
-import { formatTime, printable } from '../render/format.js';
+import { superviseInForeground } from '../foreground.js';
 import { renderRun } from '../render/run-summary.js';
 import { parseCount, parseSeconds } from '../parse-options.js';
 
@@ -59,6 +61,11 @@ export async function runCommand(objective: string | undefined, options: RunOpti
   const store = TaskStore.open(ctx.root.dbPath);
   const out = options.json ? process.stderr : process.stdout;
   try {
+    if (!currentLockHolder(ctx.root.lockPath)) {
+      for (const run of unfinishedRuns(store)) {
+        out.write(`mcp: run ${run.id} was interrupted (its supervisor stopped); finish it with: mcp resume ${run.id}\n`);
+      }
+    }
     const parallel = parallelFlag ?? config.parallel ?? Math.max(1, os.availableParallelism());
     const runId = createRun(store, { objective: objective ?? '', plan, project: ctx.project, parallel, options: stored });
     out.write(`run ${runId}: state in ${ctx.root.dir}\n`);
@@ -66,30 +73,12 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     const supervisor = await Supervisor.start({ root: ctx.root, store, codex: findCodexBinary(process.env), allowList, env: process.env, killGraceMs: config.killGraceSeconds * 1000 });
     let state: RunState;
     if (supervisor instanceof Supervisor) {
-      supervisor.onTaskChange((change) => out.write(progressLine(change)));
-      supervisor.onNotice((notice) => {
-        const lines = notice.message.split('\n').map(printable);
-        out.write(`${formatTime(new Date().toISOString())}  ${lines.join('\n')}\n`);
-      });
-      const stopOnSignal = (): void => {
-        out.write('mcp: interrupted; stopping tasks\n');
-        void sendControl(ctx.root.socketPath, { op: 'kill', target: 'all' });
-      };
-      process.once('SIGINT', stopOnSignal);
-      process.once('SIGTERM', stopOnSignal);
-      try {
-        state = await supervisor.runRun(runId);
-        await supervisor.idle();
-      } finally {
-        process.off('SIGINT', stopOnSignal);
-        process.off('SIGTERM', stopOnSignal);
-        await supervisor.shutdown();
-      }
+      [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root.socketPath, out);
     } else {
       const reply = await sendControl(ctx.root.socketPath, { op: 'submit', runId });
       if (!reply?.ok) throw new UsageError(`the supervisor (pid ${supervisor.pid}) of ${ctx.root.dir} did not take the run`, 'retry, or stop it with `mcp kill --all`');
       out.write(`run ${runId} handed to the supervisor (pid ${supervisor.pid})\n`);
-      state = await waitForRun(store, runId);
+      state = await waitForRun(store, runId, ctx.root.lockPath);
     }
     const run = store.getRun(runId);
     if (options.apply && state === 'succeeded' && run) out.write(`${await applyRunResult(run)}\n`);
@@ -102,17 +91,11 @@ export async function runCommand(objective: string | undefined, options: RunOpti
   }
 }
 
-async function waitForRun(store: TaskStore, runId: string): Promise<RunState> {
+async function waitForRun(store: TaskStore, runId: string, lockPath: string): Promise<RunState> {
   for (;;) {
     const run = store.getRun(runId);
     if (run && isFinalRunState(run.status)) return run.status;
+    if (!currentLockHolder(lockPath)) throw new NoSupervisorError(`the supervisor running ${runId} stopped`, `finish the run with: mcp resume ${runId}`);
     await new Promise((resolve) => setTimeout(resolve, HANDOFF_POLL_MS));
   }
-}
-
-function progressLine(change: TaskChange): string {
-  const t = change.task;
-  const when = formatTime(new Date().toISOString());
-  const extra = t.reason ? `  ${printable(t.reason)}` : change.to === 'running' && t.attempts > 1 ? `  attempt ${t.attempts}` : '';
-  return `${when}  ${t.key.padEnd(16)} ${change.to}${extra}\n`;
 }

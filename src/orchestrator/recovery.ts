@@ -1,0 +1,48 @@
+import { isActiveTaskState, isFinalRunState } from '../domain/task-state.js';
+import type { RunRecord } from '../store/records.js';
+import type { StateRoot } from '../store/state-root.js';
+import type { TaskStore } from '../store/task-store.js';
+import { EventLog } from '../terminal/event-log.js';
+import { isSameProcess, signalGroup } from '../terminal/process-info.js';
+import { taskFiles } from './task-runner.js';
+
+const POLL_MS = 100;
+
+export interface Recovery {
+  runId: string;
+  interrupted: string[];
+  /** Processes of the dead supervisor that were still alive and had to be stopped. */
+  orphansStopped: number[];
+}
+
+/** Runs left unfinished by a supervisor that is gone. */
+export function unfinishedRuns(store: TaskStore): RunRecord[] {
+  return store.listRuns().filter((run) => !isFinalRunState(run.status));
+}
+
+/**
+ * Prepares a run whose supervisor died for `mcp resume`: its orphaned task processes
+ * (recorded PID and start time still match) are stopped, and tasks that were running
+ * are marked `interrupted` so the executor resumes them. Finished tasks are untouched.
+ */
+export async function recoverRun(root: StateRoot, store: TaskStore, run: RunRecord, graceMs: number): Promise<Recovery> {
+  const tasks = store.tasksOf(run.id);
+  const orphans = tasks.filter((t) => t.pid !== null && isActiveTaskState(t.status) && isSameProcess(t.pid, t.pidStart));
+  for (const task of orphans) signalGroup(task.pid as number, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (orphans.some((t) => isSameProcess(t.pid as number, t.pidStart)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  for (const task of orphans) if (isSameProcess(task.pid as number, task.pidStart)) signalGroup(task.pid as number, 'SIGKILL');
+  const interrupted: string[] = [];
+  for (const task of tasks) {
+    if (!isActiveTaskState(task.status)) continue;
+    const reason = 'the supervisor stopped while the task ran; resumed';
+    store.updateTask(task.id, { status: 'interrupted', reason, pid: null, pidStart: null });
+    const events = new EventLog(taskFiles(root, task.id).events, task.id);
+    events.append({ type: 'state', from: task.status, to: 'interrupted', reason });
+    events.close();
+    interrupted.push(task.id);
+  }
+  return { runId: run.id, interrupted, orphansStopped: orphans.map((t) => t.pid as number) };
+}

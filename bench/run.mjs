@@ -301,7 +301,7 @@ async function benchOverhead() {
     target: 'ratio <= 1.10',
     pass: ratio <= 1.1,
     details: [
-      `CPU (user+sys, median): whole tree ${mcpTree.toFixed(1)} s with mcp vs ${bareTree.toFixed(1)} s bare: ${(mcpTree - bareTree).toFixed(1)} s more (${(((mcpTree - bareTree) * 1000) / N).toFixed(0)} ms/task) on ${os.availableParallelism()} CPUs`,
+      `CPU (user+sys, median): whole tree ${mcpTree.toFixed(1)} s with mcp vs ${bareTree.toFixed(1)} s bare: ${mcpTree >= bareTree ? '+' : ''}${(mcpTree - bareTree).toFixed(1)} s (${(((mcpTree - bareTree) * 1000) / N).toFixed(0)} ms/task, CPU ratio ${(mcpTree / bareTree).toFixed(2)}) on ${os.availableParallelism()} CPUs`,
       `  of which the mcp process itself ${mcpSelf.toFixed(2)} s (${((mcpSelf * 1000) / N).toFixed(0)} ms/task), its git commands ~${gitReplay.cpuS.toFixed(2)} s (replayed alone), rest ${(mcpTree - bareTree - mcpSelf - gitReplay.cpuS).toFixed(2)} s (sh wrapper, PTY, noise)`,
       ...(worktreeFailures.length ? [`${worktreeFailures.length} mcp run(s) failed on concurrent \`git worktree add\` and were run again (not counted)`] : []),
     ],
@@ -315,6 +315,7 @@ async function benchOverhead() {
       gitReplay: { commands: gitReplay.commands, cpuS: round(gitReplay.cpuS, 3), wallMs: round(gitReplay.wallMs, 1) },
       mcpTreeCpuSMedian: round(mcpTree, 2),
       bareTreeCpuSMedian: round(bareTree, 2),
+      treeCpuRatio: round(mcpTree / bareTree),
       cpuMethod:
         'mcp itself: getrusage(RUSAGE_SELF) written at exit by bench/lib/self-rusage.mjs, preloaded with `node --import` into the mcp process only (all its threads, none of its children). Whole tree: delta of cutime+cstime in /proc/self/stat of the bench runner around the run (every reaped descendant: codex, git, sh).',
     },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
-import { formatZodIssue } from './zod-issue.js';
+import { formatZodIssue, oneLineMessage } from './zod-issue.js';
 
 /** Commands a `command` task may run without a human (DESIGN.md "Policy"). */
 export const DEFAULT_ALLOW_LIST = ['git', 'npm', 'pnpm', 'yarn', 'npx', 'node', 'pytest', 'python', 'python3', 'cargo', 'go', 'make'];
@@ -49,7 +49,7 @@ export function loadConfig(projectDir: string, explicitFile?: string): McpConfig
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`, 'fix the JSON syntax');
+    throw new ConfigError(`${file}: not valid JSON (${oneLineMessage(error)})`, 'fix the JSON syntax');
   }
   const parsed = configSchema.safeParse(data);
   if (!parsed.success) {

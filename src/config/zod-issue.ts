@@ -17,3 +17,9 @@ export function formatPath(segments: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/** JSON.parse quotes the input around the error, newlines included; a message is one line. */
+export function oneLineMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, ' ').slice(0, 300);
+}

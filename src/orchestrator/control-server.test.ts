@@ -155,22 +155,30 @@ test('sendControl: a missing socket gives null', async () => {
   assert.equal(await sendControl(path.join(tmp, 'nobody-here.sock'), { op: 'ping' }, 2000), null);
 });
 
-test('sendControl: a server that never answers gives null after the timeout', async (t) => {
-  const silentPath = path.join(tmp, 'silent.sock');
+/** A plain socket server for client tests; `close` destroys its connections so it can finish. */
+async function rawServer(socketFile: string, onConnection: (socket: net.Socket) => void): Promise<{ close: () => Promise<void> }> {
   const accepted: net.Socket[] = [];
-  // Reads and ignores everything; the sockets are destroyed at the end so close() can finish.
-  const silent = net.createServer((socket) => {
+  const server = net.createServer((socket) => {
     accepted.push(socket);
+    socket.on('error', () => undefined);
+    // Read (and drop) whatever the client sends, so its close is seen.
     socket.resume();
+    onConnection(socket);
   });
-  await new Promise<void>((resolve) => silent.listen(silentPath, resolve));
-  t.after(
-    () =>
+  await new Promise<void>((resolve) => server.listen(socketFile, resolve));
+  return {
+    close: () =>
       new Promise<void>((resolve) => {
         for (const socket of accepted) socket.destroy();
-        silent.close(() => resolve());
+        server.close(() => resolve());
       }),
-  );
+  };
+}
+
+test('sendControl: a server that never answers gives null after the timeout', async (t) => {
+  const silentPath = path.join(tmp, 'silent.sock');
+  const silent = await rawServer(silentPath, () => undefined);
+  t.after(() => silent.close());
   const startedAt = Date.now();
   assert.equal(await sendControl(silentPath, { op: 'ping' }, 150), null);
   const elapsed = Date.now() - startedAt;
@@ -179,15 +187,16 @@ test('sendControl: a server that never answers gives null after the timeout', as
 
 test('sendControl: an unreadable reply is an error reply', async (t) => {
   const oddPath = path.join(tmp, 'odd.sock');
-  const odd = net.createServer((socket) => socket.end('not json at all\n'));
-  await new Promise<void>((resolve) => odd.listen(oddPath, resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        odd.close(() => resolve());
-      }),
-  );
+  const odd = await rawServer(oddPath, (socket) => socket.end('not json at all\n'));
+  t.after(() => odd.close());
   assert.deepEqual(await sendControl(oddPath, { op: 'ping' }, 2000), { ok: false, error: 'unreadable reply from the supervisor' });
+});
+
+test('sendControl: a server that closes without a reply gives null', async (t) => {
+  const closerPath = path.join(tmp, 'closer.sock');
+  const closer = await rawServer(closerPath, (socket) => socket.end());
+  t.after(() => closer.close());
+  assert.equal(await sendControl(closerPath, { op: 'ping' }, 2000), null);
 });
 
 test('ControlServer: listen replaces a stale socket file and close removes it', async () => {

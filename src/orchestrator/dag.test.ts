@@ -55,12 +55,19 @@ test('tasksToBlock: a diamond with one good branch still blocks the join', () =>
   ]);
 });
 
-test('tasksToBlock: only pending and ready tasks are blocked', () => {
-  const others: TaskState[] = ['running', 'waiting_approval', 'retrying', 'succeeded', 'failed', 'killed', 'timed_out', 'blocked', 'interrupted'];
-  const tasks = [t('a', 'failed'), ...others.map((s) => t(`x-${s}`, s, ['a'])), t('p', 'pending', ['a']), t('r', 'ready', ['a'])];
+test('tasksToBlock: only pending, ready and interrupted tasks are blocked', () => {
+  const others: TaskState[] = ['running', 'waiting_approval', 'retrying', 'succeeded', 'failed', 'killed', 'timed_out', 'blocked'];
+  const tasks = [
+    t('a', 'failed'),
+    ...others.map((s) => t(`x-${s}`, s, ['a'])),
+    t('p', 'pending', ['a']),
+    t('r', 'ready', ['a']),
+    t('i', 'interrupted', ['a']),
+  ];
   assert.deepEqual(summary(tasks), [
     ['p', 'dependency a failed'],
     ['r', 'dependency a failed'],
+    ['i', 'dependency a failed'],
   ]);
 });
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { PlanError } from '../domain/errors.js';
-import { loadPlanFile, MAX_PLAN_FILE_BYTES, parsePlanText, topologicalOrder, validatePlan } from './plan.js';
+import { loadPlanFile, MAX_PLAN_FILE_BYTES, parsePlanText, planFromAnswer, topologicalOrder, validatePlan } from './plan.js';
 
 const ALLOW = ['git', 'npm', 'node'];
 const SOURCE = 'plan.json';
@@ -166,9 +166,8 @@ test('parsePlanText: invalid JSON is a PlanError naming the source', () => {
   assert.deepEqual(plan.tasks, [{ id: 'a', prompt: 'do a', dependsOn: [], mode: 'exec' }]);
 });
 
-// BUG (reported, not fixed): V8 quotes the input in JSON.parse messages, raw newlines
-// included, so an invalid multi-line plan gives a multi-line PlanError message.
-test('parsePlanText: invalid multi-line JSON still gives a one-line message', { todo: 'plan.ts embeds the raw JSON.parse message, which quotes the input with its newlines' }, () => {
+// V8 quotes the input in JSON.parse messages, raw newlines included: the PlanError must not.
+test('parsePlanText: invalid multi-line JSON still gives a one-line message', () => {
   planError(() => parsePlanText('{\n  "tasks": [\n    x\n  ]\n}\n', SOURCE, ALLOW));
 });
 
@@ -207,6 +206,42 @@ test('loadPlanFile: a missing file and a directory are refused', () => {
   const missing = path.join(tmp, 'nope.json');
   assert.equal(planError(() => loadPlanFile(missing, ALLOW), missing), `${missing}: cannot read the plan (no such file)`);
   assert.equal(planError(() => loadPlanFile(tmp, ALLOW), tmp), `${tmp}: not a regular file`);
+});
+
+test('validatePlan: externalKeys may be depended on without being defined', () => {
+  const plan = validatePlan({ tasks: [promptTask('fix', ['done-earlier'])] }, SOURCE, ALLOW, new Set(['done-earlier']));
+  assert.deepEqual(plan.tasks[0]?.dependsOn, ['done-earlier']);
+  assert.equal(
+    planError(() => validatePlan({ tasks: [promptTask('fix', ['other'])] }, SOURCE, ALLOW, new Set(['done-earlier']))),
+    'plan.json: tasks[0].dependsOn[0]: unknown task "other"',
+  );
+});
+
+test('planFromAnswer: fenced JSON and null optional fields are accepted', () => {
+  const answer = [
+    '```json',
+    JSON.stringify({
+      objective: 'o',
+      tasks: [
+        { id: 'a', title: 'A', prompt: 'do a', command: null, dependsOn: [], acceptance: null },
+        { id: 'b', title: 'B', prompt: null, command: ['npm', 'test'], dependsOn: ['a'], acceptance: 'green' },
+      ],
+    }),
+    '```',
+  ].join('\n');
+  const plan = planFromAnswer(answer, 'planner', ALLOW);
+  assert.deepEqual(plan, {
+    objective: 'o',
+    tasks: [
+      { id: 'a', title: 'A', prompt: 'do a', dependsOn: [], mode: 'exec' },
+      { id: 'b', title: 'B', command: ['npm', 'test'], dependsOn: ['a'], acceptance: 'green', mode: 'exec' },
+    ],
+  });
+  assert.match(planError(() => planFromAnswer('I could not make a plan.', 'planner', ALLOW), 'planner'), /^planner: not valid JSON \(/);
+  assert.equal(
+    planError(() => planFromAnswer(JSON.stringify({ objective: '', tasks: [{ id: 'a', prompt: null, command: null }] }), 'planner', ALLOW), 'planner'),
+    'planner: tasks[0]: a task needs exactly one of "prompt" or "command"',
+  );
 });
 
 test('topologicalOrder: dependencies come first', () => {

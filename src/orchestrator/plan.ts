@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import { formatZodIssue } from '../config/zod-issue.js';
+import { formatZodIssue, oneLineMessage } from '../config/zod-issue.js';
 import { PlanError } from '../domain/errors.js';
 import { TASK_KEY_PATTERN } from '../domain/ids.js';
 
@@ -55,7 +55,7 @@ export function parsePlanText(text: string, source: string, allowList: readonly 
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new PlanError(`${source}: not valid JSON (${(error as Error).message})`, 'fix the JSON syntax');
+    throw new PlanError(`${source}: not valid JSON (${oneLineMessage(error)})`, 'fix the JSON syntax');
   }
   return validatePlan(data, source, allowList);
 }
@@ -184,7 +184,7 @@ export function planFromAnswer(answer: string, source: string, allowList: readon
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new PlanError(`${source}: not valid JSON (${(error as Error).message})`, 'answer with the plan JSON only');
+    throw new PlanError(`${source}: not valid JSON (${oneLineMessage(error)})`, 'answer with the plan JSON only');
   }
   // Nulls stand for absent optional fields in the planner's schema.
   if (data && typeof data === 'object' && Array.isArray((data as { tasks?: unknown }).tasks)) {

@@ -13,6 +13,7 @@ import { resolveExecutable } from '../terminal/executable.js';
 import { LineSplitter } from '../terminal/line-splitter.js';
 import { PtyProcess, type PtyExit } from '../terminal/pty-process.js';
 import { assertSpawnAllowed } from '../terminal/spawn-policy.js';
+import { processMasker } from '../terminal/secret-mask.js';
 import { stripAnsi } from '../terminal/strip-ansi.js';
 import { commitWorkspace, prepareWorkspace, WorkspaceError } from '../workspace/workspace.js';
 
@@ -62,6 +63,14 @@ function readIfExists(file: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** Codex writes the final message itself; a secret it echoed is masked afterwards. */
+function maskFileInPlace(file: string): void {
+  const text = readIfExists(file);
+  if (text === null) return;
+  const masked = processMasker().maskText(text);
+  if (masked !== text) writeFileSync(file, masked);
 }
 
 /** The plain-text end of a log, read from its end: logs can be hundreds of megabytes. */
@@ -179,6 +188,7 @@ export class TaskAttempt {
     splitter.end();
     this.event({ type: 'exit', exitCode: exit.exitCode, signal: exit.signal, bytes: exit.bytes, stoppedBy: exit.stoppedBy });
     if (task.kind === 'command') this.writeCommandMessage(exit);
+    else maskFileInPlace(this.files.lastMessage);
     return this.outcome(exit, turnFailure, cwd);
   }
 
@@ -231,7 +241,8 @@ export class TaskAttempt {
   private writeCommandMessage(exit: PtyExit): void {
     const tail = tailOf(this.files.stdout, COMMAND_MESSAGE_TAIL_CHARS);
     const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `ended by ${exit.signal}`;
-    writeFileSync(this.files.lastMessage, `\`${(this.task.command ?? []).join(' ')}\` ${how}.\n\n${tail ? `Output (tail):\n\n${tail}\n` : ''}`);
+    const text = `\`${(this.task.command ?? []).join(' ')}\` ${how}.\n\n${tail ? `Output (tail):\n\n${tail}\n` : ''}`;
+    writeFileSync(this.files.lastMessage, processMasker().maskText(text));
   }
 
   private stoppedBeforeSpawn(): TaskOutcome {

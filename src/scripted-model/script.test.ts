@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chooseStep, scriptSchema } from './script.js';
+import { chooseStep, findRule, scriptSchema } from './script.js';
 
 const script = scriptSchema.parse({
   rules: [
@@ -20,6 +20,12 @@ test('chooseStep: the first matching rule wins, steps advance with tool outputs'
   // A later, broader rule applies only when the earlier one does not match.
   assert.deepEqual(chooseStep(script, 'just alpha', 0), { say: 'generic alpha' });
   assert.deepEqual(chooseStep(script, 'model outage', 0), { fail: 503 });
+});
+
+test('findRule: the first rule whose match is in the text, else undefined', () => {
+  assert.equal(findRule(script, 'write alpha and alpha'), script.rules[0]);
+  assert.equal(findRule(script, 'alpha'), script.rules[1]);
+  assert.equal(findRule(script, 'beta'), undefined);
 });
 
 test('chooseStep: matching is a case-sensitive substring', () => {
@@ -43,4 +49,6 @@ test('scriptSchema: defaults and refusals', () => {
   assert.equal(scriptSchema.safeParse({ rules: [{ match: 'x', steps: [{ fail: 200 }] }] }).success, false);
   assert.equal(scriptSchema.safeParse({ rules: [{ match: 'x', steps: [{ shout: 'x' }] }] }).success, false);
   assert.equal(scriptSchema.safeParse({ rule: [] }).success, false);
+  assert.equal(scriptSchema.safeParse({ rules: [{ match: 'x', failFirst: -1, steps: [{ say: 'x' }] }] }).success, false);
+  assert.equal(scriptSchema.safeParse({ rules: [{ match: 'x', failFirst: 2, steps: [{ say: 'x' }] }] }).success, true);
 });

@@ -10,6 +10,7 @@ before(async () => {
       { match: 'make file', steps: [{ exec: 'echo a > a.txt' }, { say: 'Created a.txt' }] },
       { match: 'outage', steps: [{ fail: 503 }] },
       { match: 'slow', steps: [{ say: 'late', delayMs: 300 }] },
+      { match: 'flaky', failFirst: 2, steps: [{ say: 'finally' }] },
     ],
   });
 });
@@ -74,7 +75,7 @@ test('POST /v1/responses: an exec step streams a function_call to exec_command',
   assert.equal(completed.usage.total_tokens, completed.usage.input_tokens + completed.usage.output_tokens);
 });
 
-test('POST /v1/responses: after one tool output the next step is an assistant message', async () => {
+test('POST /v1/responses: after one model output the next step is an assistant message', async () => {
   const res = await post([
     userMessage('please make file'),
     { type: 'function_call', name: 'exec_command', arguments: '{"cmd":"echo a > a.txt"}', call_id: 'call_1' },
@@ -89,8 +90,31 @@ test('POST /v1/responses: after one tool output the next step is an assistant me
   assert.deepEqual((events[1]?.data.item as { type: string; role: string; content: unknown }).content, [{ type: 'output_text', text: 'Created a.txt' }]);
   const record = model.records().at(-1);
   assert.equal(record?.userText, 'please make file');
-  assert.equal(record?.toolOutputs, 1);
+  assert.equal(record?.modelOutputs, 1);
   assert.deepEqual(record?.step, { say: 'Created a.txt' });
+});
+
+test('POST /v1/responses: earlier assistant messages count as model outputs (a resumed session)', async () => {
+  const res = await post([
+    userMessage('please make file'),
+    { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'I could not.' }] },
+    userMessage('try again'),
+  ]);
+  const events = parseSse(await res.text());
+  assert.deepEqual((events[1]?.data.item as { content: unknown }).content, [{ type: 'output_text', text: 'Created a.txt' }]);
+  const record = model.records().at(-1);
+  assert.equal(record?.userText, 'please make file\ntry again');
+  assert.equal(record?.modelOutputs, 1);
+});
+
+test('POST /v1/responses: failFirst answers 500 to the first matching requests only', async () => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    const res = await post([userMessage('a flaky task')]);
+    statuses.push(res.status);
+    await res.text();
+  }
+  assert.deepEqual(statuses, [500, 500, 200]);
 });
 
 test('POST /v1/responses: a fail step answers with that HTTP status', async () => {
@@ -135,7 +159,7 @@ test('stats: two delayed requests at once are both in flight', async () => {
 test('GET /_stats: counts and records as JSON', async () => {
   const res = await fetch(`${model.url.replace(/\/v1$/, '')}/_stats`);
   assert.equal(res.status, 200);
-  const body = (await res.json()) as { requests: number; inFlight: number; maxInFlight: number; records: { userText: string; toolOutputs: number }[] };
+  const body = (await res.json()) as { requests: number; inFlight: number; maxInFlight: number; records: { userText: string; modelOutputs: number }[] };
   const stats = model.stats();
   assert.equal(body.requests, stats.requests);
   assert.equal(body.inFlight, 0);

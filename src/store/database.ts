@@ -87,6 +87,9 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
         'move it aside (mv tasks.db tasks.db.corrupt); store/snapshot.json beside it holds the last known state of every run',
       );
     }
+    if (error instanceof TypeError && /directory does not exist/.test(error.message)) {
+      throw new StateRootError(`${file}: its directory does not exist`, 'run `mcp run` to create the state root, or check --state-dir');
+    }
     if (code === 'SQLITE_CANTOPEN') throw new StateRootError(`${file} cannot be opened`, 'check the state root exists and is writable');
     if (code === 'SQLITE_READONLY') throw new StateRootError(`${file} is read-only`, 'fix the permissions of the state root');
     if (code === 'SQLITE_FULL') throw new StateRootError(`${file}: the disk is full`, 'free disk space');

@@ -4,6 +4,11 @@ import type { TaskStore } from './task-store.js';
 
 /** Coalesces bursts of store writes: a run of 50 tasks must not rewrite the file 500 times. */
 const SNAPSHOT_DEBOUNCE_MS = 200;
+/**
+ * A big state root makes each rewrite costly (10,000 tasks: about half a second), so the
+ * wait between rewrites grows with their cost and the snapshot never eats the supervisor.
+ */
+const SNAPSHOT_COST_FACTOR = 10;
 
 /** Rewrites `store/snapshot.json` atomically (tmp + rename): a reader never sees half a file. */
 export function writeSnapshot(store: TaskStore, file: string): void {
@@ -16,6 +21,7 @@ export function writeSnapshot(store: TaskStore, file: string): void {
 export class SnapshotWriter {
   private timer: NodeJS.Timeout | undefined;
   private failed = false;
+  private lastCostMs = 0;
 
   constructor(
     private readonly store: TaskStore,
@@ -27,15 +33,20 @@ export class SnapshotWriter {
 
   private schedule(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.writeNow();
-    }, SNAPSHOT_DEBOUNCE_MS);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.writeNow();
+      },
+      Math.max(SNAPSHOT_DEBOUNCE_MS, this.lastCostMs * SNAPSHOT_COST_FACTOR),
+    );
   }
 
   writeNow(): void {
     try {
+      const started = performance.now();
       writeSnapshot(this.store, this.file);
+      this.lastCostMs = performance.now() - started;
       this.failed = false;
     } catch (error) {
       // The snapshot is a convenience copy; SQLite holds the truth. Report once, keep running.

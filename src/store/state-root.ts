@@ -52,9 +52,9 @@ export class StateRoot {
       if (stat && !stat.isDirectory()) {
         throw new StateRootError(`state root ${this.dir} is not a directory`, 'give --state-dir a directory path');
       }
-      mkdirSync(this.storeDir, { recursive: true });
-      mkdirSync(this.runsDir, { recursive: true });
-      mkdirSync(this.controlDir, { recursive: true, mode: 0o700 });
+      makeDirs(this.storeDir);
+      makeDirs(this.runsDir);
+      makeDirs(this.controlDir, 0o700);
       accessSync(this.dir, constants.W_OK);
       // A state root inside a git project must never show up in `git status`.
       const ignore = path.join(this.dir, '.gitignore');
@@ -66,4 +66,20 @@ export class StateRoot {
       throw new StateRootError(`state root ${this.dir} ${why}`, 'choose another --state-dir or fix its permissions');
     }
   }
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir spins forever on some special
+ * file systems (seen with a path under /proc), and a state root there must fail cleanly.
+ */
+function makeDirs(dir: string, mode?: number): void {
+  const missing: string[] = [];
+  let current = path.resolve(dir);
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const level of missing) mkdirSync(level, mode === undefined ? undefined : { mode });
 }

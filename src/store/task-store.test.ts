@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { NotFoundError, StateRootError } from '../domain/errors.js';
 import { openDatabase, SCHEMA_VERSION } from './database.js';
 import { writeSnapshot } from './snapshot.js';
-import { type NewRun, TaskStore } from './task-store.js';
+import { type NewRun, type NewTask, TaskStore } from './task-store.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-store-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -19,12 +19,13 @@ function dbFile(): string {
 
 function newRun(runId: string, createdAt: string, keys: string[] = ['build', 'test']): NewRun {
   return {
-    run: { id: runId, objective: `objective of ${runId}`, status: 'running', project: '/proj', planJson: '{"tasks":[]}', parallel: 2, createdAt },
+    run: { id: runId, objective: `objective of ${runId}`, status: 'running', project: '/proj', planJson: '{"tasks":[]}', parallel: 2, options: {}, createdAt },
     tasks: keys.map((key, position) => ({
       id: `${runId}-${key}`,
       runId,
       key,
       position,
+      planVersion: 1,
       title: `Task ${key}`,
       kind: position === 0 ? 'prompt' : 'command',
       mode: 'exec',
@@ -69,6 +70,11 @@ test('TaskStore: createRun, then getRun and tasksOf return what was stored', (t)
     parallel: 2,
     reason: null,
     supervisorPid: null,
+    baseCommit: null,
+    resultBranch: null,
+    resultSummary: null,
+    replans: 0,
+    options: {},
     createdAt: '2024-05-01T10:00:00.000Z',
     startedAt: null,
     endedAt: null,
@@ -80,6 +86,8 @@ test('TaskStore: createRun, then getRun and tasksOf return what was stored', (t)
     runId: 'raaaaaaa1',
     key: 'test',
     position: 1,
+    planVersion: 1,
+    superseded: false,
     title: 'Task test',
     kind: 'command',
     mode: 'exec',
@@ -159,18 +167,65 @@ test('TaskStore: updateTask and updateRun round-trip fields, JSON ones included'
   assert.equal(cleared?.pid, null);
   assert.equal(cleared?.reason, 'exit 1: "quoted" \n multi-line');
 
-  store.updateRun('rbbbbbbb1', { status: 'failed', reason: 'build failed', supervisorPid: 99, planVersion: 2, endedAt: '2024-05-01T10:01:00.000Z' });
+  store.updateTask('rbbbbbbb1-test', { superseded: true });
+  assert.equal(store.getTask('rbbbbbbb1-test')?.superseded, true);
+  store.updateTask('rbbbbbbb1-test', { superseded: false });
+  assert.equal(store.getTask('rbbbbbbb1-test')?.superseded, false);
+
+  store.updateRun('rbbbbbbb1', {
+    status: 'failed',
+    reason: 'build failed',
+    supervisorPid: 99,
+    planVersion: 2,
+    replans: 1,
+    options: { maxAttempts: 3, taskTimeoutMs: 60000 },
+    resultBranch: 'mcp/run-rbbbbbbb1',
+    endedAt: '2024-05-01T10:01:00.000Z',
+  });
   const run = store.getRun('rbbbbbbb1');
   assert.equal(run?.status, 'failed');
   assert.equal(run?.reason, 'build failed');
   assert.equal(run?.supervisorPid, 99);
   assert.equal(run?.planVersion, 2);
+  assert.equal(run?.replans, 1);
+  assert.deepEqual(run?.options, { maxAttempts: 3, taskTimeoutMs: 60000 });
+  assert.equal(run?.resultBranch, 'mcp/run-rbbbbbbb1');
   assert.equal(run?.endedAt, '2024-05-01T10:01:00.000Z');
+});
 
-  // An empty patch writes nothing and announces nothing.
-  const countBefore = changes;
-  store.updateRun('rbbbbbbb1', {});
-  assert.equal(changes, countBefore);
+test('TaskStore: run options given at creation round-trip', (t) => {
+  const store = TaskStore.open(dbFile());
+  t.after(() => store.close());
+  const input = newRun('rggggggg1', '2024-05-01T10:00:00.000Z');
+  input.run.options = { maxAttempts: 2, maxReplans: 1, idleTimeoutMs: 5000, backoffMs: 100 };
+  store.createRun(input);
+  assert.deepEqual(store.getRun('rggggggg1')?.options, { maxAttempts: 2, maxReplans: 1, idleTimeoutMs: 5000, backoffMs: 100 });
+});
+
+test('TaskStore: addTasks, and a key resolves to the live task of the newest plan version', (t) => {
+  const store = TaskStore.open(dbFile());
+  t.after(() => store.close());
+  store.createRun(newRun('rhhhhhhh1', '2024-05-01T10:00:00.000Z'));
+  let changes = 0;
+  store.onChange(() => (changes += 1));
+  const [base] = newRun('rhhhhhhh1', '2024-05-01T10:05:00.000Z', ['build']).tasks;
+  assert.ok(base);
+  const replacement: NewTask = { ...base, id: 'rhhhhhhh1-build-v2', position: 2, planVersion: 2 };
+  store.addTasks('rhhhhhhh1', [replacement], { planVersion: 2, replans: 1 });
+  store.updateTask('rhhhhhhh1-build', { superseded: true });
+  assert.equal(changes, 2);
+  assert.deepEqual(
+    store.tasksOf('rhhhhhhh1').map((task) => [task.id, task.planVersion, task.superseded]),
+    [
+      ['rhhhhhhh1-build', 1, true],
+      ['rhhhhhhh1-test', 1, false],
+      ['rhhhhhhh1-build-v2', 2, false],
+    ],
+  );
+  assert.equal(store.getRun('rhhhhhhh1')?.planVersion, 2);
+  assert.equal(store.getRun('rhhhhhhh1')?.replans, 1);
+  assert.equal(store.resolveTask('build').id, 'rhhhhhhh1-build-v2');
+  assert.equal(store.resolveTask('rhhhhhhh1-build').id, 'rhhhhhhh1-build');
 });
 
 test('TaskStore: resolveTask by full id and by key, the latest run winning', (t) => {
@@ -266,10 +321,17 @@ test('openDatabase: a store from a newer mcp is refused', () => {
 });
 
 test('openDatabase: a read-only open of a missing store is a StateRootError', () => {
-  const file = path.join(tmp, 'missing', 'tasks.db');
+  const file = path.join(tmp, 'missing-tasks.db');
   const error = expectThrows(() => openDatabase(file, { readonly: true }), StateRootError);
   assert.equal(error.message, `${file} cannot be opened`);
   assert.equal(existsSync(file), false);
+});
+
+// better-sqlite3 throws a TypeError (no SQLite code) when the directory is missing.
+test('openDatabase: a store in a missing directory is a StateRootError', () => {
+  const file = path.join(tmp, 'missing-dir', 'tasks.db');
+  expectThrows(() => openDatabase(file, { readonly: true }), StateRootError);
+  expectThrows(() => openDatabase(file), StateRootError);
 });
 
 test('writeSnapshot: writes parseable JSON with runs[].tasks[] and leaves no temp file', (t) => {

@@ -1,9 +1,10 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { processMasker } from './secret-mask.js';
 
 export type EventFields = { type: string } & Record<string, unknown>;
 
 /**
- * Appends one JSON object a line to events.ndjson. Each line is written with a single
+ * Appends one JSON object a line to events.ndjson, secrets masked. Each line is written with a single
  * `write(2)` on an O_APPEND descriptor, so a crash leaves at most one torn last line.
  */
 export class EventLog {
@@ -31,7 +32,7 @@ export class EventLog {
 
   append(fields: EventFields): void {
     if (this.fd === null) return;
-    const line = JSON.stringify({ ts: new Date().toISOString(), task: this.task, ...fields });
+    const line = processMasker().maskText(JSON.stringify({ ts: new Date().toISOString(), task: this.task, ...fields }));
     writeSync(this.fd, `${line}\n`);
   }
 

@@ -1,6 +1,8 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, createReadStream, createWriteStream, openSync, rmSync, type WriteStream } from 'node:fs';
 import * as pty from 'node-pty';
 import { processStartTime, signalGroup } from './process-info.js';
+import { MaskingStream, processMasker } from './secret-mask.js';
 
 /** A terminal wide enough that Codex and build tools do not wrap every line. */
 export const DEFAULT_COLS = 160;
@@ -8,12 +10,23 @@ export const DEFAULT_ROWS = 48;
 
 /**
  * A PTY has one output stream, so the child's stderr would be mixed into stdout.log.
- * The child is started through `sh`, which redirects fd 2 to stderr.log (and, when a
- * prompt file is given, fd 0 from it) and then `exec`s the real program, so the PID we
- * record is the program itself and its process group is the PTY's session.
+ * The child is started through `sh`, which points fd 2 at a FIFO (and, when a prompt
+ * file is given, fd 0 at it) and then `exec`s the real program, so the PID we record is
+ * the program itself and its process group is the PTY's session. We read the FIFO, mask
+ * secrets, and append to stderr.log: the child never writes a log file directly.
  */
-const WRAPPER_WITH_STDIN = 'err=$1; in=$2; shift 2; exec "$@" 2>>"$err" <"$in"';
-const WRAPPER = 'err=$1; shift; exec "$@" 2>>"$err"';
+const WRAPPER_WITH_STDIN = 'err=$1; in=$2; shift 2; exec "$@" 2>"$err" <"$in"';
+const WRAPPER = 'err=$1; shift; exec "$@" 2>"$err"';
+/**
+ * stdout.log takes writes in 1 MiB batches; the disk outruns a PTY (tens of MB/s) by far.
+ * The PTY is paused only when this much is waiting to be written: node-pty destroys its
+ * socket 200 ms after the child exits, so a PTY paused at that moment would lose the
+ * child's last output. Pausing is memory protection for a stalled disk, nothing more.
+ */
+const LOG_BATCH_BYTES = 1024 * 1024;
+const PAUSE_ABOVE_BYTES = 32 * 1024 * 1024;
+/** After the child exits, how long stderr may still drain (descendants can hold it open). */
+const STDERR_DRAIN_MS = 500;
 
 export interface PtyProcessOptions {
   argv: string[];
@@ -52,6 +65,7 @@ export class PtyProcess {
   readonly pidStart: string | null;
   private readonly term: pty.IPty;
   private readonly log: WriteStream;
+  private readonly mask = new MaskingStream(processMasker());
   private stoppedBy: StopReason | null = null;
   private killTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
@@ -61,19 +75,30 @@ export class PtyProcess {
   readonly exited: Promise<PtyExit>;
 
   constructor(private readonly options: PtyProcessOptions) {
-    this.log = createWriteStream(options.stdoutLog, { flags: 'a' });
+    this.log = createWriteStream(options.stdoutLog, { flags: 'a', highWaterMark: LOG_BATCH_BYTES });
+    const fifo = `${options.stderrLog}.fifo`;
+    rmSync(fifo, { force: true });
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    const stderrDone = pipeStderr(fifo, options.stderrLog);
     const wrapperArgs = options.stdinFile
-      ? ['-c', WRAPPER_WITH_STDIN, 'mcp-task', options.stderrLog, options.stdinFile, ...options.argv]
-      : ['-c', WRAPPER, 'mcp-task', options.stderrLog, ...options.argv];
-    this.term = pty.spawn('/bin/sh', wrapperArgs, {
-      name: 'xterm-256color',
-      cols: options.cols ?? DEFAULT_COLS,
-      rows: options.rows ?? DEFAULT_ROWS,
-      cwd: options.cwd,
-      env: options.env as Record<string, string>,
-      // Raw bytes: stdout.log must hold exactly what the program wrote, even mid-UTF-8.
-      encoding: null,
-    });
+      ? ['-c', WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.stdinFile, ...options.argv]
+      : ['-c', WRAPPER, 'mcp-task', fifo, ...options.argv];
+    try {
+      this.term = pty.spawn('/bin/sh', wrapperArgs, {
+        name: 'xterm-256color',
+        cols: options.cols ?? DEFAULT_COLS,
+        rows: options.rows ?? DEFAULT_ROWS,
+        cwd: options.cwd,
+        env: options.env as Record<string, string>,
+        // Raw bytes: stdout.log must hold exactly what the program wrote, even mid-UTF-8.
+        encoding: null,
+      });
+    } catch (error) {
+      // Nobody will open the FIFO's write end: open it ourselves so the reader ends.
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      this.log.end();
+      throw error;
+    }
     this.pid = this.term.pid;
     this.pidStart = processStartTime(this.pid);
     this.term.onData((data: string | Buffer) => this.handleData(typeof data === 'string' ? Buffer.from(data) : data));
@@ -82,12 +107,18 @@ export class PtyProcess {
         clearTimeout(this.killTimer);
         clearTimeout(this.timeoutTimer);
         clearTimeout(this.idleTimer);
+        const rest = this.mask.end();
+        if (rest.length > 0) this.log.write(rest);
+        const drained = Promise.race([stderrDone, new Promise((r) => setTimeout(r, STDERR_DRAIN_MS))]);
         this.log.end(() =>
-          resolve({
-            exitCode: signal ? null : exitCode,
-            signal: signal ? (SIGNAL_NAMES[signal] ?? `signal ${signal}`) : null,
-            stoppedBy: this.stoppedBy,
-            bytes: this.bytes,
+          void drained.then(() => {
+            rmSync(fifo, { force: true });
+            resolve({
+              exitCode: signal ? null : exitCode,
+              signal: signal ? (SIGNAL_NAMES[signal] ?? `signal ${signal}`) : null,
+              stoppedBy: this.stoppedBy,
+              bytes: this.bytes,
+            });
           }),
         );
       });
@@ -106,12 +137,14 @@ export class PtyProcess {
     else this.idleTimer = setTimeout(() => this.stop('idle'), ms);
   }
 
-  private handleData(chunk: Buffer): void {
-    this.bytes += chunk.length;
+  private handleData(raw: Buffer): void {
+    this.bytes += raw.length;
     this.armIdleTimer();
+    const chunk = this.mask.push(raw);
     // Back-pressure instead of buffering without bound: a child printing faster than the
     // disk takes it is paused (the kernel's PTY buffer then blocks its writes), never dropped.
-    if (!this.log.write(chunk) && !this.paused) {
+    this.log.write(chunk);
+    if (this.log.writableLength > PAUSE_ABOVE_BYTES && !this.paused) {
       this.paused = true;
       this.term.pause();
       this.log.once('drain', () => {
@@ -138,4 +171,25 @@ export class PtyProcess {
     signalGroup(this.pid, 'SIGTERM');
     this.killTimer = setTimeout(() => signalGroup(this.pid, 'SIGKILL'), this.options.killGraceMs);
   }
+}
+
+/**
+ * Copies the child's stderr from its FIFO into stderr.log, secrets masked. Resolves when
+ * every writer has closed it. Opening blocks (in the thread pool) until the child's
+ * shell opens the other end, which it does before anything else.
+ */
+function pipeStderr(fifo: string, logFile: string): Promise<void> {
+  return new Promise((resolve) => {
+    const mask = new MaskingStream(processMasker());
+    const out = createWriteStream(logFile, { flags: 'a' });
+    const input = createReadStream(fifo);
+    input.on('data', (chunk) => out.write(mask.push(chunk as Buffer)));
+    const finish = (): void => {
+      const rest = mask.end();
+      if (rest.length > 0) out.write(rest);
+      out.end(() => resolve());
+    };
+    input.on('end', finish);
+    input.on('error', finish);
+  });
 }

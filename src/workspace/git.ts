@@ -29,3 +29,24 @@ export async function gitProjectInfo(dir: string): Promise<{ top: string; head: 
   const head = await tryGit(dir, ['rev-parse', '--verify', 'HEAD^{commit}']);
   return head ? { top, head } : null;
 }
+
+const repoQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `fn` alone among the operations on one repository. Concurrent `git worktree add`
+ * in one repository fails now and then with git 2.39 ("failed to read
+ * .git/worktrees/…/commondir"), so worktree changes go one at a time.
+ */
+export function withRepoLock<T>(top: string, fn: () => Promise<T>): Promise<T> {
+  const previous = repoQueues.get(top) ?? Promise.resolve();
+  const next = previous.then(fn, fn);
+  const settled = next.then(
+    () => undefined,
+    () => undefined,
+  );
+  repoQueues.set(top, settled);
+  void settled.then(() => {
+    if (repoQueues.get(top) === settled) repoQueues.delete(top);
+  });
+  return next;
+}

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { git, tryGit } from './git.js';
+import { git, tryGit, withRepoLock } from './git.js';
 
 export interface MergeStep {
   taskKey: string;
@@ -16,7 +16,7 @@ export interface Conflict {
 export async function prepareResultWorktree(top: string, dir: string, branch: string, baseCommit: string): Promise<void> {
   if (existsSync(dir)) return;
   mkdirSync(path.dirname(dir), { recursive: true });
-  await git(top, ['worktree', 'add', '-B', branch, dir, baseCommit]);
+  await withRepoLock(top, () => git(top, ['worktree', 'add', '-B', branch, dir, baseCommit]));
 }
 
 /**
@@ -38,7 +38,7 @@ export async function mergeBranch(resultDir: string, step: MergeStep): Promise<C
 export async function prepareConflictWorkspace(top: string, workspace: string, branch: string, resultBranch: string, conflict: Conflict): Promise<void> {
   if (existsSync(workspace)) return;
   mkdirSync(path.dirname(workspace), { recursive: true });
-  await git(top, ['worktree', 'add', '-B', branch, workspace, resultBranch]);
+  await withRepoLock(top, () => git(top, ['worktree', 'add', '-B', branch, workspace, resultBranch]));
   await tryGit(workspace, ['merge', '--no-ff', '--no-edit', conflict.step.branch]);
 }
 

@@ -1,6 +1,6 @@
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { git, GitError, tryGit } from './git.js';
+import { git, GitError, tryGit, withRepoLock } from './git.js';
 
 export interface WorkspaceSpec {
   /** The project directory the user ran mcp in. */
@@ -39,8 +39,11 @@ async function prepareWorktree(spec: WorkspaceSpec, repo: { top: string; baseCom
   mkdirSync(path.dirname(spec.workspace), { recursive: true });
   const [first, ...rest] = spec.dependencies;
   const branchExists = (await tryGit(repo.top, ['rev-parse', '--verify', '--quiet', `refs/heads/${spec.branch}`])) !== null;
-  if (branchExists) await git(repo.top, ['worktree', 'add', spec.workspace, spec.branch]);
-  else await git(repo.top, ['worktree', 'add', '-b', spec.branch, spec.workspace, first ? first.branch : repo.baseCommit]);
+  await withRepoLock(repo.top, () =>
+    branchExists
+      ? git(repo.top, ['worktree', 'add', spec.workspace, spec.branch])
+      : git(repo.top, ['worktree', 'add', '-b', spec.branch, spec.workspace, first ? first.branch : repo.baseCommit]),
+  );
   if (!branchExists) {
     for (const dep of rest) {
       try {
@@ -62,7 +65,13 @@ function prepareCopy(spec: WorkspaceSpec): string {
     return resolved !== stateRoot && !resolved.startsWith(stateRoot + path.sep);
   };
   mkdirSync(spec.workspace, { recursive: true });
-  cpSync(spec.project, spec.workspace, { recursive: true, filter: outside, verbatimSymlinks: true });
+  // Entry by entry: cpSync refuses a destination inside its source (the state root usually
+  // lives in the project) before any filter runs.
+  for (const name of readdirSync(spec.project)) {
+    const source = path.join(spec.project, name);
+    if (!outside(source)) continue;
+    cpSync(source, path.join(spec.workspace, name), { recursive: true, filter: outside, verbatimSymlinks: true });
+  }
   for (const dep of spec.dependencies) {
     cpSync(dep.workspace, spec.workspace, { recursive: true, force: true, verbatimSymlinks: true });
   }

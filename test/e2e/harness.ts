@@ -41,7 +41,9 @@ export async function sandbox(script: Partial<Script>, options: { git?: boolean;
     MCP_CODEX_BIN: CODEX,
     NO_COLOR: '1',
   };
+  // Tests say when they simulate WSL; the machine's own environment must not decide it.
   delete env.MCP_STATE_DIR;
+  delete env.WSL_DISTRO_NAME;
   return {
     dir,
     project,

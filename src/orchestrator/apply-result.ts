@@ -1,12 +1,18 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../domain/errors.js';
+import { runCommand } from '../terminal/run-command.js';
 import type { RunRecord } from '../store/records.js';
+import type { StateRoot } from '../store/state-root.js';
 import { git, tryGit } from '../workspace/git.js';
 
 /**
  * Brings a run's result branch into the user's current branch (`mcp merge`, `--apply`).
  * Refuses on a dirty tree: a merge must never mix with uncommitted work.
  */
-export async function applyRunResult(run: RunRecord): Promise<string> {
+export async function applyRunResult(run: RunRecord, root: StateRoot): Promise<string> {
+  const patch = path.join(root.runDir(run.id), 'result.patch');
+  if (!run.resultBranch && run.status === 'succeeded' && existsSync(patch)) return applyPatch(run, patch);
   if (!run.resultBranch) throw new UsageError(`run ${run.id} has no result branch to merge (status ${run.status})`, 'only a run whose tasks succeeded in a git project has one');
   const dirty = await git(run.project, ['status', '--porcelain', '--untracked-files=no']);
   if (dirty) throw new UsageError(`the working tree of ${run.project} has uncommitted changes`, 'commit or stash them, then run `mcp merge` again');
@@ -17,4 +23,15 @@ export async function applyRunResult(run: RunRecord): Promise<string> {
     throw new UsageError(`merging ${run.resultBranch} into ${current} conflicts; nothing was changed`, `merge it by hand: git merge ${run.resultBranch}`);
   }
   return `merged ${run.resultBranch} into ${current}`;
+}
+
+/** Outside git: the run's patch applied to the project, all or nothing (`git apply` checks first). */
+async function applyPatch(run: RunRecord, patch: string): Promise<string> {
+  const check = await runCommand(['git', 'apply', '--check', patch], { cwd: run.project });
+  if (check.code !== 0) {
+    throw new UsageError(`the run's patch does not apply to ${run.project}: ${check.stderr.trim().split('\n')[0] ?? ''}`, `apply it by hand: ${patch}`);
+  }
+  const applied = await runCommand(['git', 'apply', patch], { cwd: run.project });
+  if (applied.code !== 0) throw new UsageError(`git apply ${patch} failed`, 'apply it by hand');
+  return `applied ${patch} to ${run.project}`;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { CodexBinary } from '../agents/codex-binary.js';
 import { planningPrompt, replanPrompt, type Ledger, type LedgerTask } from '../agents/planner-prompt.js';
@@ -10,6 +10,7 @@ import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { EventLog, type EventFields } from '../terminal/event-log.js';
 import { gitProjectInfo } from '../workspace/git.js';
+import { combineWorkspaces, patchStat, snapshotBase, writePatch } from '../workspace/patches.js';
 import { diffStat, fastForward, markersRemain, mergeBranch, prepareConflictWorkspace, prepareResultWorktree, type Conflict } from '../workspace/merge.js';
 import { planTasks } from './create-run.js';
 import { tasksToBlock } from './dag.js';
@@ -188,8 +189,12 @@ export class RunExecutor {
       dependencies: (t) => t.dependsOn.map((k) => this.byKey(k)).filter((d): d is TaskRecord => d !== undefined),
     };
 
+    if (!this.git) snapshotBase(this.run.project, this.deps.root.dir, path.join(this.deps.root.runDir(this.run.id), 'base'));
     await this.schedule();
-    if (!this.killRequested && !this.stalled && this.git) await this.mergeResults(this.git);
+    if (!this.killRequested && !this.stalled) {
+      if (this.git) await this.mergeResults(this.git);
+      else await this.writePatches();
+    }
     const final = this.finalState();
     store.updateRun(this.run.id, { status: final, endedAt: new Date().toISOString(), ...(this.stalled ? { reason: this.stalled } : {}) });
     return final;
@@ -433,6 +438,33 @@ export class RunExecutor {
       this.runEvent({ type: 'merged', branch: resultBranch, message: `result on branch ${resultBranch}` });
     } catch (error) {
       this.stalled = `merging task branches failed: ${errorMessage(error)}`;
+    }
+  }
+
+  /**
+   * Outside git: each succeeded task's workspace against the base copy as
+   * `runs/<taskId>/result.patch`, and all of them laid over the base, dependencies first,
+   * as the run's `runs/_runs/<runId>/result.patch`.
+   */
+  private async writePatches(): Promise<void> {
+    const succeeded = this.current().filter((t) => t.status === 'succeeded' && t.workspace);
+    if (succeeded.length === 0) return;
+    const runDir = this.deps.root.runDir(this.run.id);
+    const base = path.join(runDir, 'base');
+    try {
+      for (const task of succeeded) await writePatch(base, task.workspace ?? '', path.join(taskFiles(this.deps.root, task.id).dir, 'result.patch'));
+      const byKey = new Map(succeeded.map((t) => [t.key, t]));
+      const order = topologicalOrder(succeeded.map((t) => ({ id: t.key, dependsOn: t.dependsOn })));
+      const combined = path.join(runDir, 'result');
+      rmSync(combined, { recursive: true, force: true });
+      combineWorkspaces(base, order.map((k) => byKey.get(k)?.workspace ?? '').filter(Boolean), combined);
+      const patchFile = path.join(runDir, 'result.patch');
+      await writePatch(base, combined, patchFile);
+      const stat = await patchStat(patchFile, runDir);
+      this.deps.store.updateRun(this.run.id, { resultBranch: null, resultSummary: `patch ${patchFile}${stat ? `\n${stat}` : ''}` });
+      this.runEvent({ type: 'patched', patch: patchFile, message: `result as a patch: ${patchFile}` });
+    } catch (error) {
+      this.stalled = `writing the result patches failed: ${errorMessage(error)}`;
     }
   }
 

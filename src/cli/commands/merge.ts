@@ -8,7 +8,7 @@ export async function mergeCommand(ref: string, options: ContextOptions): Promis
   const store = requireStore(ctx.root, ref);
   try {
     const run = store.resolveRun(ref);
-    process.stdout.write(`${await applyRunResult(run)}\n`);
+    process.stdout.write(`${await applyRunResult(run, ctx.root)}\n`);
     return 0;
   } finally {
     store.close();

@@ -81,7 +81,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
       state = await waitForRun(store, runId, ctx.root.lockPath);
     }
     const run = store.getRun(runId);
-    if (options.apply && state === 'succeeded' && run) out.write(`${await applyRunResult(run)}\n`);
+    if (options.apply && state === 'succeeded' && run) out.write(`${await applyRunResult(run, ctx.root)}\n`);
     const view = run ? runView(run, store.tasksOf(runId)) : undefined;
     if (options.json) process.stdout.write(`${JSON.stringify({ run: view }, null, 2)}\n`);
     else if (view) process.stdout.write(`\n${renderRun(view, { logsDir: (id) => ctx.root.taskDir(id) })}\n`);

@@ -63,6 +63,11 @@ function build(): Command {
     .addHelpText('after', '\nExamples:\n  mcp plan "add a health endpoint" --out plan.json')
     .action(action(async () => (await import('./commands/plan.js')).planCommand));
 
+  common(program.command('attach <task>'))
+    .description("show a running task's terminal here; keys and size are forwarded; Ctrl-] detaches (the task keeps running)")
+    .addHelpText('after', '\nExamples:\n  mcp attach build')
+    .action(action(async () => (await import('./commands/attach.js')).attachCommand));
+
   common(program.command('resume [run]'))
     .description('finish runs whose supervisor died: stop orphans, resume interrupted tasks, run the rest')
     .option('--json', 'print {"runs": [...]} on stdout')

@@ -5,12 +5,17 @@ export const controlRequestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('ping') }).strict(),
   /** Target: a task id, a run id, or "all". */
   z.object({ op: z.literal('kill'), target: z.string().min(1).max(200) }).strict(),
+  /** Stream a task's PTY: the reply line is followed by the screen, then raw output. */
+  z.object({ op: z.literal('attach'), task: z.string().min(1).max(200), cols: z.number().int().min(1).max(1000).optional(), rows: z.number().int().min(1).max(1000).optional() }).strict(),
+  /** Keystrokes for the attached PTY, base64. */
+  z.object({ op: z.literal('input'), data: z.string().max(1_000_000) }).strict(),
+  z.object({ op: z.literal('resize'), cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }).strict(),
   /** Hand a run already written to the store to the running supervisor. */
   z.object({ op: z.literal('submit'), runId: z.string().min(1).max(64) }).strict(),
 ]);
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
 
-export type ControlReply = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+export type ControlReply = { ok: true; [key: string]: unknown } | { ok: false; error: string; [key: string]: unknown };
 
 /** A request line longer than this is hostile or broken; the connection is closed. */
 export const MAX_CONTROL_LINE_BYTES = 64 * 1024;

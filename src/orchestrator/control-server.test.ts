@@ -20,7 +20,7 @@ const server = new ControlServer(socketPath, async (request): Promise<ControlRep
     await new Promise((resolve) => setTimeout(resolve, 20));
     return { ok: true, killed: [request.target] };
   }
-  return { ok: false, error: `unknown run ${request.runId}` };
+  return { ok: false, error: request.op === 'submit' ? `unknown run ${request.runId}` : `unsupported ${request.op}` };
 });
 
 before(() => server.listen());

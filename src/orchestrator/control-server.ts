@@ -2,7 +2,17 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { controlRequestSchema, MAX_CONTROL_LINE_BYTES, type ControlReply, type ControlRequest } from './control-protocol.js';
 
-export type ControlHandler = (request: ControlRequest) => Promise<ControlReply> | ControlReply;
+/** One client connection, for requests that turn it into a stream (attach). */
+export interface ControlConnection {
+  /** Writes raw bytes or text to the client. */
+  send(data: string | Buffer): void;
+  onClose(listener: () => void): void;
+  /** Ends the connection from the server side (the attached task ended). */
+  end(): void;
+}
+
+/** Returns the reply, or null when the handler answered on the connection itself. */
+export type ControlHandler = (request: ControlRequest, connection: ControlConnection) => Promise<ControlReply | null> | ControlReply | null;
 
 /**
  * The supervisor's socket. Malformed input gets an error reply, never an exception that
@@ -47,6 +57,13 @@ export class ControlServer {
     let buffer = '';
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);
+    const connection: ControlConnection = {
+      send: (data) => {
+        if (!socket.destroyed) socket.write(data);
+      },
+      onClose: (listener) => socket.on('close', listener),
+      end: () => socket.end(),
+    };
     socket.on('data', (data: string) => {
       buffer += data;
       if (buffer.length > MAX_CONTROL_LINE_BYTES) {
@@ -58,12 +75,12 @@ export class ControlServer {
       for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        void this.answer(socket, line);
+        void this.answer(socket, line, connection);
       }
     });
   }
 
-  private async answer(socket: net.Socket, line: string): Promise<void> {
+  private async answer(socket: net.Socket, line: string, connection: ControlConnection): Promise<void> {
     let data: unknown;
     try {
       data = JSON.parse(line);
@@ -73,7 +90,8 @@ export class ControlServer {
     const parsed = controlRequestSchema.safeParse(data);
     if (!parsed.success) return this.reply(socket, { ok: false, error: `bad request: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
     try {
-      this.reply(socket, await this.handle(parsed.data));
+      const reply = await this.handle(parsed.data, connection);
+      if (reply) this.reply(socket, reply);
     } catch (error) {
       this.reply(socket, { ok: false, error: error instanceof Error ? error.message : String(error) });
     }

@@ -17,6 +17,7 @@ import { tasksToBlock } from './dag.js';
 import { topologicalOrder, type Plan } from './plan.js';
 import { askPlanner, PLANNER_TIMEOUT_MS } from './planner.js';
 import { TaskAttempt, taskFiles, type TaskOutcome, type TaskRunContext } from './task-runner.js';
+import type { PtyProcess } from '../terminal/pty-process.js';
 
 export interface ExecutorDeps {
   root: StateRoot;
@@ -96,6 +97,17 @@ export class RunExecutor {
 
   taskIds(): string[] {
     return [...this.tasks.keys()];
+  }
+
+  /** A full task id or a plan key of this run (the current version) -> the task id. */
+  resolveKey(ref: string): string | undefined {
+    if (this.tasks.has(ref)) return ref;
+    return this.byKey(ref)?.id;
+  }
+
+  /** The PTY of a task's running attempt, for `mcp attach`. */
+  livePty(taskId: string): PtyProcess | null {
+    return this.live.get(taskId)?.pty ?? null;
   }
 
   private get maxAttempts(): number {

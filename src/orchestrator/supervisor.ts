@@ -2,7 +2,8 @@ import { appendFileSync } from 'node:fs';
 import { errorMessage } from '../domain/errors.js';
 import { isActiveTaskState, type RunState } from '../domain/task-state.js';
 import { SnapshotWriter } from '../store/snapshot.js';
-import { ControlServer } from './control-server.js';
+import { ControlServer, type ControlConnection } from './control-server.js';
+import type { PtyProcess } from '../terminal/pty-process.js';
 import type { ControlReply, ControlRequest } from './control-protocol.js';
 import { RunExecutor, type ExecutorDeps, type RunNotice, type TaskChange } from './run-executor.js';
 import { SupervisorLock, type LockHolder } from './supervisor-lock.js';
@@ -17,13 +18,14 @@ export class Supervisor {
   private readonly control: ControlServer;
   private readonly snapshot: SnapshotWriter;
   private readonly changeListeners: ((change: TaskChange) => void)[] = [];
+  private readonly attached = new Map<ControlConnection, PtyProcess>();
   private readonly noticeListeners: ((notice: RunNotice) => void)[] = [];
 
   private constructor(
     private readonly deps: ExecutorDeps,
     private readonly lock: SupervisorLock,
   ) {
-    this.control = new ControlServer(deps.root.socketPath, (request) => this.handle(request));
+    this.control = new ControlServer(deps.root.socketPath, (request, connection) => this.handle(request, connection));
     this.snapshot = new SnapshotWriter(deps.store, deps.root.snapshotPath, (error) => this.log(`snapshot not written: ${errorMessage(error)}`));
   }
 
@@ -96,8 +98,22 @@ export class Supervisor {
     while (this.executors.size > 0) await Promise.all([...this.finished.values()]);
   }
 
-  private handle(request: ControlRequest): ControlReply {
+  private handle(request: ControlRequest, connection: ControlConnection): ControlReply | Promise<ControlReply | null> {
     switch (request.op) {
+      case 'attach':
+        return this.attach(request.task, request.cols, request.rows, connection);
+      case 'input': {
+        const pty = this.attached.get(connection);
+        if (!pty) return { ok: false, error: 'not attached' };
+        pty.write(Buffer.from(request.data, 'base64').toString('utf8'));
+        return Promise.resolve(null);
+      }
+      case 'resize': {
+        const pty = this.attached.get(connection);
+        if (!pty) return { ok: false, error: 'not attached' };
+        pty.resize(request.cols, request.rows);
+        return Promise.resolve(null);
+      }
       case 'ping':
         return { ok: true, pid: process.pid, runs: [...this.executors.keys()] };
       case 'submit': {
@@ -108,6 +124,48 @@ export class Supervisor {
       case 'kill':
         return this.kill(request.target);
     }
+  }
+
+  /**
+   * Streams a task's PTY to a viewer: a reply line, the current screen, then every new
+   * chunk. Several viewers may watch one task; closing the connection detaches.
+   */
+  private async attach(ref: string, cols: number | undefined, rows: number | undefined, connection: ControlConnection): Promise<ControlReply | null> {
+    let pty: PtyProcess | null = null;
+    let taskId = ref;
+    for (const executor of this.executors.values()) {
+      const id = executor.resolveKey(ref);
+      if (id && executor.livePty(id)) {
+        taskId = id;
+        pty = executor.livePty(id);
+        break;
+      }
+    }
+    if (!pty) {
+      const task = this.deps.store.getTask(ref);
+      return { ok: false, error: `task ${ref} has no running process here`, status: task?.status ?? 'unknown' };
+    }
+    if (cols && rows) pty.resize(cols, rows);
+    const queued: Buffer[] = [];
+    let ready = false;
+    const viewer = (chunk: Buffer): void => {
+      if (ready) connection.send(chunk);
+      else queued.push(chunk);
+    };
+    const screen = await pty.attach(viewer);
+    const live = pty;
+    connection.onClose(() => {
+      live.detach(viewer);
+      this.attached.delete(connection);
+    });
+    this.attached.set(connection, live);
+    connection.send(`${JSON.stringify({ ok: true, task: taskId, ...live.size })}\n`);
+    connection.send(screen);
+    for (const chunk of queued) connection.send(chunk);
+    ready = true;
+    void live.exited.then(() => connection.end());
+    this.log(`viewer attached to ${taskId}`);
+    return null;
   }
 
   private kill(target: string): ControlReply {

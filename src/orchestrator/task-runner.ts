@@ -119,6 +119,11 @@ export class TaskAttempt {
     this.events = new EventLog(this.files.events, task.id);
   }
 
+  /** The live PTY of this attempt, for viewers; null before the spawn and after the exit. */
+  get pty(): PtyProcess | null {
+    return this.process;
+  }
+
   event(fields: EventFields): void {
     this.events.append(fields);
   }

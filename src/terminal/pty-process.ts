@@ -3,6 +3,7 @@ import { closeSync, constants, createReadStream, createWriteStream, openSync, rm
 import * as pty from 'node-pty';
 import { processStartTime, signalGroup } from './process-info.js';
 import { MaskingStream, processMasker } from './secret-mask.js';
+import { ScreenReplay } from './screen-replay.js';
 
 /** A terminal wide enough that Codex and build tools do not wrap every line. */
 export const DEFAULT_COLS = 160;
@@ -66,6 +67,10 @@ export class PtyProcess {
   private readonly term: pty.IPty;
   private readonly log: WriteStream;
   private readonly mask = new MaskingStream(processMasker());
+  private readonly viewers = new Set<(chunk: Buffer) => void>();
+  private replay: ScreenReplay | null = null;
+  private cols: number;
+  private rows: number;
   private stoppedBy: StopReason | null = null;
   private killTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
@@ -75,6 +80,8 @@ export class PtyProcess {
   readonly exited: Promise<PtyExit>;
 
   constructor(private readonly options: PtyProcessOptions) {
+    this.cols = options.cols ?? DEFAULT_COLS;
+    this.rows = options.rows ?? DEFAULT_ROWS;
     this.log = createWriteStream(options.stdoutLog, { flags: 'a', highWaterMark: LOG_BATCH_BYTES });
     const fifo = `${options.stderrLog}.fifo`;
     rmSync(fifo, { force: true });
@@ -86,8 +93,8 @@ export class PtyProcess {
     try {
       this.term = pty.spawn('/bin/sh', wrapperArgs, {
         name: 'xterm-256color',
-        cols: options.cols ?? DEFAULT_COLS,
-        rows: options.rows ?? DEFAULT_ROWS,
+        cols: this.cols,
+        rows: this.rows,
         cwd: options.cwd,
         env: options.env as Record<string, string>,
         // Raw bytes: stdout.log must hold exactly what the program wrote, even mid-UTF-8.
@@ -153,14 +160,46 @@ export class PtyProcess {
       });
     }
     this.options.onData?.(chunk);
+    if (this.replay) {
+      this.replay.write(chunk);
+      for (const viewer of this.viewers) viewer(chunk);
+    }
+  }
+
+  /**
+   * Adds a viewer (`mcp attach`): resolves with the current screen, after which `viewer`
+   * receives every new chunk. Output is never duplicated between the two: the screen is
+   * taken at the moment of the call, the chunks start right after it.
+   */
+  attach(viewer: (chunk: Buffer) => void): Promise<string> {
+    this.replay ??= new ScreenReplay(this.options.stdoutLog, this.cols, this.rows);
+    const screen = this.replay.snapshot();
+    this.viewers.add(viewer);
+    return screen;
+  }
+
+  detach(viewer: (chunk: Buffer) => void): void {
+    this.viewers.delete(viewer);
+    if (this.viewers.size === 0 && this.replay) {
+      this.replay.dispose();
+      this.replay = null;
+    }
+  }
+
+  get size(): { cols: number; rows: number } {
+    return { cols: this.cols, rows: this.rows };
   }
 
   write(data: string): void {
     this.term.write(data);
   }
 
+  /** The last viewer to resize wins, as in tmux: one PTY has one size. */
   resize(cols: number, rows: number): void {
+    this.cols = cols;
+    this.rows = rows;
     this.term.resize(cols, rows);
+    this.replay?.resize(cols, rows);
   }
 
   /** SIGTERM to the process group, SIGKILL after the grace period if it is still there. */

@@ -1,0 +1,87 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { NoSupervisorError } from '../../domain/errors.js';
+import { isFinalTaskState } from '../../domain/task-state.js';
+import { openAttach } from '../../orchestrator/attach-client.js';
+import { taskFiles } from '../../orchestrator/task-runner.js';
+import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { stripAnsi } from '../../terminal/strip-ansi.js';
+import { requireStore } from '../open-store.js';
+
+/** Ctrl-]: the detach key of telnet and docker attach; never sent to the task. */
+const DETACH_KEY = 0x1d;
+/** Lines of log shown when the task is no longer running. */
+const TAIL_LINES = 20;
+
+/**
+ * `mcp attach TASK`: the task's PTY in this terminal (raw mode, screen redrawn, size and
+ * keys forwarded) until Ctrl-] or the task's end. The task keeps running after a detach.
+ */
+export async function attachCommand(ref: string, options: ContextOptions): Promise<number> {
+  const ctx = resolveContext(options);
+  const store = requireStore(ctx.root, ref);
+  let task;
+  try {
+    task = store.resolveTask(ref);
+  } finally {
+    store.close();
+  }
+  if (isFinalTaskState(task.status)) {
+    process.stdout.write(`task ${task.id} is ${task.status}${task.reason ? ` (${task.reason})` : ''}; the end of its log:\n${logTail(taskFiles(ctx.root, task.id).stdout)}\n`);
+    return 0;
+  }
+  const out = process.stdout;
+  const session = await openAttach(ctx.root.socketPath, task.id, out.columns, out.rows);
+  if (!session) throw new NoSupervisorError(`no supervisor answers for ${ctx.root.dir}`, 'the run is not live: `mcp resume` restarts it, `mcp logs` shows its output');
+  if (!session.reply.ok) {
+    process.stdout.write(`task ${task.id} is not running here (${String(session.reply.status ?? session.reply.error)}); the end of its log:\n${logTail(taskFiles(ctx.root, task.id).stdout)}\n`);
+    return 0;
+  }
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  out.write('\u001b[2J\u001b[H');
+  return new Promise<number>((resolve) => {
+    let detached = false;
+    const finish = (message: string): void => {
+      stdin.off('data', onKey);
+      out.off('resize', onResize);
+      if (raw) stdin.setRawMode(false);
+      stdin.pause();
+      out.write(`\r\n${message}\r\n`);
+      resolve(0);
+    };
+    const onKey = (data: Buffer): void => {
+      const at = data.indexOf(DETACH_KEY);
+      if (at === -1) return session.input(data);
+      if (at > 0) session.input(data.subarray(0, at));
+      detached = true;
+      session.close();
+    };
+    const onResize = (): void => {
+      if (out.columns && out.rows) session.resize(out.columns, out.rows);
+    };
+    session.onOutput((chunk) => out.write(chunk));
+    session.onEnd(() => finish(detached ? `[detached from ${task.id}; it keeps running]` : `[${task.id} ended]`));
+    stdin.on('data', onKey);
+    stdin.resume();
+    out.on('resize', onResize);
+  });
+}
+
+function logTail(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '(no output)';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return stripAnsi(buffer.toString('utf8')).trimEnd().split('\n').slice(-TAIL_LINES).join('\n') || '(no output)';
+  } finally {
+    closeSync(fd);
+  }
+}

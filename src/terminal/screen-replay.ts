@@ -1,0 +1,70 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Terminal as HeadlessTerminal } from '@xterm/headless';
+import type { SerializeAddon as Serializer } from '@xterm/addon-serialize';
+
+/**
+ * How much of stdout.log rebuilds the screen for a first viewer: enough for any full
+ * redraw of a TUI, small enough to parse in a few milliseconds.
+ */
+const REPLAY_TAIL_BYTES = 256 * 1024;
+/** Scrollback a viewer gets above the screen when attaching. */
+const SCROLLBACK_LINES = 200;
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A headless terminal that mirrors one PTY, created when the first viewer attaches (so a
+ * task nobody watches costs nothing): it replays the tail of stdout.log, then follows the
+ * live output, and serializes the current screen for each new viewer.
+ */
+export class ScreenReplay {
+  private readonly term: HeadlessTerminal;
+  private readonly serializer: Serializer;
+
+  constructor(stdoutLog: string, cols: number, rows: number) {
+    // Both packages ship CommonJS bundles; createRequire keeps them out of `mcp --version`.
+    const { Terminal } = require('@xterm/headless') as typeof import('@xterm/headless');
+    const { SerializeAddon } = require('@xterm/addon-serialize') as typeof import('@xterm/addon-serialize');
+    this.term = new Terminal({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
+    this.serializer = new SerializeAddon();
+    this.term.loadAddon(this.serializer as never);
+    const tail = readTail(stdoutLog, REPLAY_TAIL_BYTES);
+    if (tail.length > 0) this.term.write(tail);
+  }
+
+  write(chunk: Buffer): void {
+    this.term.write(chunk);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.term.resize(cols, rows);
+  }
+
+  /** Resolves once everything written so far is parsed, with the screen as escape sequences. */
+  snapshot(): Promise<string> {
+    return new Promise((resolve) => this.term.write('', () => resolve(this.serializer.serialize({ scrollback: SCROLLBACK_LINES }))));
+  }
+
+  dispose(): void {
+    this.term.dispose();
+  }
+}
+
+function readTail(file: string, bytes: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer;
+  } finally {
+    closeSync(fd);
+  }
+}

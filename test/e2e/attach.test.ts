@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as pty from 'node-pty';
+import { findTask, finished, MCP, mcp, sandbox, startMcp, status, waitFor, writePlan, type Sandbox } from './harness.js';
+
+// A task that shows what reaches it: ticks, the keys it reads, the size it is given.
+const WATCHED = [
+  "let i=0; setInterval(()=>console.log('tick '+(i++)), 150);",
+  "process.stdout.on('resize', ()=>console.log('size:'+process.stdout.columns+'x'+process.stdout.rows));",
+  "process.stdin.on('data', d=>{ const s=d.toString().trim(); console.log('got:'+s); if (s==='quit') process.exit(0); });",
+].join(' ');
+
+let sb: Sandbox;
+
+before(async () => {
+  sb = await sandbox({});
+});
+
+after(async () => sb.cleanup());
+
+interface Viewer {
+  term: pty.IPty;
+  output(): string;
+  exited: Promise<number>;
+}
+
+function viewer(task: string, cols: number, rows: number): Viewer {
+  const term = pty.spawn(process.execPath, [MCP, 'attach', task], { cols, rows, cwd: sb.project, env: sb.env as Record<string, string> });
+  let text = '';
+  term.onData((d) => (text += d));
+  const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+  return { term, output: () => text, exited };
+}
+
+test('attach: live output, two viewers, keys and resize reach the task, Ctrl-] detaches without stopping it', async () => {
+  writePlan(sb.project, { tasks: [{ id: 'watched', command: ['node', '-e', WATCHED] }] });
+  const run = startMcp(['run', '--plan', 'plan.json'], { cwd: sb.project, env: sb.env });
+  const done = finished(run);
+  await waitFor('the task to run', async () => (findTask(await status(sb), 'watched')?.status === 'running' ? true : undefined));
+
+  const a = viewer('watched', 100, 30);
+  await waitFor('viewer A to show live output', () => (/tick \d+/.test(a.output()) ? true : undefined), 15_000);
+  const b = viewer('watched', 100, 30);
+  await waitFor('viewer B to show live output', () => (/tick \d+/.test(b.output()) ? true : undefined), 15_000);
+  // The screen is redrawn on attach: B sees ticks printed before it attached.
+  const firstTickB = Number(/tick (\d+)/.exec(b.output())?.[1]);
+  assert.ok(firstTickB >= 0);
+
+  b.term.write('hello\r');
+  await waitFor('keys from B to reach the task, seen by A', () => (a.output().includes('got:hello') ? true : undefined), 10_000);
+
+  a.term.resize(91, 27);
+  await waitFor('the resize to reach the task', () => (b.output().includes('size:91x27') ? true : undefined), 10_000);
+
+  a.term.write('\u001d');
+  assert.equal(await a.exited, 0);
+  assert.match(a.output(), /detached from \S+-watched; it keeps running/);
+  assert.equal(findTask(await status(sb), 'watched')?.status, 'running');
+  const before = b.output().length;
+  await waitFor('B to keep receiving after A left', () => (b.output().length > before + 20 ? true : undefined), 10_000);
+
+  b.term.write('quit\r');
+  assert.equal(await b.exited, 0);
+  assert.match(b.output(), /-watched ended/);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+});
+
+test('attach to a finished task says so and shows the tail of its log', async () => {
+  const result = await mcp(['attach', 'watched'], { cwd: sb.project, env: sb.env });
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /-watched is succeeded; the end of its log:/);
+  assert.match(result.stdout, /got:quit/);
+});

@@ -52,6 +52,7 @@ function build(): Command {
     .option('--idle-timeout <seconds>', 'stop an attempt that prints nothing for this long')
     .addOption(new Option('--retry-backoff <seconds>', 'first retry delay, doubled each time (default 1)').hideHelp())
     .option('--apply', 'merge the result branch into your current branch when the run succeeds')
+    .option('--detach', 'return at once; a background supervisor runs the tasks (watch with status, logs, attach)')
     .option('--json', 'print one JSON document (the run) on stdout')
     .addHelpText('after', '\nExamples:\n  mcp run "add a health endpoint with tests"\n  mcp run --plan plan.json --parallel 2 --json\n  mcp run "fix the flaky test" --max-attempts 2 --idle-timeout 300 --apply')
     .action(action(async () => (await import('./commands/run.js')).runCommand));
@@ -62,6 +63,11 @@ function build(): Command {
     .option('--json', 'print the plan JSON on stdout')
     .addHelpText('after', '\nExamples:\n  mcp plan "add a health endpoint" --out plan.json')
     .action(action(async () => (await import('./commands/plan.js')).planCommand));
+
+  common(program.command('supervise', { hidden: true }))
+    .description('the background supervisor of `mcp run --detach`')
+    .option('--run <id...>', 'runs to execute')
+    .action(action(async () => (await import('./commands/supervise.js')).superviseCommand));
 
   common(program.command('attach <task>'))
     .description("show a running task's terminal here; keys and size are forwarded; Ctrl-] detaches (the task keeps running)")

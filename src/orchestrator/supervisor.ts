@@ -93,6 +93,10 @@ export class Supervisor {
     return done;
   }
 
+  busy(): boolean {
+    return this.executors.size > 0;
+  }
+
   /** Resolves when no run is executing any more. */
   async idle(): Promise<void> {
     while (this.executors.size > 0) await Promise.all([...this.finished.values()]);

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import os from 'node:os';
 import { findCodexBinary } from '../../agents/codex-binary.js';
 import { allowListOf } from '../../config/config.js';
@@ -11,7 +13,7 @@ import { applyRunResult } from '../../orchestrator/apply-result.js';
 import { loadPlanFile } from '../../orchestrator/plan.js';
 import { describePlan } from '../../orchestrator/run-executor.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions, type McpContext } from '../../orchestrator/workspace-context.js';
 import type { RunOptions as StoredRunOptions } from '../../store/records.js';
 import { TaskStore } from '../../store/task-store.js';
 import { runView } from '../../store/views.js';
@@ -29,6 +31,7 @@ export interface RunOptions extends ContextOptions {
   maxReplans?: string;
   retryBackoff?: string;
   apply?: boolean;
+  detach?: boolean;
 }
 
 /** How often a client whose run went to another supervisor looks at the store. */
@@ -70,6 +73,14 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     const runId = createRun(store, { objective: objective ?? '', plan, project: ctx.project, parallel, options: stored });
     out.write(`run ${runId}: state in ${ctx.root.dir}\n`);
     if (plan) out.write(`${describePlan(plan)}\n`);
+    if (options.detach) {
+      if (options.apply) throw new UsageError('--apply needs to wait for the run', 'drop --detach, or run `mcp merge RUN` when it is done');
+      const pid = await startDetachedSupervisor(ctx, runId);
+      const view = runView(store.getRun(runId) ?? store.resolveRun(runId), store.tasksOf(runId));
+      if (options.json) process.stdout.write(`${JSON.stringify({ run: view, supervisorPid: pid }, null, 2)}\n`);
+      else out.write(`run ${runId} runs in the background (supervisor pid ${pid}); watch it with: mcp status ${runId} | mcp logs TASK -f | mcp attach TASK\n`);
+      return 0;
+    }
     const supervisor = await Supervisor.start({ root: ctx.root, store, codex: findCodexBinary(process.env), allowList, env: process.env, killGraceMs: config.killGraceSeconds * 1000 });
     let state: RunState;
     if (supervisor instanceof Supervisor) {
@@ -98,4 +109,35 @@ async function waitForRun(store: TaskStore, runId: string, lockPath: string): Pr
     if (!currentLockHolder(lockPath)) throw new NoSupervisorError(`the supervisor running ${runId} stopped`, `finish the run with: mcp resume ${runId}`);
     await new Promise((resolve) => setTimeout(resolve, HANDOFF_POLL_MS));
   }
+}
+
+/** How long `--detach` waits for the background supervisor to answer on its socket. */
+const DETACH_START_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts `mcp supervise` in its own session, detached from this terminal, with its output
+ * in supervisor.log; or hands the run to the supervisor already alive. Returns its PID.
+ */
+async function startDetachedSupervisor(ctx: McpContext, runId: string): Promise<number> {
+  const holder = currentLockHolder(ctx.root.lockPath);
+  if (holder) {
+    const reply = await sendControl(ctx.root.socketPath, { op: 'submit', runId });
+    if (reply?.ok) return holder.pid;
+  }
+  const log = openSync(ctx.root.supervisorLogPath, 'a');
+  const child = spawn(process.execPath, [process.argv[1] ?? '', 'supervise', '--state-dir', ctx.root.dir, '--project', ctx.project, '--run', runId], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: process.env,
+    cwd: ctx.project,
+  });
+  closeSync(log);
+  child.unref();
+  const deadline = Date.now() + DETACH_START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const reply = await sendControl(ctx.root.socketPath, { op: 'ping' }, 500);
+    if (reply?.ok) return Number(reply.pid);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new NoSupervisorError(`the background supervisor did not start (see ${ctx.root.supervisorLogPath})`, 'run without --detach to see what fails');
 }

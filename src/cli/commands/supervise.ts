@@ -1,0 +1,45 @@
+import { findCodexBinary } from '../../agents/codex-binary.js';
+import { allowListOf } from '../../config/config.js';
+import { sendControl } from '../../orchestrator/control-client.js';
+import { Supervisor } from '../../orchestrator/supervisor.js';
+import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { TaskStore } from '../../store/task-store.js';
+
+export interface SuperviseOptions extends ContextOptions {
+  run?: string[];
+}
+
+/** A detached supervisor stays this long after its last run, for runs submitted meanwhile. */
+const LINGER_MS = 3_000;
+
+/**
+ * The background supervisor behind `mcp run --detach` (not for direct use): runs the given
+ * runs, serves the socket, and exits once no run has been executing for a moment.
+ */
+export async function superviseCommand(options: SuperviseOptions): Promise<number> {
+  const ctx = resolveContext(options);
+  const config = ctx.loadConfig();
+  const store = TaskStore.open(ctx.root.dbPath);
+  try {
+    const supervisor = await Supervisor.start({ root: ctx.root, store, codex: findCodexBinary(process.env), allowList: allowListOf(config), env: process.env, killGraceMs: config.killGraceSeconds * 1000 });
+    if (!(supervisor instanceof Supervisor)) {
+      // Another supervisor won the race: hand it the runs.
+      for (const runId of options.run ?? []) await sendControl(ctx.root.socketPath, { op: 'submit', runId });
+      return 0;
+    }
+    const stop = (): void => void sendControl(ctx.root.socketPath, { op: 'kill', target: 'all' });
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    for (const runId of options.run ?? []) void supervisor.runRun(runId);
+    for (;;) {
+      await supervisor.idle();
+      await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
+      if (supervisor.busy()) continue;
+      break;
+    }
+    await supervisor.shutdown();
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -46,3 +46,32 @@ export function codexPlanArgs(options: { project: string; schemaFile: string; an
     '-',
   ];
 }
+
+/** Above this a prompt is typed into the TUI instead of passed as an argument (argv caps one string at 128 KiB). */
+export const MAX_ARGV_PROMPT_BYTES = 100 * 1024;
+
+/**
+ * The Codex TUI for an interactive task, with Codex's own approval mode (`on-request`:
+ * escalations show Codex's approval prompt, answered through `mcp approve`). Seen with
+ * 0.169.0: the workspace must be trusted in config or a "Trust this folder?" screen blocks;
+ * `--no-alt-screen` keeps the output in the PTY's normal buffer; `--no-daemon` keeps the TUI
+ * from leaving a background app-server behind.
+ */
+export function codexInteractiveArgs(options: { workspace: string; trusted: string[]; prompt: string | null }): string[] {
+  // A worktree inside the project's repository is trusted through the repository root.
+  const trust = [...new Set([options.workspace, ...options.trusted])].flatMap((dir) => ['-c', `projects.${JSON.stringify(dir)}.trust_level="trusted"`]);
+  return [
+    '--no-alt-screen',
+    '--no-daemon',
+    '-a',
+    'on-request',
+    '-s',
+    'workspace-write',
+    '-C',
+    options.workspace,
+    ...trust,
+    '-c',
+    'tui.screen_reader_detection_done=true',
+    ...(options.prompt !== null ? [options.prompt] : []),
+  ];
+}

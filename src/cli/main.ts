@@ -52,6 +52,8 @@ function build(): Command {
     .option('--idle-timeout <seconds>', 'stop an attempt that prints nothing for this long')
     .addOption(new Option('--retry-backoff <seconds>', 'first retry delay, doubled each time (default 1)').hideHelp())
     .option('--apply', 'merge the result branch into your current branch when the run succeeds')
+    .option('--interactive', 'with --task: one interactive Codex session (the TUI) you can attach to')
+    .option('--task <prompt>', 'with --interactive: the prompt of that session')
     .option('--detach', 'return at once; a background supervisor runs the tasks (watch with status, logs, attach)')
     .option('--json', 'print one JSON document (the run) on stdout')
     .addHelpText('after', '\nExamples:\n  mcp run "add a health endpoint with tests"\n  mcp run --plan plan.json --parallel 2 --json\n  mcp run "fix the flaky test" --max-attempts 2 --idle-timeout 300 --apply')
@@ -68,6 +70,13 @@ function build(): Command {
     .description('the background supervisor of `mcp run --detach`')
     .option('--run <id...>', 'runs to execute')
     .action(action(async () => (await import('./commands/supervise.js')).superviseCommand));
+
+  common(program.command('approve <task> [id]'))
+    .description("answer Codex's approval prompt of an interactive task (approve, or --deny)")
+    .option('--deny', 'refuse the command; Codex is told to do it differently')
+    .option('--json', 'print the decision as JSON')
+    .addHelpText('after', '\nExamples:\n  mcp approve deploy\n  mcp approve deploy 2 --deny')
+    .action(action(async () => (await import('./commands/approve.js')).approveCommand));
 
   common(program.command('attach <task>'))
     .description("show a running task's terminal here; keys and size are forwarded; Ctrl-] detaches (the task keeps running)")

@@ -105,6 +105,13 @@ export class RunExecutor {
     return this.byKey(ref)?.id;
   }
 
+  /** Answers the pending approval of a task's running attempt. */
+  answerApproval(taskId: string, id: number | undefined, approve: boolean, by: string): ReturnType<TaskAttempt['answerApproval']> {
+    const attempt = this.live.get(taskId);
+    if (!attempt) return { ok: false, error: `task ${taskId} is not running` };
+    return attempt.answerApproval(id, approve, by);
+  }
+
   /** The PTY of a task's running attempt, for `mcp attach`. */
   livePty(taskId: string): PtyProcess | null {
     return this.live.get(taskId)?.pty ?? null;
@@ -255,7 +262,7 @@ export class RunExecutor {
       const outcome = await attempt.run();
       this.live.delete(task.id);
       task = this.tasks.get(task.id) ?? task;
-      const retryable = (outcome.status === 'failed' || outcome.status === 'timed_out') && !this.killRequested && !this.killed.has(task.id);
+      const retryable = (outcome.status === 'failed' || outcome.status === 'timed_out') && outcome.retryable !== false && !this.killRequested && !this.killed.has(task.id);
       if (retryable && task.attempts < this.maxAttempts) {
         const delay = Math.min(MAX_BACKOFF_MS, (this.run.options.backoffMs ?? DEFAULT_BACKOFF_MS) * 2 ** (task.attempts - 1));
         task = this.transition(task, 'retrying', { exitCode: outcome.exitCode, signal: outcome.signal, reason: `${outcome.reason ?? outcome.status}; retry in ${delay} ms` });

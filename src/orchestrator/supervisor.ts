@@ -106,6 +106,16 @@ export class Supervisor {
     switch (request.op) {
       case 'attach':
         return this.attach(request.task, request.cols, request.rows, connection);
+      case 'approve': {
+        for (const executor of this.executors.values()) {
+          const id = executor.resolveKey(request.task);
+          if (!id) continue;
+          const result = executor.answerApproval(id, request.id, request.approve, request.by);
+          if (result.ok) this.log(`task ${id}: approval ${result.id} ${request.approve ? 'approved' : 'denied'} by ${request.by}`);
+          return result.ok ? { ...result } : { ok: false, error: result.error };
+        }
+        return { ok: false, error: `task ${request.task} is not running under this supervisor` };
+      }
       case 'input': {
         const pty = this.attached.get(connection);
         if (!pty) return { ok: false, error: 'not attached' };

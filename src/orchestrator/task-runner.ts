@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { codexExecArgs, codexResumeArgs } from '../agents/codex-exec-args.js';
+import { codexExecArgs, codexInteractiveArgs, codexResumeArgs, MAX_ARGV_PROMPT_BYTES } from '../agents/codex-exec-args.js';
+import { APPROVE_KEY, DENY_KEY, readCodexScreen, TRUST_KEY, type CodexScreenState } from '../agents/codex-screen.js';
 import { isCodexStderrNoise, readCodexLine } from '../agents/codex-events.js';
 import { missingCodexMessage, type CodexBinary } from '../agents/codex-binary.js';
 import { composeTaskPrompt } from '../agents/task-prompt.js';
@@ -19,6 +20,10 @@ import { commitWorkspace, prepareWorkspace, WorkspaceError } from '../workspace/
 
 /** How much of a failed child's output a failure reason quotes. */
 const REASON_TAIL_CHARS = 400;
+/** How often the trust prompt is answered again while it stays on screen. */
+const TRUST_RETRY_MS = 1_000;
+/** Seen with codex 0.169.0: an Enter sent with the paste is taken as part of it. */
+const TUI_ENTER_DELAY_MS = 300;
 /** Output tail kept as a command task's "final message" for its dependents. */
 const COMMAND_MESSAGE_TAIL_CHARS = 4_000;
 
@@ -43,6 +48,8 @@ export interface TaskOutcome {
   exitCode: number | null;
   signal: string | null;
   reason: string | null;
+  /** False when another attempt cannot help (no codex binary, a refused or missing command). */
+  retryable?: boolean;
 }
 
 export function taskFiles(root: StateRoot, taskId: string) {
@@ -140,7 +147,7 @@ export class TaskAttempt {
     } catch (error) {
       const reason = error instanceof WorkspaceError || error instanceof SpawnRefusedError ? error.message : `internal error: ${errorMessage(error)}`;
       this.event({ type: 'error', message: reason });
-      return { status: 'failed', exitCode: null, signal: null, reason };
+      return { status: 'failed', exitCode: null, signal: null, reason, retryable: !(error instanceof SpawnRefusedError) };
     } finally {
       this.events.close();
     }
@@ -164,7 +171,7 @@ export class TaskAttempt {
     const argv = this.buildArgv(cwd, deps);
     if (typeof argv === 'string') {
       this.event({ type: 'error', message: argv });
-      return { status: 'failed', exitCode: null, signal: null, reason: argv };
+      return { status: 'failed', exitCode: null, signal: null, reason: argv, retryable: false };
     }
     assertSpawnAllowed(argv[0] ?? '', ctx.allowList, ctx.codex.path ?? '');
 
@@ -178,11 +185,12 @@ export class TaskAttempt {
       env: { ...ctx.env, TERM: 'xterm-256color' },
       stdoutLog: this.files.stdout,
       stderrLog: this.files.stderr,
-      stdinFile: task.kind === 'prompt' ? this.files.prompt : undefined,
+      stdinFile: task.kind === 'prompt' && !this.interactive ? this.files.prompt : undefined,
       timeoutMs,
       idleTimeoutMs: ctx.idleTimeoutMs,
       killGraceMs: ctx.killGraceMs,
-      onData: task.kind === 'prompt' ? (chunk) => splitter.push(chunk) : undefined,
+      onData: task.kind === 'prompt' && !this.interactive ? (chunk) => splitter.push(chunk) : undefined,
+      onScreen: this.interactive ? (lines) => this.onScreen(lines) : undefined,
     });
     this.process = child;
     this.task = ctx.update(this.task, { pid: child.pid, pidStart: child.pidStart });
@@ -198,6 +206,73 @@ export class TaskAttempt {
   }
 
   private onFailure: (message: string) => void = () => undefined;
+
+  private get interactive(): boolean {
+    return this.task.kind === 'prompt' && this.task.mode === 'interactive';
+  }
+
+  /** A prompt too long for argv, typed into the TUI once it waits for input. */
+  private pendingPaste: string | null = null;
+  private approvals = 0;
+  private pendingApproval: { id: number; command: string } | null = null;
+  private screenState: CodexScreenState['kind'] = 'unknown';
+
+  /** The interactive TUI's state, read from its screen, becomes task state and events. */
+  private onScreen(lines: string[]): void {
+    const state = readCodexScreen(lines);
+    if (state.kind === 'waiting_approval') {
+      if (this.pendingApproval?.command === state.command) return;
+      this.approvals += 1;
+      this.pendingApproval = { id: this.approvals, command: state.command };
+      this.event({ type: 'approval.requested', id: this.approvals, command: state.command, reason: state.reason });
+      this.task = this.ctx.transition(this.task, 'waiting_approval', { reason: `approval ${this.approvals} needed: $ ${state.command} (mcp approve ${this.task.key} [--deny])` });
+      this.screenState = state.kind;
+      return;
+    }
+    if (state.kind === 'trust_prompt') {
+      // Seen with 0.169.0 in a worktree of a git project: the trust config is not enough.
+      if (this.screenState !== 'trust_prompt') this.event({ type: 'interactive.trusted', workspace: this.task.workspace });
+      this.screenState = state.kind;
+      this.process?.write(TRUST_KEY);
+      // The TUI may not read keys yet when it first draws: ask again until the screen moves on.
+      setTimeout(() => this.process?.recheckScreen(), TRUST_RETRY_MS);
+      return;
+    }
+    if (state.kind === this.screenState) return;
+    this.screenState = state.kind;
+    this.pendingApproval = null;
+    if (this.task.status === 'waiting_approval') this.task = this.ctx.transition(this.task, 'running', { reason: null });
+    if (state.kind === 'waiting_input') {
+      if (this.pendingPaste !== null) {
+        const text = this.pendingPaste;
+        this.pendingPaste = null;
+        this.typeIntoTui(text);
+        return;
+      }
+      this.event({ type: 'interactive.waiting_input' });
+      this.task = this.ctx.update(this.task, { reason: `waiting for input: mcp attach ${this.task.key} to type, /quit to finish` });
+    } else if (state.kind === 'working') {
+      this.event({ type: 'interactive.working' });
+      this.task = this.ctx.update(this.task, { reason: null });
+    }
+  }
+
+  /** Seen with 0.169.0: a long message needs bracketed paste and an Enter sent a moment later. */
+  private typeIntoTui(text: string): void {
+    this.process?.write(`\u001b[200~${text}\u001b[201~`);
+    setTimeout(() => this.process?.write('\r'), TUI_ENTER_DELAY_MS);
+  }
+
+  /** Answers Codex's approval prompt; the decision, who and when, goes to events.ndjson. */
+  answerApproval(id: number | undefined, approve: boolean, by: string): { ok: true; id: number; command: string } | { ok: false; error: string } {
+    const pending = this.pendingApproval;
+    if (!pending || this.task.status !== 'waiting_approval') return { ok: false, error: `task ${this.task.id} is not waiting for an approval` };
+    if (id !== undefined && id !== pending.id) return { ok: false, error: `approval ${id} is not pending (approval ${pending.id} is: $ ${pending.command})` };
+    this.process?.write(approve ? APPROVE_KEY : DENY_KEY);
+    this.event({ type: 'approval.decided', id: pending.id, command: pending.command, decision: approve ? 'approved' : 'denied', by, at: new Date().toISOString() });
+    this.task = this.ctx.transition(this.task, 'running', { reason: null });
+    return { ok: true, id: pending.id, command: pending.command };
+  }
 
   private onLine(line: string): void {
     const result = readCodexLine(line);
@@ -226,6 +301,21 @@ export class TaskAttempt {
       return command;
     }
     if (!this.ctx.codex.path) return missingCodexMessage(this.ctx.codex);
+    if (this.interactive) {
+      const prompt = composeTaskPrompt({
+        objective: this.ctx.run.objective,
+        taskId: task.key,
+        title: task.title,
+        prompt: task.prompt ?? '',
+        acceptance: task.acceptance,
+        dependencies: deps.map((d) => ({ key: d.key, title: d.title, lastMessage: readIfExists(taskFiles(this.ctx.root, d.id).lastMessage) })),
+      });
+      writeFileSync(this.files.prompt, prompt);
+      const fits = Buffer.byteLength(prompt) <= MAX_ARGV_PROMPT_BYTES;
+      if (!fits) this.pendingPaste = prompt;
+      const trusted = this.ctx.git ? [this.ctx.git.top] : [];
+      return [this.ctx.codex.path, ...codexInteractiveArgs({ workspace: cwd, trusted, prompt: fits ? prompt : null })];
+    }
     if (this.retryPrompt !== null && task.sessionId) {
       writeFileSync(this.files.prompt, this.retryPrompt);
       this.event({ type: 'resume', sessionId: task.sessionId });

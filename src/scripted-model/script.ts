@@ -10,6 +10,8 @@ export const scriptStepSchema = z
   .object({
     /** Ask Codex to run this shell command through its `exec_command` tool. */
     exec: z.string().optional(),
+    /** With `exec`: ask for the command to run outside the sandbox (Codex asks a human first). */
+    escalate: z.boolean().optional(),
     /** Answer with this assistant message; the turn ends. */
     say: z.string().optional(),
     /** Answer with this HTTP status instead of a stream (a model outage). */

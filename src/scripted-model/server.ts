@@ -87,7 +87,9 @@ function streamStep(res: http.ServerResponse, step: ScriptStep): void {
         id: `fc_${sequence}`,
         call_id: `call_${sequence}`,
         name: 'exec_command',
-        arguments: JSON.stringify({ cmd: step.exec }),
+        arguments: JSON.stringify(
+          step.escalate ? { cmd: step.exec, sandbox_permissions: 'require_escalated', justification: 'needs to leave the sandbox' } : { cmd: step.exec },
+        ),
       },
     });
   } else {

@@ -25,6 +25,8 @@ const WRAPPER = 'err=$1; shift; exec "$@" 2>"$err"';
  * child's last output. Pausing is memory protection for a stalled disk, nothing more.
  */
 const LOG_BATCH_BYTES = 1024 * 1024;
+/** How often a watched screen is read again while output flows: a person notices nothing faster. */
+const SCREEN_CHECK_MS = 200;
 const PAUSE_ABOVE_BYTES = 32 * 1024 * 1024;
 /** After the child exits, how long stderr may still drain (descendants can hold it open). */
 const STDERR_DRAIN_MS = 500;
@@ -44,6 +46,11 @@ export interface PtyProcessOptions {
   killGraceMs: number;
   cols?: number;
   rows?: number;
+  /**
+   * Keep a rendered screen from the start (interactive TUIs, whose state is read from
+   * it); `onScreen` is called, at most every SCREEN_CHECK_MS, after output changed it.
+   */
+  onScreen?: (lines: string[]) => void;
   /** Every chunk of PTY output, after it was queued for stdout.log. */
   onData?: (chunk: Buffer) => void;
 }
@@ -69,6 +76,7 @@ export class PtyProcess {
   private readonly mask = new MaskingStream(processMasker());
   private readonly viewers = new Set<(chunk: Buffer) => void>();
   private replay: ScreenReplay | null = null;
+  private screenTimer: NodeJS.Timeout | undefined;
   private cols: number;
   private rows: number;
   private stoppedBy: StopReason | null = null;
@@ -108,12 +116,14 @@ export class PtyProcess {
     }
     this.pid = this.term.pid;
     this.pidStart = processStartTime(this.pid);
+    if (options.onScreen) this.replay = new ScreenReplay(options.stdoutLog, this.cols, this.rows, false);
     this.term.onData((data: string | Buffer) => this.handleData(typeof data === 'string' ? Buffer.from(data) : data));
     this.exited = new Promise<PtyExit>((resolve) => {
       this.term.onExit(({ exitCode, signal }) => {
         clearTimeout(this.killTimer);
         clearTimeout(this.timeoutTimer);
         clearTimeout(this.idleTimer);
+        clearTimeout(this.screenTimer);
         const rest = this.mask.end();
         if (rest.length > 0) this.log.write(rest);
         const drained = Promise.race([stderrDone, new Promise((r) => setTimeout(r, STDERR_DRAIN_MS))]);
@@ -163,7 +173,23 @@ export class PtyProcess {
     if (this.replay) {
       this.replay.write(chunk);
       for (const viewer of this.viewers) viewer(chunk);
+      this.scheduleScreenCheck();
     }
+  }
+
+  /** Reads the screen again soon even without new output (after sending keys to a prompt). */
+  recheckScreen(): void {
+    this.scheduleScreenCheck();
+  }
+
+  private scheduleScreenCheck(): void {
+    const onScreen = this.options.onScreen;
+    if (!onScreen || this.screenTimer) return;
+    this.screenTimer = setTimeout(() => {
+      this.screenTimer = undefined;
+      const replay = this.replay;
+      replay?.whenParsed(() => onScreen(replay.visibleLines()));
+    }, SCREEN_CHECK_MS);
   }
 
   /**
@@ -180,7 +206,7 @@ export class PtyProcess {
 
   detach(viewer: (chunk: Buffer) => void): void {
     this.viewers.delete(viewer);
-    if (this.viewers.size === 0 && this.replay) {
+    if (this.viewers.size === 0 && this.replay && !this.options.onScreen) {
       this.replay.dispose();
       this.replay = null;
     }

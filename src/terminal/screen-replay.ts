@@ -22,14 +22,15 @@ export class ScreenReplay {
   private readonly term: HeadlessTerminal;
   private readonly serializer: Serializer;
 
-  constructor(stdoutLog: string, cols: number, rows: number) {
+  /** `replayLog`: rebuild the screen from stdout.log's tail (false for a process just started). */
+  constructor(stdoutLog: string, cols: number, rows: number, replayLog = true) {
     // Both packages ship CommonJS bundles; createRequire keeps them out of `mcp --version`.
     const { Terminal } = require('@xterm/headless') as typeof import('@xterm/headless');
     const { SerializeAddon } = require('@xterm/addon-serialize') as typeof import('@xterm/addon-serialize');
     this.term = new Terminal({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
     this.serializer = new SerializeAddon();
     this.term.loadAddon(this.serializer as never);
-    const tail = readTail(stdoutLog, REPLAY_TAIL_BYTES);
+    const tail = replayLog ? readTail(stdoutLog, REPLAY_TAIL_BYTES) : Buffer.alloc(0);
     if (tail.length > 0) this.term.write(tail);
   }
 
@@ -44,6 +45,19 @@ export class ScreenReplay {
   /** Resolves once everything written so far is parsed, with the screen as escape sequences. */
   snapshot(): Promise<string> {
     return new Promise((resolve) => this.term.write('', () => resolve(this.serializer.serialize({ scrollback: SCROLLBACK_LINES }))));
+  }
+
+  /** The lines of the visible screen, as text. */
+  visibleLines(): string[] {
+    const buffer = this.term.buffer.active;
+    const lines: string[] = [];
+    for (let y = 0; y < this.term.rows; y += 1) lines.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
+    return lines;
+  }
+
+  /** Runs `fn` once everything written so far is parsed. */
+  whenParsed(fn: () => void): void {
+    this.term.write('', fn);
   }
 
   dispose(): void {

@@ -10,7 +10,7 @@ import { unfinishedRuns } from '../../orchestrator/recovery.js';
 import { currentLockHolder } from '../../orchestrator/supervisor-lock.js';
 import { createRun } from '../../orchestrator/create-run.js';
 import { applyRunResult } from '../../orchestrator/apply-result.js';
-import { loadPlanFile } from '../../orchestrator/plan.js';
+import { loadPlanFile, validatePlan } from '../../orchestrator/plan.js';
 import { describePlan } from '../../orchestrator/run-executor.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../../orchestrator/workspace-context.js';
@@ -32,6 +32,8 @@ export interface RunOptions extends ContextOptions {
   retryBackoff?: string;
   apply?: boolean;
   detach?: boolean;
+  interactive?: boolean;
+  task?: string;
 }
 
 /** How often a client whose run went to another supervisor looks at the store. */
@@ -50,13 +52,19 @@ function runOptionsFrom(options: RunOptions, config: { taskTimeoutSeconds?: numb
 }
 
 export async function runCommand(objective: string | undefined, options: RunOptions): Promise<number> {
-  if (!options.plan && !objective?.trim()) throw new UsageError('nothing to run', 'give an objective (mcp run "…") or a plan (mcp run --plan plan.json)');
+  if (Boolean(options.interactive) !== (options.task !== undefined)) throw new UsageError('--interactive and --task go together', 'mcp run --interactive --task "what to do"');
+  if (options.interactive && options.plan) throw new UsageError('--interactive --task replaces --plan; give one of them');
+  if (!options.plan && !objective?.trim() && !options.interactive) throw new UsageError('nothing to run', 'give an objective (mcp run "…") or a plan (mcp run --plan plan.json)');
   const parallelFlag = options.parallel !== undefined ? parseCount(options.parallel, '--parallel', 64) : undefined;
   const ctx = resolveContext(options);
   const config = ctx.loadConfig();
   const stored = runOptionsFrom(options, config);
   const allowList = allowListOf(config);
-  const plan = options.plan ? loadPlanFile(ctx.resolvePath(options.plan), allowList) : null;
+  const plan = options.plan
+    ? loadPlanFile(ctx.resolvePath(options.plan), allowList)
+    : options.interactive
+      ? validatePlan({ objective: objective ?? '', tasks: [{ id: 'interactive', title: 'Interactive Codex session', prompt: options.task, mode: 'interactive' }] }, '--task', allowList)
+      : null;
   if (plan && objective) plan.objective = objective;
   if (ctx.warning) process.stderr.write(`mcp: ${ctx.warning}\n`);
 

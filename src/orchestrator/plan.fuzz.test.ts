@@ -366,13 +366,14 @@ test('validatePlan on mutated plans: accepted exactly when the oracle accepts, a
         assert.deepEqual(result.plan.tasks.map((t) => t.id), inputIds(data));
       }
     }),
-    { seed: SEED, numRuns: 2000 },
+    { seed: SEED, numRuns: 1500 },
   );
   // The generator must reach both outcomes often, or the property proves little.
-  assert.ok(accepted > 200, `only ${accepted} accepted plans`);
+  assert.ok(accepted > 150, `only ${accepted} accepted plans`);
 });
 
 test('parsePlanText on the same plans as JSON text (sometimes padded, sometimes cut): oracle decides', () => {
+  let accepted = 0;
   fc.assert(
     fc.property(planDataArb, sourceArb, fc.constantFrom('none', 'pad', 'cut', 'trail'), fc.nat(), (data, source, edit, at) => {
       let text = JSON.stringify(data, null, at % 2 === 0 ? 2 : undefined);
@@ -393,13 +394,18 @@ test('parsePlanText on the same plans as JSON text (sometimes padded, sometimes 
         return;
       }
       assert.equal(result.ok, oracleAccepts(data, ALLOW), result.ok ? 'accepted' : result.message);
-      if (result.ok) checkPlan(result.plan, ALLOW);
+      if (result.ok) {
+        accepted += 1;
+        checkPlan(result.plan, ALLOW);
+      }
     }),
-    { seed: SEED + 1, numRuns: 1500 },
+    { seed: SEED + 1, numRuns: 1000 },
   );
+  assert.ok(accepted > 50, `only ${accepted} accepted plans`);
 });
 
 test('planFromAnswer on the same plans with nulls for absent fields, fenced or not, with external keys', () => {
+  let accepted = 0;
   const external = new Set(['done-before', 'b']);
   fc.assert(
     fc.property(planDataArb, sourceArb, fc.boolean(), fc.array(fc.tuple(fc.nat(20), fieldArb), { maxLength: 3 }), (data, source, fenced, nulls) => {
@@ -420,12 +426,14 @@ test('planFromAnswer on the same plans with nulls for absent fields, fenced or n
       }
       assert.equal(result.ok, oracleAccepts(meant, ALLOW, external), result.ok ? 'accepted' : result.message);
       if (result.ok) {
+        accepted += 1;
         checkPlan(result.plan, ALLOW, external);
         for (const task of result.plan.tasks) for (const value of Object.values(task)) assert.notEqual(value, null);
       }
     }),
-    { seed: SEED + 2, numRuns: 1500 },
+    { seed: SEED + 2, numRuns: 1000 },
   );
+  assert.ok(accepted > 100, `only ${accepted} accepted plans`);
 });
 
 test('validatePlan on arbitrary JSON values: oracle decides', () => {
@@ -439,7 +447,7 @@ test('validatePlan on arbitrary JSON values: oracle decides', () => {
         if (result.ok) checkPlan(result.plan, ALLOW);
       },
     ),
-    { seed: SEED + 3, numRuns: 2000 },
+    { seed: SEED + 3, numRuns: 1500 },
   );
 });
 
@@ -456,7 +464,7 @@ test('validatePlan on arbitrary JavaScript values (undefined, NaN, -0, Infinity,
         if (result.ok) checkPlan(result.plan, ALLOW);
       },
     ),
-    { seed: SEED + 4, numRuns: 1500 },
+    { seed: SEED + 4, numRuns: 1000 },
   );
 });
 
@@ -475,7 +483,7 @@ test('parsePlanText and planFromAnswer on arbitrary strings (control characters,
       const answered = outcome(() => planFromAnswer(text, source, ALLOW), source);
       if (answered.ok) checkPlan(answered.plan, ALLOW);
     }),
-    { seed: SEED + 5, numRuns: 2000 },
+    { seed: SEED + 5, numRuns: 1500 },
   );
 });
 

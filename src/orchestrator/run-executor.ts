@@ -24,6 +24,7 @@ export interface ExecutorDeps {
   store: TaskStore;
   codex: CodexBinary;
   allowList: readonly string[];
+  sensitive: readonly RegExp[];
   env: NodeJS.ProcessEnv;
   killGraceMs: number;
 }
@@ -199,6 +200,7 @@ export class RunExecutor {
       git: this.git,
       codex: this.deps.codex,
       allowList: this.deps.allowList,
+      sensitive: this.deps.sensitive,
       env: this.deps.env,
       killGraceMs: this.deps.killGraceMs,
       taskTimeoutMs: this.run.options.taskTimeoutMs,

@@ -15,6 +15,7 @@ import { LineSplitter } from '../terminal/line-splitter.js';
 import { PtyProcess, type PtyExit } from '../terminal/pty-process.js';
 import { assertSpawnAllowed } from '../terminal/spawn-policy.js';
 import { processMasker } from '../terminal/secret-mask.js';
+import { isSensitive } from '../config/sensitive.js';
 import { stripAnsi } from '../terminal/strip-ansi.js';
 import { commitWorkspace, prepareWorkspace, WorkspaceError } from '../workspace/workspace.js';
 
@@ -33,6 +34,8 @@ export interface TaskRunContext {
   git: { top: string; baseCommit: string } | null;
   codex: CodexBinary;
   allowList: readonly string[];
+  /** Commands that need a human (git push, rm -rf, the config's patterns). */
+  sensitive: readonly RegExp[];
   env: NodeJS.ProcessEnv;
   killGraceMs: number;
   taskTimeoutMs: number | undefined;
@@ -107,6 +110,8 @@ function tailOf(file: string, chars: number): string {
 export class TaskAttempt {
   private process: PtyProcess | null = null;
   private stopRequested: 'killed' | 'timed_out' | null = null;
+  /** Sensitive commands Codex ran (or tried) in this exec attempt. */
+  readonly sensitiveSeen: string[] = [];
   /** The last error Codex reported in this attempt, quoted to a retry. */
   lastError: string | null = null;
   private readonly events: EventLog;
@@ -283,6 +288,11 @@ export class TaskAttempt {
     }
     if (result.failure) this.onFailure(result.failure);
     if (result.event?.type === 'codex.error' || result.event?.type === 'codex.turn_failed') this.lastError = String(result.event.message ?? '');
+    if (result.event?.type === 'codex.command_started' && isSensitive(String(result.event.command ?? ''), this.ctx.sensitive)) {
+      const command = String(result.event.command);
+      this.sensitiveSeen.push(command);
+      this.event({ type: 'approval.needed', command, note: 'codex exec cannot ask for approval; run this step as an interactive task to approve it' });
+    }
   }
 
   /** The attempt's output tail, plain text, for the retry prompt. */
@@ -361,11 +371,13 @@ export class TaskAttempt {
           return { ...base, status: 'failed', reason: `could not commit the workspace: ${errorMessage(error)}` };
         }
       }
-      return { ...base, status: 'succeeded', reason: null };
+      const flagged = this.sensitiveSeen.length ? `needed a human for: ${this.sensitiveSeen.join('; ')} (codex exec cannot ask; use an interactive task)` : null;
+      return { ...base, status: 'succeeded', reason: flagged };
     }
     const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `ended by ${exit.signal}`;
     const stderr = tailOf(this.files.stderr, REASON_TAIL_CHARS).split('\n').filter((l) => !isCodexStderrNoise(l)).slice(-2).join(' | ');
-    const reason = turnFailure ? `codex turn failed: ${turnFailure} (${how})` : `${how}${stderr ? `: ${stderr}` : ''}`;
+    const flagged = this.sensitiveSeen.length ? `; needed a human for: ${this.sensitiveSeen.join('; ')}` : '';
+    const reason = (turnFailure ? `codex turn failed: ${turnFailure} (${how})` : `${how}${stderr ? `: ${stderr}` : ''}`) + flagged;
     return { ...base, status: 'failed', reason };
   }
 }

@@ -1,9 +1,8 @@
-import { findCodexBinary } from '../../agents/codex-binary.js';
-import { allowListOf } from '../../config/config.js';
 import { NoSupervisorError } from '../../domain/errors.js';
 import { isFinalRunState } from '../../domain/task-state.js';
 import { recoverRun, unfinishedRuns } from '../../orchestrator/recovery.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
+import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
 import { runView } from '../../store/views.js';
 import { superviseInForeground } from '../foreground.js';
@@ -32,7 +31,7 @@ export async function resumeCommand(ref: string | undefined, options: ResumeOpti
       return 0;
     }
     const config = ctx.loadConfig();
-    const supervisor = await Supervisor.start({ root: ctx.root, store, codex: findCodexBinary(process.env), allowList: allowListOf(config), env: process.env, killGraceMs: config.killGraceSeconds * 1000 });
+    const supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
     if (!(supervisor instanceof Supervisor)) {
       throw new NoSupervisorError(`a supervisor (pid ${supervisor.pid}) is alive for ${ctx.root.dir}: its runs are not interrupted`, 'watch them with `mcp status`, or stop it with `mcp kill --all`');
     }

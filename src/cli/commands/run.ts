@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import os from 'node:os';
-import { findCodexBinary } from '../../agents/codex-binary.js';
 import { allowListOf } from '../../config/config.js';
 import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { isFinalRunState, type RunState } from '../../domain/task-state.js';
@@ -13,6 +12,7 @@ import { applyRunResult } from '../../orchestrator/apply-result.js';
 import { loadPlanFile, validatePlan } from '../../orchestrator/plan.js';
 import { describePlan } from '../../orchestrator/run-executor.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
+import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../../orchestrator/workspace-context.js';
 import type { RunOptions as StoredRunOptions } from '../../store/records.js';
 import { TaskStore } from '../../store/task-store.js';
@@ -89,7 +89,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
       else out.write(`run ${runId} runs in the background (supervisor pid ${pid}); watch it with: mcp status ${runId} | mcp logs TASK -f | mcp attach TASK\n`);
       return 0;
     }
-    const supervisor = await Supervisor.start({ root: ctx.root, store, codex: findCodexBinary(process.env), allowList, env: process.env, killGraceMs: config.killGraceSeconds * 1000 });
+    const supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
     let state: RunState;
     if (supervisor instanceof Supervisor) {
       [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root.socketPath, out);

@@ -1,7 +1,6 @@
-import { findCodexBinary } from '../../agents/codex-binary.js';
-import { allowListOf } from '../../config/config.js';
 import { sendControl } from '../../orchestrator/control-client.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
+import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
 import { TaskStore } from '../../store/task-store.js';
 
@@ -21,7 +20,7 @@ export async function superviseCommand(options: SuperviseOptions): Promise<numbe
   const config = ctx.loadConfig();
   const store = TaskStore.open(ctx.root.dbPath);
   try {
-    const supervisor = await Supervisor.start({ root: ctx.root, store, codex: findCodexBinary(process.env), allowList: allowListOf(config), env: process.env, killGraceMs: config.killGraceSeconds * 1000 });
+    const supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
     if (!(supervisor instanceof Supervisor)) {
       // Another supervisor won the race: hand it the runs.
       for (const runId of options.run ?? []) await sendControl(ctx.root.socketPath, { op: 'submit', runId });

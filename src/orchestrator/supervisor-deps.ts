@@ -1,0 +1,19 @@
+import { findCodexBinary } from '../agents/codex-binary.js';
+import { allowListOf, type McpConfig } from '../config/config.js';
+import { sensitivePatterns } from '../config/sensitive.js';
+import type { StateRoot } from '../store/state-root.js';
+import type { TaskStore } from '../store/task-store.js';
+import type { ExecutorDeps } from './run-executor.js';
+
+/** What a supervisor works with, from the state root, its store and the project's config. */
+export function supervisorDeps(root: StateRoot, store: TaskStore, config: McpConfig, env: NodeJS.ProcessEnv = process.env): ExecutorDeps {
+  return {
+    root,
+    store,
+    codex: findCodexBinary(env),
+    allowList: allowListOf(config),
+    sensitive: sensitivePatterns(config.sensitive),
+    env,
+    killGraceMs: config.killGraceSeconds * 1000,
+  };
+}

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type McpConfig } from '../config/config.js';
+import type { McpConfig } from '../config/config.js';
 import { UsageError } from '../domain/errors.js';
 import { currentPlatformEnv, detectPlatform } from '../paths/platform.js';
 import { resolveUserPath, windowsMountWarning } from '../paths/user-path.js';
@@ -19,7 +19,8 @@ export interface McpContext {
   /** One line for the user when the project sits somewhere slow (a Windows drive under WSL). */
   warning: string | null;
   platformEnv: ReturnType<typeof currentPlatformEnv>;
-  loadConfig(): McpConfig;
+  /** Loaded on demand: the config schema (zod) is not needed by read-only commands. */
+  loadConfig(): Promise<McpConfig>;
   resolvePath(raw: string): string;
 }
 
@@ -38,7 +39,7 @@ export function resolveContext(options: ContextOptions, platformEnv = currentPla
     root: new StateRoot(stateDir),
     warning: windowsMountWarning(project, detectPlatform(platformEnv)),
     platformEnv,
-    loadConfig: () => loadConfig(project, configFile),
+    loadConfig: async () => (await import('../config/config.js')).loadConfig(project, configFile),
     resolvePath,
   };
 }

@@ -69,3 +69,10 @@ export interface TaskRecord {
 
 export type TaskPatch = Partial<Omit<TaskRecord, 'id' | 'runId' | 'key' | 'position' | 'planVersion'>>;
 export type RunPatch = Partial<Omit<RunRecord, 'id'>>;
+
+/** The fields status views show: no prompt or command, which can be large. */
+export type TaskSummary = Pick<
+  TaskRecord,
+  | 'id' | 'runId' | 'key' | 'title' | 'kind' | 'mode' | 'status' | 'attempts' | 'exitCode' | 'signal' | 'reason' | 'dependsOn'
+  | 'startedAt' | 'endedAt' | 'workspace' | 'branch' | 'sessionId' | 'pid' | 'planVersion' | 'superseded'
+>;

@@ -1,4 +1,4 @@
-import type { RunRecord, TaskRecord } from './records.js';
+import type { RunRecord, TaskSummary } from './records.js';
 import type { TaskStore } from './task-store.js';
 
 /** The documented shape of `mcp status --json` and of `store/snapshot.json`. */
@@ -51,7 +51,7 @@ export function durationMs(startedAt: string | null, endedAt: string | null, now
   return Math.max(0, end - Date.parse(startedAt));
 }
 
-export function taskView(task: TaskRecord): TaskView {
+export function taskView(task: TaskSummary): TaskView {
   return {
     id: task.id,
     key: task.key,
@@ -76,7 +76,7 @@ export function taskView(task: TaskRecord): TaskView {
   };
 }
 
-export function runView(run: RunRecord, tasks: TaskRecord[]): RunView {
+export function runView(run: RunRecord, tasks: TaskSummary[]): RunView {
   const counts: Record<string, number> = {};
   for (const task of tasks) if (!task.superseded) counts[task.status] = (counts[task.status] ?? 0) + 1;
   return {
@@ -100,8 +100,8 @@ export function runView(run: RunRecord, tasks: TaskRecord[]): RunView {
 }
 
 export function allRunViews(store: TaskStore): RunView[] {
-  const byRun = new Map<string, TaskRecord[]>();
-  for (const task of store.allTasks()) {
+  const byRun = new Map<string, TaskSummary[]>();
+  for (const task of store.taskSummaries()) {
     const list = byRun.get(task.runId) ?? [];
     list.push(task);
     byRun.set(task.runId, list);

@@ -65,14 +65,24 @@ describe('a whole run through \\\\wsl.localhost, \\\\wsl$ and //wsl.localhost pa
           command: ['node', '-e', `process.stdout.write('[' + require('fs').readFileSync(${JSON.stringify(FILE_NAME)}, 'utf8') + ']')`],
           dependsOn: ['ecrire'],
         },
+        // `cat` is allowed only by the config given through --config: the config was found.
+        { id: 'chat', title: 'Cat', command: ['cat', FILE_NAME], dependsOn: ['ecrire'] },
       ],
     });
+    const configDir = path.join(sb.dir, 'réglages é');
+    mkdirSync(configDir);
+    writeFileSync(path.join(configDir, 'mcp config.json'), JSON.stringify({ allow: ['cat'] }));
+    // Mixed separators, as Windows tools print them.
+    const configArg = `\\\\wsl.localhost\\${DISTRO}${configDir}/mcp config.json`;
     linuxState = path.join(sb.dir, 'state dir é');
     stateArg = `//wsl.localhost/${DISTRO}${linuxState}`;
     const projectArg = `\\\\wsl.localhost\\${DISTRO}${sb.project.replace(/\//g, '\\')}`;
     const planArg = `\\\\wsl$\\${DISTRO}${linuxPlan.replace(/\//g, '\\')}`;
     assert.ok(!projectArg.includes('/') && projectArg.endsWith('\\Mes Projets\\projé ü ñ'), projectArg);
-    run = await mcp(['run', '--project', projectArg, '--plan', planArg, '--state-dir', stateArg], { cwd: elsewhere, env: wslEnv(sb) });
+    run = await mcp(['run', '--project', projectArg, '--plan', planArg, '--state-dir', stateArg, '--config', configArg, '--parallel', '1'], {
+      cwd: elsewhere,
+      env: wslEnv(sb),
+    });
   });
 
   after(async () => sb.cleanup());
@@ -82,6 +92,7 @@ describe('a whole run through \\\\wsl.localhost, \\\\wsl$ and //wsl.localhost pa
     assert.ok(run.stdout.includes(`state in ${linuxState}\n`), run.stdout);
     assert.match(run.stdout, /-ecrire\s+succeeded/);
     assert.match(run.stdout, /-lire\s+succeeded/);
+    assert.match(run.stdout, /-chat\s+succeeded/);
     assert.equal(run.stderr, '', 'no warning: the project is not on a Windows drive');
   });
 
@@ -100,9 +111,14 @@ describe('a whole run through \\\\wsl.localhost, \\\\wsl$ and //wsl.localhost pa
       [
         ['ecrire', 'succeeded', 0],
         ['lire', 'succeeded', 0],
+        ['chat', 'succeeded', 0],
       ],
     );
     for (const task of only.tasks) assert.equal(task.workspace, path.join(linuxState, 'runs', task.id, 'workspace'));
+    // Windows compares host and distro names without case.
+    const upper = await mcp(['status', '--json', '--state-dir', `\\\\WSL$\\ubuntu${linuxState.replace(/\//g, '\\')}`], { cwd: elsewhere, env: wslEnv(sb) });
+    assert.equal(upper.code, 0, upper.stderr);
+    assert.equal((JSON.parse(upper.stdout) as StatusJson).stateRoot, linuxState);
   });
 
   test('the files exist under the resolved Linux paths, with their non-ASCII names and content', async () => {
@@ -116,6 +132,9 @@ describe('a whole run through \\\\wsl.localhost, \\\\wsl$ and //wsl.localhost pa
     assert.equal(readFileSync(path.join(linuxState, 'runs', ecrire.id, 'workspace', FILE_NAME), 'utf8'), CONTENT);
     assert.equal(readFileSync(path.join(linuxState, 'runs', lire.id, 'workspace', FILE_NAME), 'utf8'), CONTENT);
     assert.ok(readFileSync(path.join(linuxState, 'runs', lire.id, 'stdout.log'), 'utf8').includes(`[${CONTENT}]`));
+    const chat = tasks.find((t) => t.key === 'chat');
+    assert.ok(chat);
+    assert.ok(readFileSync(path.join(linuxState, 'runs', chat.id, 'stdout.log'), 'utf8').includes(CONTENT));
     // The work was committed on the task branch of the real project.
     const shown = execFileSync('git', ['show', `mcp/${ecrire.id}:${FILE_NAME}`], { cwd: sb.project, encoding: 'utf8' });
     assert.equal(shown, CONTENT);
@@ -172,6 +191,10 @@ describe('a project on the Windows drive (/mnt/c) given as C:\\…', () => {
     assert.equal(status.code, 0, status.stderr);
     const json = JSON.parse(status.stdout) as StatusJson;
     assert.equal(json.stateRoot, path.join(linuxProject, '.mcp'));
+    // The same project written with a lower-case drive letter and forward slashes.
+    const other = await mcp(['status', '--json', '--project', `c:/${top}/proj é/`], { cwd: sb.dir, env: wslEnv(sb) });
+    assert.equal(other.code, 0, other.stderr);
+    assert.equal((JSON.parse(other.stdout) as StatusJson).stateRoot, path.join(linuxProject, '.mcp'));
     const task = json.runs[0]?.tasks[0];
     assert.equal(task?.status, 'succeeded');
     assert.equal(readFileSync(path.join(json.stateRoot, 'runs', task.id, 'workspace', 'out.txt'), 'utf8'), 'from C:!');

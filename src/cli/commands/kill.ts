@@ -19,7 +19,7 @@ export async function killCommand(ref: string | undefined, options: KillOptions)
       const run = store.getRun(ref);
       target = run ? { kind: 'run', runId: run.id } : { kind: 'task', task: store.resolveTask(ref) };
     }
-    const graceMs = ctx.loadConfig().killGraceSeconds * 1000;
+    const graceMs = (await ctx.loadConfig()).killGraceSeconds * 1000;
     const result = await killTarget(ctx.root, store, target, graceMs);
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (result.stopped.length === 0) process.stdout.write(`${result.note ?? 'nothing to stop'}\n`);

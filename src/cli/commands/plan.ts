@@ -17,7 +17,7 @@ export interface PlanOptions extends ContextOptions {
 export async function planCommand(objective: string, options: PlanOptions): Promise<number> {
   if (!objective.trim()) throw new UsageError('the objective is empty', 'mcp plan "what you want done"');
   const ctx = resolveContext(options);
-  const config = ctx.loadConfig();
+  const config = await ctx.loadConfig();
   const allowList = allowListOf(config);
   const out = options.out ? ctx.resolvePath(options.out) : undefined;
   ctx.root.prepare();

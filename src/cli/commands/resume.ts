@@ -30,7 +30,7 @@ export async function resumeCommand(ref: string | undefined, options: ResumeOpti
       if (options.json) process.stdout.write(`${JSON.stringify({ runs: [] })}\n`);
       return 0;
     }
-    const config = ctx.loadConfig();
+    const config = await ctx.loadConfig();
     const supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
     if (!(supervisor instanceof Supervisor)) {
       throw new NoSupervisorError(`a supervisor (pid ${supervisor.pid}) is alive for ${ctx.root.dir}: its runs are not interrupted`, 'watch them with `mcp status`, or stop it with `mcp kill --all`');

@@ -57,7 +57,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
   if (!options.plan && !objective?.trim() && !options.interactive) throw new UsageError('nothing to run', 'give an objective (mcp run "…") or a plan (mcp run --plan plan.json)');
   const parallelFlag = options.parallel !== undefined ? parseCount(options.parallel, '--parallel', 64) : undefined;
   const ctx = resolveContext(options);
-  const config = ctx.loadConfig();
+  const config = await ctx.loadConfig();
   const stored = runOptionsFrom(options, config);
   const allowList = allowListOf(config);
   const plan = options.plan

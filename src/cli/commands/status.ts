@@ -24,7 +24,9 @@ export function statusCommand(ref: string | undefined, options: StatusOptions): 
       runs = allRunViews(store);
     }
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, runs }, null, 2)}\n`);
+      // Indented for a person at a terminal; compact for programs (a 10,000-task state root
+      // is megabytes of JSON, and indenting it costs more than reading it).
+      process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
       return 0;
     }
     if (runs.length === 0) {

@@ -17,7 +17,7 @@ const LINGER_MS = 3_000;
  */
 export async function superviseCommand(options: SuperviseOptions): Promise<number> {
   const ctx = resolveContext(options);
-  const config = ctx.loadConfig();
+  const config = await ctx.loadConfig();
   const store = TaskStore.open(ctx.root.dbPath);
   try {
     const supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));

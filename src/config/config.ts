@@ -47,7 +47,7 @@ export function loadConfig(projectDir: string, explicitFile?: string): McpConfig
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ConfigError(`${file}: not valid JSON (${oneLineMessage(error)})`, 'fix the JSON syntax');
   }

@@ -263,3 +263,8 @@ test('topologicalOrder: dependencies come first', () => {
   assert.deepEqual(diamond, ['a', 'b', 'c', 'd', 'lone']);
   assert.deepEqual(topologicalOrder([]), []);
 });
+
+test('parsePlanText: a UTF-8 byte-order mark (Windows editors) is accepted', () => {
+  const plan = parsePlanText('\uFEFF{"tasks":[{"id":"a","prompt":"x"}]}', 'bom.json', ['git']);
+  assert.deepEqual(plan.tasks.map((t) => t.id), ['a']);
+});

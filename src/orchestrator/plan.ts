@@ -53,7 +53,8 @@ export function loadPlanFile(file: string, allowList: readonly string[]): Plan {
 export function parsePlanText(text: string, source: string, allowList: readonly string[]): Plan {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // Some Windows editors start UTF-8 files with a byte-order mark; JSON.parse refuses it.
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new PlanError(`${source}: not valid JSON (${oneLineMessage(error)})`, 'fix the JSON syntax');
   }

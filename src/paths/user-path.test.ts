@@ -404,3 +404,7 @@ test('resolved drive path triggers the warning end to end', () => {
     'warning: /mnt/c/Users/me/my proj is on the Windows filesystem (/mnt/c); git and Codex run much slower there — move the project under your Linux home for speed',
   );
 });
+
+test('//wsl.localhost form with backslashes after the host', () => {
+  assert.equal(resolveUserPath('//wsl.localhost\\Ubuntu\\home\\me\\proj', wsl), '/home/me/proj');
+});

@@ -26,7 +26,7 @@ const WINDOWS_MOUNT = /^\/mnt\/([A-Za-z])(?:\/|$)/;
 export function resolveUserPath(raw: string, platform: PlatformEnv): string {
   rejectUnusable(raw);
   // Only "//wsl$/..." is read as UNC among forward-slash forms: "//x/y" is a valid Linux path.
-  if (/^\\\\|^\/\/wsl(?:\$|\.localhost)(?:\/|$)/i.test(raw)) return fromUnc(raw, platform);
+  if (/^\\\\|^\/\/wsl(?:\$|\.localhost)(?:[\\/]|$)/i.test(raw)) return fromUnc(raw, platform);
   const drive = DRIVE.exec(raw);
   if (drive) return fromDrive(raw, drive[1] ?? '', drive[2] ?? '', platform);
   return fromLinux(raw, platform);

@@ -1,66 +1,229 @@
+import { UsageError } from '../../domain/errors.js';
+import { isFinalRunState, isFinalTaskState, TASK_STATES, type RunState, type TaskState } from '../../domain/task-state.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
-import { allRunViews, runView, taskView, type RunView } from '../../store/views.js';
-import { formatDuration, printable } from '../render/format.js';
+import type { StateRoot } from '../../store/state-root.js';
+import type { TaskStore } from '../../store/task-store.js';
+import { allRunViews, runView, taskView, type RunView, type TaskView } from '../../store/views.js';
+import { colorEnabled, statePainter } from '../render/color.js';
+import { fitLine, formatDuration, formatTime, printable } from '../render/format.js';
 import { renderRun } from '../render/run-summary.js';
 import { openExistingStore, requireStore, resolveRef } from '../open-store.js';
+import { parseSeconds } from '../parse-options.js';
 
 export interface StatusOptions extends ContextOptions {
   json?: boolean;
+  watch?: boolean;
+  interval?: string;
+  untilDone?: boolean;
+  state?: string;
+  sort?: string;
 }
 
-export function statusCommand(ref: string | undefined, options: StatusOptions): number {
+export const SORT_KEYS = ['id', 'state', 'start', 'duration'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+/** Which tasks a status shows, and in what order (null: all of them, in plan order). */
+export interface TaskQuery {
+  states: ReadonlySet<TaskState> | null;
+  sort: SortKey | null;
+}
+
+const DEFAULT_WATCH_INTERVAL_SECONDS = 2;
+/** Reading the store faster than this only burns CPU: nobody reads a table ten times a second. */
+const MIN_WATCH_INTERVAL_SECONDS = 0.1;
+
+/** `--state running,failed` -> those states; anything not a task state is refused, naming the valid ones. */
+export function parseStates(raw: string | undefined): ReadonlySet<TaskState> | null {
+  if (raw === undefined) return null;
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const known: readonly string[] = TASK_STATES;
+  const unknown = names.filter((name) => !known.includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--state: ${names.length === 0 ? 'no state given' : `unknown state ${JSON.stringify(unknown[0])}`}`, `give one or more of ${TASK_STATES.join(', ')}, comma-separated`);
+  }
+  return new Set(names as TaskState[]);
+}
+
+export function parseSort(raw: string | undefined): SortKey | null {
+  if (raw === undefined) return null;
+  const keys: readonly string[] = SORT_KEYS;
+  if (!keys.includes(raw)) throw new UsageError(`--sort: unknown key ${JSON.stringify(raw)}`, `give one of ${SORT_KEYS.join(', ')}`);
+  return raw as SortKey;
+}
+
+/** Nulls (not started) go last whatever the direction. */
+function compareNullable<T>(a: T | null, b: T | null, compare: (x: T, y: T) => number): number {
+  if (a === null || b === null) return a === null ? (b === null ? 0 : 1) : -1;
+  return compare(a, b);
+}
+
+const COMPARATORS: Record<SortKey, (a: TaskView, b: TaskView) => number> = {
+  id: (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  // Lifecycle order: pending first, final states last.
+  state: (a, b) => TASK_STATES.indexOf(a.status as TaskState) - TASK_STATES.indexOf(b.status as TaskState),
+  start: (a, b) => compareNullable(a.startedAt, b.startedAt, (x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+  // Longest first: the slow ones are what one sorts by duration to find.
+  duration: (a, b) => compareNullable(a.durationMs, b.durationMs, (x, y) => y - x),
+};
+
+/** Filters then sorts; the sort is stable, so ties keep plan order. */
+export function selectTasks(tasks: readonly TaskView[], query: TaskQuery): TaskView[] {
+  const kept = query.states ? tasks.filter((t) => query.states?.has(t.status as TaskState)) : [...tasks];
+  return query.sort ? kept.sort(COMPARATORS[query.sort]) : kept;
+}
+
+interface WatchPlan {
+  intervalMs: number;
+  untilDone: boolean;
+}
+
+function watchPlan(options: StatusOptions): WatchPlan | null {
+  if (!options.watch) {
+    if (options.interval !== undefined || options.untilDone) throw new UsageError('--interval and --until-done go with --watch', 'mcp status --watch --until-done');
+    return null;
+  }
+  const seconds = options.interval !== undefined ? parseSeconds(options.interval, '--interval') : DEFAULT_WATCH_INTERVAL_SECONDS;
+  if (seconds < MIN_WATCH_INTERVAL_SECONDS) throw new UsageError(`--interval must be at least ${MIN_WATCH_INTERVAL_SECONDS} seconds, not ${JSON.stringify(options.interval)}`);
+  return { intervalMs: seconds * 1000, untilDone: Boolean(options.untilDone) };
+}
+
+/** What one look at the store shows. */
+interface StatusView {
+  runs: RunView[];
+  /** Set when a single task was asked for (and the filter keeps it). */
+  task: TaskView | undefined;
+  /** The runs shown have ended (for a single task: the task has). */
+  done: boolean;
+}
+
+function look(store: TaskStore | null, target: { runId: string; taskId?: string } | null, query: TaskQuery): StatusView {
+  if (!store) return { runs: [], task: undefined, done: true };
+  let runs: RunView[];
+  if (target) {
+    const run = store.resolveRun(target.runId);
+    const view = runView(run, store.tasksOf(run.id));
+    runs = [target.taskId ? { ...view, tasks: view.tasks.filter((t) => t.id === target.taskId) } : view];
+  } else {
+    runs = allRunViews(store);
+  }
+  const whole = runs;
+  runs = runs.map((run) => ({ ...run, tasks: selectTasks(run.tasks, query) }));
+  const task = target?.taskId ? runs[0]?.tasks[0] : undefined;
+  const asked = target?.taskId ? whole[0]?.tasks[0] : undefined;
+  const done = asked ? isFinalTaskState(asked.status as TaskState) : whole.every((run) => isFinalRunState(run.status as RunState));
+  return { runs, task, done };
+}
+
+function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, query: TaskQuery, color: boolean): string {
+  if (view.runs.length === 0) return `no runs in ${root.dir}`;
+  const task = view.task;
+  const record = task ? store?.getTask(task.id) : undefined;
+  if (task && record) {
+    const paint = statePainter(color);
+    const rows: [string, string][] = [
+      ['task', task.id],
+      ['run', record.runId],
+      ['title', printable(task.title)],
+      ['kind', task.kind === 'command' ? `command: ${printable((record.command ?? []).join(' '))}` : `codex ${task.mode}`],
+      ['state', paint(task.status)],
+      ['attempts', String(task.attempts)],
+      ['depends on', task.dependsOn.join(', ') || '-'],
+      ['started', task.startedAt ?? '-'],
+      ['ended', task.endedAt ?? '-'],
+      ['duration', formatDuration(task.durationMs)],
+      ['exit', task.exitCode !== null ? String(task.exitCode) : (task.signal ?? '-')],
+      ['reason', task.reason ? printable(task.reason) : '-'],
+      ['session', task.sessionId ?? '-'],
+      ['pid', task.pid !== null ? String(task.pid) : '-'],
+      ['workspace', task.workspace ?? '-'],
+      ['branch', task.branch ?? '-'],
+      ['logs', root.taskDir(task.id)],
+    ];
+    return rows.map(([k, v]) => `${k.padEnd(11)}${v}`).join('\n');
+  }
+  const emptyNote = query.states ? `(no task is ${[...query.states].join(' or ')})` : undefined;
+  return view.runs.map((run) => renderRun(run, { color, emptyNote })).join('\n\n');
+}
+
+export async function statusCommand(ref: string | undefined, options: StatusOptions): Promise<number> {
+  const query: TaskQuery = { states: parseStates(options.state), sort: parseSort(options.sort) };
+  const watch = watchPlan(options);
   const ctx = resolveContext(options);
-  const store = ref ? requireStore(ctx.root, ref) : openExistingStore(ctx.root);
+  let store = ref ? requireStore(ctx.root, ref) : openExistingStore(ctx.root);
   try {
-    let runs: RunView[] = [];
-    let taskId: string | undefined;
-    if (store && ref) {
-      const target = resolveRef(store, ref);
-      taskId = target.taskId;
-      const run = store.resolveRun(target.runId);
-      const view = runView(run, store.tasksOf(run.id));
-      runs = [taskId ? { ...view, tasks: view.tasks.filter((t) => t.id === taskId) } : view];
-    } else if (store) {
-      runs = allRunViews(store);
-    }
-    if (options.json) {
-      // Indented for a person at a terminal; compact for programs (a 10,000-task state root
-      // is megabytes of JSON, and indenting it costs more than reading it).
-      process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
+    const target = store && ref ? resolveRef(store, ref) : null;
+    if (!watch) {
+      const view = look(store, target, query);
+      if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, runs: view.runs }, null, 2)}\n`);
+      else process.stdout.write(`${renderText(view, ctx.root, store, query, colorEnabled(process.stdout))}\n`);
       return 0;
     }
-    if (runs.length === 0) {
-      process.stdout.write(`no runs in ${ctx.root.dir}\n`);
-      return 0;
-    }
-    const task = taskId ? store?.getTask(taskId) : undefined;
-    if (task) {
-      const view = taskView(task);
-      const rows: [string, string][] = [
-        ['task', view.id],
-        ['run', task.runId],
-        ['title', printable(view.title)],
-        ['kind', view.kind === 'command' ? `command: ${(task.command ?? []).join(' ')}` : `codex ${view.mode}`],
-        ['state', view.status],
-        ['attempts', String(view.attempts)],
-        ['depends on', view.dependsOn.join(', ') || '-'],
-        ['started', view.startedAt ?? '-'],
-        ['ended', view.endedAt ?? '-'],
-        ['duration', formatDuration(view.durationMs)],
-        ['exit', view.exitCode !== null ? String(view.exitCode) : (view.signal ?? '-')],
-        ['reason', view.reason ? printable(view.reason) : '-'],
-        ['session', view.sessionId ?? '-'],
-        ['pid', view.pid !== null ? String(view.pid) : '-'],
-        ['workspace', view.workspace ?? '-'],
-        ['branch', view.branch ?? '-'],
-        ['logs', ctx.root.taskDir(view.id)],
-      ];
-      process.stdout.write(`${rows.map(([k, v]) => `${k.padEnd(11)}${v}`).join('\n')}\n`);
-      return 0;
-    }
-    process.stdout.write(`${runs.map((run) => renderRun(run)).join('\n\n')}\n`);
-    return 0;
+    return await watchStatus(watch, () => {
+      // A state root made after the watch began (`mcp status --watch` then `mcp run`) is picked up.
+      store ??= openExistingStore(ctx.root);
+      return { view: look(store, target, query), store };
+    }, (view, current) => (options.json ? JSON.stringify({ stateRoot: ctx.root.dir, runs: view.runs }) : renderText(view, ctx.root, current, query, colorEnabled(process.stdout))), Boolean(options.json));
   } finally {
     store?.close();
   }
+}
+
+/**
+ * Shows the status every interval until Ctrl-C (exit 0: stopping a watch is no failure) or,
+ * with --until-done, until what is shown has ended. On a TTY each frame replaces the last
+ * (home, then every line cleared to its end); into a pipe, frames follow each other, a blank
+ * line apart; with --json, one compact document a line.
+ */
+async function watchStatus(
+  plan: WatchPlan,
+  read: () => { view: StatusView; store: TaskStore | null },
+  render: (view: StatusView, store: TaskStore | null) => string,
+  json: boolean,
+): Promise<number> {
+  const out = process.stdout;
+  const screen = Boolean(out.isTTY) && !json;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const stop = (): void => {
+    stopped = true;
+    wake?.();
+  };
+  process.once('SIGINT', stop);
+  // `mcp status --watch | head` closes the pipe: that ends the watch, it is not a crash.
+  out.on('error', stop);
+  try {
+    for (let frame = 0; !stopped; frame += 1) {
+      const { view, store } = read();
+      const text = render(view, store);
+      if (json) out.write(`${text}\n`);
+      else if (screen) out.write(screenFrame(text, plan.intervalMs, frame === 0, out.columns, out.rows));
+      else out.write(`${frame === 0 ? '' : '\n'}${text}\n`);
+      if (plan.untilDone && view.done) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, plan.intervalMs);
+      });
+      wake = null;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    out.off('error', stop);
+  }
+}
+
+/** A frame that replaces the screen: a header like watch(1)'s, lines cut to the window. */
+export function screenFrame(text: string, intervalMs: number, first: boolean, columns = 80, rows = 24): string {
+  const header = `every ${formatDuration(intervalMs)}: mcp status  ${formatTime(new Date().toISOString())}  (Ctrl-C to stop)`;
+  const height = Math.max(rows, 4);
+  let lines = [header, '', ...text.split('\n')];
+  if (lines.length > height - 1) {
+    const hidden = lines.length - (height - 2);
+    lines = [...lines.slice(0, height - 2), `… ${hidden} more line${hidden === 1 ? '' : 's'} (a taller window, or --state, shows them)`];
+  }
+  const body = lines.map((line) => `${fitLine(line, columns - 1)}\x1b[K`).join('\n');
+  return `${first ? '\x1b[H\x1b[2J' : '\x1b[H'}${body}\n\x1b[J`;
 }

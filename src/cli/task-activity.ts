@@ -1,0 +1,146 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { printable } from './render/format.js';
+
+/** What the live view shows of a task beyond its state: what it did last, and tokens spent. */
+export interface TaskActivity {
+  /** One line, already printable; null before the task did anything worth showing. */
+  last: string | null;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** events.ndjson is read at most this often per task: the live view redraws faster, but news is rarely that fast. */
+export const EVENTS_POLL_MS = 500;
+/** Bytes read per poll: a long backlog (a resumed task) is caught up over several polls, never in one stall. */
+const MAX_READ_BYTES = 1024 * 1024;
+
+type Event = { type?: unknown } & Record<string, unknown>;
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function firstLine(text: string): string {
+  return printable(text.trim().split('\n')[0] ?? '').trim();
+}
+
+/** The status line an event gives, or undefined for events that change nothing visible. */
+export function describeEvent(event: Event): string | undefined {
+  switch (event.type) {
+    case 'started': {
+      const argv = Array.isArray(event.argv) ? event.argv.filter((a): a is string => typeof a === 'string') : [];
+      // A Codex session's argv is long and always the same; a command's argv is what it does.
+      return argv[0] && !/(^|\/)codex$/.test(argv[0]) ? `$ ${printable(argv.join(' '))}` : 'started';
+    }
+    case 'codex.command_started':
+      return `$ ${firstLine(str(event.command) ?? '')}`;
+    case 'codex.command': {
+      const exit = typeof event.exitCode === 'number' && event.exitCode !== 0 ? `  (exit ${event.exitCode})` : '';
+      return `$ ${firstLine(str(event.command) ?? '')}${exit}`;
+    }
+    case 'codex.message':
+      return firstLine(str(event.text) ?? '') || undefined;
+    case 'codex.reasoning':
+      return 'thinking…';
+    case 'codex.file_change': {
+      const changes = Array.isArray(event.changes) ? event.changes : [];
+      const paths = changes.map((c) => str((c as Record<string, unknown>)?.path)).filter((p): p is string => Boolean(p));
+      return paths.length > 0 ? `edited ${printable(paths.join(', '))}` : 'edited files';
+    }
+    case 'codex.turn_failed':
+    case 'codex.error':
+    case 'error':
+      return `error: ${firstLine(str(event.message) ?? '')}`;
+    case 'approval.requested':
+    case 'approval.needed':
+      return `approval needed: ${firstLine(str(event.command) ?? '')}`;
+    case 'approval.decided':
+      return `${str(event.decision) ?? 'answered'}: ${firstLine(str(event.command) ?? '')}`;
+    case 'resume':
+      return 'resuming the Codex session';
+    case 'exit':
+      return typeof event.exitCode === 'number' ? `exited ${event.exitCode}` : `ended by ${str(event.signal) ?? 'a signal'}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Follows one task's events.ndjson from where it last stopped: only new bytes are read, so
+ * summing `codex.usage` over the whole file stays cheap however long the task runs.
+ */
+export class TaskActivityReader {
+  private offset = 0;
+  /** In the middle of a line too long to read whole: its rest is dropped. */
+  private skipping = false;
+  private lastPoll = -Infinity;
+  private readonly activity: TaskActivity = { last: null, inputTokens: 0, outputTokens: 0 };
+
+  constructor(private readonly file: string) {}
+
+  /** The activity, reading new events first unless it did so less than EVENTS_POLL_MS ago (or `force`). */
+  poll(now: number, force = false): TaskActivity {
+    if (!force && now - this.lastPoll < EVENTS_POLL_MS) return this.activity;
+    this.lastPoll = now;
+    this.readNew();
+    return this.activity;
+  }
+
+  private readNew(): void {
+    let size: number;
+    try {
+      size = statSync(this.file).size;
+    } catch {
+      return; // not written yet
+    }
+    if (size < this.offset) {
+      // Truncated or replaced: start over.
+      this.offset = 0;
+      this.skipping = false;
+      Object.assign(this.activity, { last: null, inputTokens: 0, outputTokens: 0 });
+    }
+    const length = Math.min(size - this.offset, MAX_READ_BYTES);
+    if (length <= 0) return;
+    const buffer = Buffer.alloc(length);
+    const fd = openSync(this.file, 'r');
+    let read: number;
+    try {
+      read = readSync(fd, buffer, 0, length, this.offset);
+    } finally {
+      closeSync(fd);
+    }
+    // Up to the last newline: a line still being written is read whole next time (and no UTF-8 character is split).
+    const end = buffer.lastIndexOf(0x0a, read - 1);
+    if (end < 0) {
+      if (read === MAX_READ_BYTES) {
+        // One line longer than a whole read (a huge command output): skip it.
+        this.offset += read;
+        this.skipping = true;
+      }
+      return;
+    }
+    this.offset += end + 1;
+    const lines = buffer.toString('utf8', 0, end).split('\n');
+    if (this.skipping) lines.shift();
+    this.skipping = false;
+    for (const line of lines) this.take(line);
+  }
+
+  private take(line: string): void {
+    if (line.length === 0) return;
+    let event: Event;
+    try {
+      event = JSON.parse(line) as Event;
+    } catch {
+      return; // a torn line left by a crash
+    }
+    if (event.type === 'codex.usage') {
+      const usage = (event.usage ?? {}) as Record<string, unknown>;
+      if (typeof usage.input_tokens === 'number') this.activity.inputTokens += usage.input_tokens;
+      if (typeof usage.output_tokens === 'number') this.activity.outputTokens += usage.output_tokens;
+      return;
+    }
+    const text = describeEvent(event);
+    if (text !== undefined) this.activity.last = text;
+  }
+}

@@ -91,6 +91,7 @@ function build(): Command {
 
   common(program.command('merge <run>'))
     .description("merge a run's result branch (mcp/run-<id>) into your current branch; refuses on a dirty tree")
+    .addHelpText('after', '\nExamples:\n  mcp merge r0abc123')
     .action(action(async () => (await import('./commands/merge.js')).mergeCommand));
 
   common(program.command('status [target]'))
@@ -117,6 +118,7 @@ function build(): Command {
   common(program.command('doctor'))
     .description('check that codex, node-pty, SQLite and the state root work here')
     .option('--json', 'print the checks as JSON')
+    .addHelpText('after', '\nExamples:\n  mcp doctor\n  mcp doctor --project ~/src/app --json')
     .action(action(async () => (await import('./commands/doctor.js')).doctorCommand));
 
   return program;

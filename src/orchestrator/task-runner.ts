@@ -151,7 +151,7 @@ export class TaskAttempt {
       return await this.runInner();
     } catch (error) {
       const reason = error instanceof WorkspaceError || error instanceof SpawnRefusedError ? error.message : `internal error: ${errorMessage(error)}`;
-      this.event({ type: 'error', message: reason });
+      this.event({ type: error instanceof SpawnRefusedError ? 'spawn.refused' : 'error', message: reason });
       return { status: 'failed', exitCode: null, signal: null, reason, retryable: !(error instanceof SpawnRefusedError) };
     } finally {
       this.events.close();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { isAlive } from '../../../src/terminal/process-info.js';
@@ -142,4 +142,21 @@ test('orphaned task processes of the dead supervisor are found and stopped befor
   const task = taskOf(await status(sb), 'orphan');
   assert.equal(task.status, 'succeeded');
   assert.equal(task.attempts, 2);
+});
+
+test('a command the config no longer allows is refused before spawn on resume, and the refusal is an event', async () => {
+  const config = path.join(sb.project, 'mcp.config.json');
+  writeFileSync(config, JSON.stringify({ allow: ['sleep'] }));
+  writePlan(sb.project, { tasks: [{ id: 'sleeper', command: ['sleep', '30'] }] }, 'p4.json');
+  await crashWhen(['run', '--plan', 'p4.json'], async () => findTask(await status(sb), 'sleeper')?.status === 'running');
+  rmSync(config);
+  const resumed = await mcp(['resume'], { cwd: sb.project, env: sb.env });
+  assert.equal(resumed.code, 1);
+  const task = taskOf(await status(sb), 'sleeper');
+  assert.equal(task.status, 'failed');
+  assert.match(task.reason ?? '', /refused to start "sleep": only codex and the allow-list/);
+  assert.equal(task.attempts, 2, 'refused once, not retried');
+  const events = readFileSync(path.join((await status(sb)).stateRoot, 'runs', task.id, 'events.ndjson'), 'utf8');
+  assert.match(events, /"type":"spawn.refused"/);
+  assert.doesNotMatch(events.split('"type":"spawn.refused"')[1] ?? '', /"type":"started"/, 'nothing was started after the refusal');
 });

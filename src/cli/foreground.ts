@@ -1,21 +1,52 @@
+import path from 'node:path';
 import { sendControl } from '../orchestrator/control-client.js';
 import type { TaskChange } from '../orchestrator/run-executor.js';
 import type { Supervisor } from '../orchestrator/supervisor.js';
+import { taskFiles } from '../orchestrator/task-runner.js';
 import type { RunState } from '../domain/task-state.js';
+import { StateRoot } from '../store/state-root.js';
+import { TaskStore } from '../store/task-store.js';
+import { colorEnabled } from './render/color.js';
 import { formatTime, printable } from './render/format.js';
+import { LiveView, type LiveOut, type LiveRun, type LiveSource, type LiveTask } from './render/live-view.js';
+import { TaskActivityReader } from './task-activity.js';
+
+export interface ForegroundOptions {
+  /**
+   * Draw a live table (true) or print one plain line per task transition (false). Default:
+   * when the stream written to is a terminal and NO_TTY is not set.
+   */
+  tty?: boolean;
+}
+
+/** A live table on a terminal; plain lines into a pipe, a file, or with --no-tty. */
+export function wantsLiveView(out: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean((out as { isTTY?: boolean }).isTTY) && !env.NO_TTY;
+}
 
 /**
- * Runs runs in this process (the supervisor), printing progress lines, until they end.
+ * Runs runs in this process (the supervisor), showing progress, until they end.
  * Ctrl-C stops the tasks (through the socket, like `mcp kill --all`) rather than orphaning them.
  */
-export async function superviseInForeground(supervisor: Supervisor, runIds: string[], socketPath: string, out: NodeJS.WritableStream): Promise<RunState[]> {
-  supervisor.onTaskChange((change) => out.write(progressLine(change)));
+export async function superviseInForeground(
+  supervisor: Supervisor,
+  runIds: string[],
+  socketPath: string,
+  out: NodeJS.WritableStream,
+  options: ForegroundOptions = {},
+): Promise<RunState[]> {
+  const live = (options.tty ?? wantsLiveView(out)) ? startLiveView(out, runIds, socketPath) : null;
+  const say = (text: string): void => {
+    if (live) live.view.print(text);
+    else out.write(text);
+  };
+  supervisor.onTaskChange((change) => (live ? live.view.changed() : out.write(progressLine(change))));
   supervisor.onNotice((notice) => {
     const lines = notice.message.split('\n').map(printable);
-    out.write(`${formatTime(new Date().toISOString())}  ${lines.join('\n')}\n`);
+    say(`${formatTime(new Date().toISOString())}  ${lines.join('\n')}\n`);
   });
   const stopOnSignal = (): void => {
-    out.write('mcp: interrupted; stopping tasks\n');
+    say('mcp: interrupted; stopping tasks\n');
     void sendControl(socketPath, { op: 'kill', target: 'all' });
   };
   process.once('SIGINT', stopOnSignal);
@@ -27,6 +58,7 @@ export async function superviseInForeground(supervisor: Supervisor, runIds: stri
   } finally {
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
+    live?.close();
     await supervisor.shutdown();
   }
 }
@@ -36,4 +68,45 @@ function progressLine(change: TaskChange): string {
   const when = formatTime(new Date().toISOString());
   const extra = t.reason ? `  ${printable(t.reason)}` : change.to === 'running' && t.attempts > 1 ? `  attempt ${t.attempts}` : '';
   return `${when}  ${t.key.padEnd(16)} ${change.to}${extra}\n`;
+}
+
+/**
+ * The live view reads the store itself (its own read-only connection) rather than
+ * replaying transitions: tasks that have not moved yet, replans and run states all show.
+ */
+function startLiveView(out: NodeJS.WritableStream, runIds: string[], socketPath: string): { view: LiveView; close(): void } {
+  // The socket is <root>/control/supervisor.sock (StateRoot.socketPath).
+  const root = new StateRoot(path.dirname(path.dirname(socketPath)));
+  const store = TaskStore.open(root.dbPath, { readonly: true });
+  const view = new LiveView(out as unknown as LiveOut, storeSource(store, root, runIds), colorEnabled(out as { isTTY?: boolean }));
+  view.start();
+  return {
+    view,
+    close: () => {
+      view.stop();
+      store.close();
+    },
+  };
+}
+
+export function storeSource(store: TaskStore, root: StateRoot, runIds: readonly string[]): LiveSource {
+  const readers = new Map<string, TaskActivityReader>();
+  return {
+    runs: (): LiveRun[] =>
+      runIds.flatMap((id) => {
+        const run = store.getRun(id);
+        if (!run) return [];
+        const tasks: LiveTask[] = store.taskSummaries(id).filter((t) => !t.superseded);
+        return [{ id: run.id, status: run.status, startedAt: run.startedAt, endedAt: run.endedAt, tasks }];
+      }),
+    activity: (task, now, fresh) => {
+      if (!task.startedAt) return undefined;
+      let reader = readers.get(task.id);
+      if (!reader) {
+        reader = new TaskActivityReader(taskFiles(root, task.id).events, task.kind);
+        readers.set(task.id, reader);
+      }
+      return reader.poll(now, fresh);
+    },
+  };
 }

@@ -55,6 +55,7 @@ function build(): Command {
     .option('--interactive', 'with --task: one interactive Codex session (the TUI) you can attach to')
     .option('--task <prompt>', 'with --interactive: the prompt of that session')
     .option('--detach', 'return at once; a background supervisor runs the tasks (watch with status, logs, attach)')
+    .option('--no-tty', 'print one plain line per task change instead of the live table (also: NO_TTY=1)')
     .option('--json', 'print one JSON document (the run) on stdout')
     .addHelpText('after', '\nExamples:\n  mcp run "add a health endpoint with tests"\n  mcp run --plan plan.json --parallel 2 --json\n  mcp run "fix the flaky test" --max-attempts 2 --idle-timeout 300 --apply')
     .action(action(async () => (await import('./commands/run.js')).runCommand));
@@ -96,8 +97,13 @@ function build(): Command {
 
   common(program.command('status [target]'))
     .description('show runs and tasks (works without a running supervisor)')
-    .option('--json', 'print {"stateRoot", "runs": [...]} on stdout')
-    .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json')
+    .option('--json', 'print {"stateRoot", "runs": [...]} on stdout (with --watch: one compact document a line)')
+    .option('-w, --watch', 'redraw every --interval seconds until Ctrl-C')
+    .option('--interval <seconds>', 'with --watch: seconds between redraws (default 2)')
+    .option('--until-done', 'with --watch: stop once the runs shown (or the task asked for) have ended')
+    .option('--state <states>', 'only tasks in these states, comma-separated (e.g. running,failed)')
+    .addOption(new Option('--sort <key>', 'task order (default: plan order; duration: longest first)').choices(['id', 'state', 'start', 'duration']))
+    .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json\n  mcp status --watch --state running,failed --sort duration\n  mcp status r0abc123 --watch --until-done')
     .action(action(async () => (await import('./commands/status.js')).statusCommand));
 
   common(program.command('logs <task>'))
@@ -120,6 +126,18 @@ function build(): Command {
     .option('--json', 'print the checks as JSON')
     .addHelpText('after', '\nExamples:\n  mcp doctor\n  mcp doctor --project ~/src/app --json')
     .action(action(async () => (await import('./commands/doctor.js')).doctorCommand));
+
+  program
+    .command('completion <shell>')
+    .description('print a completion script for bash, zsh or fish (commands, options, task and run ids)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  source <(mcp completion bash)                       # in ~/.bashrc\n  mcp completion zsh > "${fpath[1]}/_mcp"\n  mcp completion fish > ~/.config/fish/completions/mcp.fish',
+    )
+    .action(action(async () => {
+      const { completionCommand } = await import('./commands/completion.js');
+      return (shell: string) => completionCommand(shell, program);
+    }));
 
   return program;
 }

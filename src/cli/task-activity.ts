@@ -24,13 +24,15 @@ function firstLine(text: string): string {
   return printable(text.trim().split('\n')[0] ?? '').trim();
 }
 
-/** The status line an event gives, or undefined for events that change nothing visible. */
-export function describeEvent(event: Event): string | undefined {
+/**
+ * The status line an event gives, or undefined for events that change nothing visible.
+ * `kind`: a command's argv is what it does; a Codex session's is long and always the same.
+ */
+export function describeEvent(event: Event, kind: 'prompt' | 'command'): string | undefined {
   switch (event.type) {
     case 'started': {
       const argv = Array.isArray(event.argv) ? event.argv.filter((a): a is string => typeof a === 'string') : [];
-      // A Codex session's argv is long and always the same; a command's argv is what it does.
-      return argv[0] && !/(^|\/)codex$/.test(argv[0]) ? `$ ${printable(argv.join(' '))}` : 'started';
+      return kind === 'command' && argv.length > 0 ? `$ ${printable(argv.join(' '))}` : 'Codex started';
     }
     case 'codex.command_started':
       return `$ ${firstLine(str(event.command) ?? '')}`;
@@ -76,7 +78,10 @@ export class TaskActivityReader {
   private lastPoll = -Infinity;
   private readonly activity: TaskActivity = { last: null, inputTokens: 0, outputTokens: 0 };
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly kind: 'prompt' | 'command',
+  ) {}
 
   /** The activity, reading new events first unless it did so less than EVENTS_POLL_MS ago (or `force`). */
   poll(now: number, force = false): TaskActivity {
@@ -140,7 +145,7 @@ export class TaskActivityReader {
       if (typeof usage.output_tokens === 'number') this.activity.outputTokens += usage.output_tokens;
       return;
     }
-    const text = describeEvent(event);
+    const text = describeEvent(event, this.kind);
     if (text !== undefined) this.activity.last = text;
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { codexExecArgs, codexInteractiveArgs, codexResumeArgs, MAX_ARGV_PROMPT_BYTES } from '../agents/codex-exec-args.js';
 import { APPROVE_KEY, DENY_KEY, readCodexScreen, TRUST_KEY, type CodexScreenState } from '../agents/codex-screen.js';
@@ -11,6 +11,7 @@ import type { RunRecord, TaskRecord, TaskPatch } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import { EventLog, type EventFields } from '../terminal/event-log.js';
 import { resolveExecutable } from '../terminal/executable.js';
+import { readFileTail } from '../terminal/file-tail.js';
 import { LineSplitter } from '../terminal/line-splitter.js';
 import { PtyProcess, type PtyExit } from '../terminal/pty-process.js';
 import { assertSpawnAllowed } from '../terminal/spawn-policy.js';
@@ -85,22 +86,8 @@ function maskFileInPlace(file: string): void {
 
 /** The plain-text end of a log, read from its end: logs can be hundreds of megabytes. */
 function tailOf(file: string, chars: number): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    // Escape sequences are stripped after reading, so read well beyond `chars` bytes.
-    const length = Math.min(size, chars * 8);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return stripAnsi(buffer.toString('utf8')).trim().slice(-chars);
-  } finally {
-    closeSync(fd);
-  }
+  // Escape sequences are stripped after reading, so read well beyond `chars` bytes.
+  return stripAnsi(readFileTail(file, chars * 8).toString('utf8')).trim().slice(-chars);
 }
 
 /**
@@ -312,14 +299,7 @@ export class TaskAttempt {
     }
     if (!this.ctx.codex.path) return missingCodexMessage(this.ctx.codex);
     if (this.interactive) {
-      const prompt = composeTaskPrompt({
-        objective: this.ctx.run.objective,
-        taskId: task.key,
-        title: task.title,
-        prompt: task.prompt ?? '',
-        acceptance: task.acceptance,
-        dependencies: deps.map((d) => ({ key: d.key, title: d.title, lastMessage: readIfExists(taskFiles(this.ctx.root, d.id).lastMessage) })),
-      });
+      const prompt = this.composedPrompt(deps);
       writeFileSync(this.files.prompt, prompt);
       const fits = Buffer.byteLength(prompt) <= MAX_ARGV_PROMPT_BYTES;
       if (!fits) this.pendingPaste = prompt;
@@ -331,7 +311,15 @@ export class TaskAttempt {
       this.event({ type: 'resume', sessionId: task.sessionId });
       return [this.ctx.codex.path, ...codexResumeArgs({ sessionId: task.sessionId, lastMessageFile: this.files.lastMessage, sandbox: 'workspace-write' })];
     }
-    const prompt = composeTaskPrompt({
+    const prompt = this.composedPrompt(deps);
+    writeFileSync(this.files.prompt, this.retryPrompt !== null ? `${prompt}\n${this.retryPrompt}` : prompt);
+    return [this.ctx.codex.path, ...codexExecArgs({ workspace: cwd, lastMessageFile: this.files.lastMessage })];
+  }
+
+  /** The task's prompt with the objective, its acceptance criteria and its dependencies' reports. */
+  private composedPrompt(deps: TaskRecord[]): string {
+    const task = this.task;
+    return composeTaskPrompt({
       objective: this.ctx.run.objective,
       taskId: task.key,
       title: task.title,
@@ -339,8 +327,6 @@ export class TaskAttempt {
       acceptance: task.acceptance,
       dependencies: deps.map((d) => ({ key: d.key, title: d.title, lastMessage: readIfExists(taskFiles(this.ctx.root, d.id).lastMessage) })),
     });
-    writeFileSync(this.files.prompt, this.retryPrompt !== null ? `${prompt}\n${this.retryPrompt}` : prompt);
-    return [this.ctx.codex.path, ...codexExecArgs({ workspace: cwd, lastMessageFile: this.files.lastMessage })];
   }
 
   private writeCommandMessage(exit: PtyExit): void {

@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { readFileTail } from './file-tail.js';
 import type { Terminal as HeadlessTerminal } from '@xterm/headless';
 import type { SerializeAddon as Serializer } from '@xterm/addon-serialize';
 
@@ -30,7 +30,7 @@ export class ScreenReplay {
     this.term = new Terminal({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
     this.serializer = new SerializeAddon();
     this.term.loadAddon(this.serializer as never);
-    const tail = replayLog ? readTail(stdoutLog, REPLAY_TAIL_BYTES) : Buffer.alloc(0);
+    const tail = replayLog ? readFileTail(stdoutLog, REPLAY_TAIL_BYTES) : Buffer.alloc(0);
     if (tail.length > 0) this.term.write(tail);
   }
 
@@ -62,23 +62,5 @@ export class ScreenReplay {
 
   dispose(): void {
     this.term.dispose();
-  }
-}
-
-function readTail(file: string, bytes: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, bytes);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return buffer;
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,9 +1,9 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { NoSupervisorError } from '../../domain/errors.js';
 import { isFinalTaskState } from '../../domain/task-state.js';
 import { openAttach } from '../../orchestrator/attach-client.js';
 import { taskFiles } from '../../orchestrator/task-runner.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { readFileTail } from '../../terminal/file-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { requireStore } from '../open-store.js';
 
@@ -69,19 +69,6 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
 }
 
 function logTail(file: string): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return '(no output)';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, 64 * 1024);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return stripAnsi(buffer.toString('utf8')).trimEnd().split('\n').slice(-TAIL_LINES).join('\n') || '(no output)';
-  } finally {
-    closeSync(fd);
-  }
+  const text = stripAnsi(readFileTail(file, 64 * 1024).toString('utf8')).trimEnd();
+  return text.split('\n').slice(-TAIL_LINES).join('\n') || '(no output)';
 }

@@ -104,7 +104,7 @@ function look(store: TaskStore | null, target: { runId: string; taskId?: string 
   let runs: RunView[];
   if (target) {
     const run = store.resolveRun(target.runId);
-    const view = runView(run, store.tasksOf(run.id));
+    const view = runView(run, store.taskSummaries(run.id));
     runs = [target.taskId ? { ...view, tasks: view.tasks.filter((t) => t.id === target.taskId) } : view];
   } else {
     runs = allRunViews(store);
@@ -157,7 +157,9 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
     const target = store && ref ? resolveRef(store, ref) : null;
     if (!watch) {
       const view = look(store, target, query);
-      if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, runs: view.runs }, null, 2)}\n`);
+      // Indented for a person at a terminal; compact for programs (a 10,000-task state root
+      // is megabytes of JSON, and indenting it costs more than reading it).
+      if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, runs: view.runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
       else process.stdout.write(`${renderText(view, ctx.root, store, query, colorEnabled(process.stdout))}\n`);
       return 0;
     }

@@ -6,6 +6,7 @@ import { fitLine, formatDuration, printable } from './format.js';
 export interface LiveTask {
   id: string;
   key: string;
+  kind: 'prompt' | 'command';
   status: string;
   attempts: number;
   dependsOn: string[];
@@ -25,7 +26,8 @@ export interface LiveRun {
 /** Where frames come from: the store for states, the tasks' event logs for activity. */
 export interface LiveSource {
   runs(): LiveRun[];
-  activity(task: LiveTask, now: number): TaskActivity | undefined;
+  /** `fresh`: read the newest events now (the final frame), not at most every so often. */
+  activity(task: LiveTask, now: number, fresh: boolean): TaskActivity | undefined;
 }
 
 /** The terminal the view draws on (a tty.WriteStream, or a fake in tests). */
@@ -218,7 +220,7 @@ export class LiveView {
     const now = this.clock();
     const runs = this.source.runs();
     this.moving = runs.some((run) => MOVING.has(run.status) || run.tasks.some((t) => MOVING.has(t.status)));
-    return renderFrame(runs, (task) => this.source.activity(task, now), {
+    return renderFrame(runs, (task) => this.source.activity(task, now, final), {
       now,
       width: this.out.columns ?? 80,
       height: this.out.rows,

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm run demo`: a real orchestration of the example plan. With no OpenAI account
+// `npm run demo`: a real orchestration: Codex plans the example objective, then runs it. With no OpenAI account
 // configured for Codex, the real `codex` binary runs against the scripted model server
 // embedded in this project (loopback only); with one (or with --real), your own Codex
 // configuration is used. Pass --scripted to force the scripted model.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,6 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'mcp-demo-'));
 const project = path.join(work, 'demo project');
 mkdirSync(project);
 writeFileSync(path.join(project, 'README.md'), '# demo project\n');
-cpSync(path.join(repo, 'examples/demo-plan.json'), path.join(project, 'plan.json'));
 await run('git', ['init', '-q', '-b', 'main'], project);
 await run('git', ['add', '-A'], project);
 await run('git', ['-c', 'user.name=demo', '-c', 'user.email=demo@localhost', 'commit', '-qm', 'demo project'], project);
@@ -32,6 +31,9 @@ const env = { ...process.env, MCP_CODEX_BIN: process.env.MCP_CODEX_BIN ?? path.j
 let model;
 if (scripted) {
   const script = JSON.parse(readFileSync(path.join(repo, 'examples/demo-script.json'), 'utf8'));
+  // The scripted planner answers the objective with the example plan.
+  const plan = JSON.parse(readFileSync(path.join(repo, 'examples/demo-plan.json'), 'utf8'));
+  script.rules.unshift({ match: `Objective: ${plan.objective}`, steps: [{ say: JSON.stringify(plan) }] });
   model = await startScriptedModel(script);
   env.CODEX_HOME = path.join(work, 'codex-home');
   env[SCRIPTED_MODEL_KEY_ENV] = 'scripted';
@@ -43,7 +45,11 @@ if (scripted) {
 console.log(`demo: project ${project}\n`);
 
 const mcp = path.join(repo, 'dist/src/cli/main.js');
-const code = await run(process.execPath, [mcp, 'run', '--plan', 'plan.json', '--parallel', '2'], project, env, false);
+const objective = JSON.parse(readFileSync(path.join(repo, 'examples/demo-plan.json'), 'utf8')).objective;
+console.log(`$ mcp plan ${JSON.stringify(objective)}`);
+await run(process.execPath, [mcp, 'plan', objective], project, env, false);
+console.log(`\n$ mcp run ${JSON.stringify(objective)} --parallel 2`);
+const code = await run(process.execPath, [mcp, 'run', objective, '--parallel', '2'], project, env, false);
 await model?.close();
 console.log('\nThe last task printed the report the others built:\n');
 await run(process.execPath, [mcp, 'logs', 'show', '--plain'], project, env, false);

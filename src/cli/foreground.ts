@@ -3,6 +3,7 @@ import { sendControl } from '../orchestrator/control-client.js';
 import type { TaskChange } from '../orchestrator/run-executor.js';
 import type { Supervisor } from '../orchestrator/supervisor.js';
 import { taskFiles } from '../orchestrator/task-runner.js';
+import { errorMessage } from '../domain/errors.js';
 import type { RunState } from '../domain/task-state.js';
 import { StateRoot } from '../store/state-root.js';
 import { TaskStore } from '../store/task-store.js';
@@ -13,8 +14,9 @@ import { TaskActivityReader } from './task-activity.js';
 
 export interface ForegroundOptions {
   /**
-   * Draw a live table (true) or print one plain line per task transition (false). Default:
-   * when the stream written to is a terminal and NO_TTY is not set.
+   * false (`--no-tty`): one plain line per task transition. Otherwise a live table when the
+   * stream written to is a terminal and NO_TTY is not set; never cursor sequences into a pipe
+   * or a file, so `true` (commander's default for `--no-tty`) cannot force one there.
    */
   tty?: boolean;
 }
@@ -35,12 +37,14 @@ export async function superviseInForeground(
   out: NodeJS.WritableStream,
   options: ForegroundOptions = {},
 ): Promise<RunState[]> {
-  const live = (options.tty ?? wantsLiveView(out)) ? startLiveView(out, runIds, socketPath) : null;
+  keepRunningWithoutReader(out);
+  const live = options.tty !== false && wantsLiveView(out) ? startLiveView(out, runIds, socketPath) : null;
+  // Once the view is gone (it failed), progress goes on as plain lines.
   const say = (text: string): void => {
-    if (live) live.view.print(text);
+    if (live?.view.active) live.view.print(text);
     else out.write(text);
   };
-  supervisor.onTaskChange((change) => (live ? live.view.changed() : out.write(progressLine(change))));
+  supervisor.onTaskChange((change) => (live?.view.active ? live.view.changed() : out.write(progressLine(change))));
   supervisor.onNotice((notice) => {
     const lines = notice.message.split('\n').map(printable);
     say(`${formatTime(new Date().toISOString())}  ${lines.join('\n')}\n`);
@@ -63,6 +67,19 @@ export async function superviseInForeground(
   }
 }
 
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * `mcp run --plan p.json | head` closes the pipe while tasks run: the write error (EPIPE)
+ * would kill this process, the supervisor, and orphan its tasks. The output is lost, the run
+ * goes on. The listener stays: run.ts still writes the summary after the tasks end.
+ */
+function keepRunningWithoutReader(out: NodeJS.WritableStream): void {
+  if (guarded.has(out)) return;
+  guarded.add(out);
+  out.on('error', () => undefined);
+}
+
 function progressLine(change: TaskChange): string {
   const t = change.task;
   const when = formatTime(new Date().toISOString());
@@ -74,11 +91,20 @@ function progressLine(change: TaskChange): string {
  * The live view reads the store itself (its own read-only connection) rather than
  * replaying transitions: tasks that have not moved yet, replans and run states all show.
  */
-function startLiveView(out: NodeJS.WritableStream, runIds: string[], socketPath: string): { view: LiveView; close(): void } {
+function startLiveView(out: NodeJS.WritableStream, runIds: string[], socketPath: string): { view: LiveView; close(): void } | null {
   // The socket is <root>/control/supervisor.sock (StateRoot.socketPath).
   const root = new StateRoot(path.dirname(path.dirname(socketPath)));
-  const store = TaskStore.open(root.dbPath, { readonly: true });
-  const view = new LiveView(out as unknown as LiveOut, storeSource(store, root, runIds), colorEnabled(out as { isTTY?: boolean }));
+  let store: TaskStore;
+  try {
+    store = TaskStore.open(root.dbPath, { readonly: true });
+  } catch (error) {
+    out.write(`mcp: no live view (${printable(errorMessage(error))}); progress lines follow\n`);
+    return null;
+  }
+  const onError = (error: unknown): void => {
+    out.write(`mcp: live view stopped (${printable(errorMessage(error))}); progress lines follow\n`);
+  };
+  const view = new LiveView(out as unknown as LiveOut, storeSource(store, root, runIds), colorEnabled(out as { isTTY?: boolean }), Date.now, onError);
   view.start();
   return {
     view,

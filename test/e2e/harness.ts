@@ -90,6 +90,18 @@ export function finished(child: ChildProcess, timeoutMs = 120_000): Promise<McpR
   });
 }
 
+/**
+ * Resolves when the process itself is gone. After a SIGKILL, 'close' can wait on pipes
+ * that a surviving grandchild still holds; 'exit' does not. Output is still drained.
+ */
+export function exited(child: ChildProcess): Promise<void> {
+  void finished(child).catch(() => undefined);
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
 export function sh(cwd: string, script: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { findTask, finished, mcp, sandbox, startMcp, status, taskOf, waitFor, writePlan, type Sandbox } from './harness.js';
+import { exited, findTask, finished, mcp, sandbox, startMcp, status, taskOf, waitFor, writePlan, type Sandbox } from './harness.js';
 import { isAlive } from '../../src/terminal/process-info.js';
 
 let sb: Sandbox;
@@ -44,7 +44,7 @@ test('with no supervisor alive, mcp kill stops the task by its recorded PID', as
   // A command that ignores SIGHUP outlives its supervisor's death; only a kill stops it.
   writePlan(sb.project, { tasks: [{ id: 'orphan', command: ['node', '-e', "process.on('SIGHUP',()=>{}); setInterval(()=>{}, 1000)"] }] }, 'plan2.json');
   const run = startMcp(['run', '--plan', 'plan2.json'], { cwd: sb.project, env: sb.env });
-  const done = finished(run);
+  const done = exited(run);
   const orphan = await waitFor('the task to run', async () => {
     const task = findTask(await status(sb), 'orphan');
     return task?.status === 'running' && task.pid ? task : undefined;

@@ -34,6 +34,8 @@ export interface RunOptions extends ContextOptions {
   detach?: boolean;
   interactive?: boolean;
   task?: string;
+  /** false with --no-tty: plain progress lines even on a terminal. */
+  tty?: boolean;
 }
 
 /** How often a client whose run went to another supervisor looks at the store. */
@@ -92,7 +94,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     const supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
     let state: RunState;
     if (supervisor instanceof Supervisor) {
-      [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root.socketPath, out);
+      [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root.socketPath, out, { tty: options.tty });
     } else {
       const reply = await sendControl(ctx.root.socketPath, { op: 'submit', runId });
       if (!reply?.ok) throw new UsageError(`the supervisor (pid ${supervisor.pid}) of ${ctx.root.dir} did not take the run`, 'retry, or stop it with `mcp kill --all`');

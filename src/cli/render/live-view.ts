@@ -130,7 +130,7 @@ export function renderFrame(runs: readonly LiveRun[], activityOf: (task: LiveTas
     const tally = [...counts].map(([state, n]) => `${n} ${paint(state)}`).join(', ');
     const planning = run.status === 'planning' && !options.final ? `${SPINNER[options.spin % SPINNER.length] ?? '*'} Codex is planning` : '';
     const tokens = input + output > 0 ? `tokens ${formatCount(input)} in, ${formatCount(output)} out` : '';
-    lines.push(['run ' + run.id, paint(run.status), elapsed(run.startedAt, run.endedAt, options.now), tally || planning, tokens].filter(Boolean).join('  ·  '));
+    lines.push([`run ${run.id}`, paint(run.status), elapsed(run.startedAt, run.endedAt, options.now), tally || planning, tokens].filter(Boolean).join('  ·  '));
   }
   const hidden = all.length - shown.size;
   if (hidden > 0) lines.push(`… ${hidden} more task${hidden === 1 ? '' : 's'} (mcp status shows all)`);
@@ -165,21 +165,31 @@ export class LiveView {
     this.dirty = true;
   };
 
+  /**
+   * `onError`: drawing failed (the store could not be read): the view has stopped and given
+   * the cursor back; the caller goes on without it. A view must never take the run down.
+   */
   constructor(
     private readonly out: LiveOut,
     private readonly source: LiveSource,
     private readonly color: boolean,
     private readonly clock: () => number = Date.now,
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
+
+  /** Drawing: started, not yet stopped or failed. */
+  get active(): boolean {
+    return this.ticker !== null && !this.stopped;
+  }
 
   start(): void {
     this.out.write(HIDE_CURSOR);
     // A crash or process.exit must not leave the user's terminal without a cursor.
     process.once('exit', this.restoreCursor);
     this.out.on?.('resize', this.resized);
-    this.draw();
     this.ticker = setInterval(() => this.tick(), FRAME_MS);
     this.ticker.unref();
+    this.safely(() => this.draw());
   }
 
   /** Something changed (a task transition): the next tick redraws. */
@@ -189,31 +199,49 @@ export class LiveView {
 
   /** Lines that stay (notices, warnings), written above the table. */
   print(text: string): void {
-    if (this.stopped) {
-      this.out.write(text.endsWith('\n') ? text : `${text}\n`);
+    const line = text.endsWith('\n') ? text : `${text}\n`;
+    if (!this.active) {
+      this.out.write(line);
       return;
     }
-    this.out.write(`${cursorUp(this.drawn)}${CLEAR_BELOW}${text.endsWith('\n') ? text : `${text}\n`}`);
+    this.out.write(`${cursorUp(this.drawn)}${CLEAR_BELOW}${line}`);
     this.drawn = 0;
-    this.draw();
+    this.safely(() => this.draw());
   }
 
   /** Replaces the live table by its final state, without spinner, and gives the cursor back. */
   stop(): void {
+    if (!this.active) return;
+    this.safely(() => {
+      const lines = this.frame(true);
+      this.out.write(`${cursorUp(this.drawn)}${CLEAR_BELOW}${lines.map((l) => `${l}\n`).join('')}`);
+      this.drawn = 0;
+    });
+    this.halt();
+  }
+
+  private halt(): void {
     if (this.stopped) return;
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
     this.out.off?.('resize', this.resized);
     process.off('exit', this.restoreCursor);
-    const lines = this.frame(true);
-    this.out.write(`${cursorUp(this.drawn)}${CLEAR_BELOW}${lines.map((l) => `${l}\n`).join('')}${SHOW_CURSOR}`);
-    this.drawn = 0;
+    this.out.write(SHOW_CURSOR);
+  }
+
+  private safely(draw: () => void): void {
+    try {
+      draw();
+    } catch (error) {
+      this.halt();
+      this.onError(error);
+    }
   }
 
   private tick(): void {
-    if (!this.dirty && !this.moving) return;
+    if (!this.active || (!this.dirty && !this.moving)) return;
     this.spin += 1;
-    this.draw();
+    this.safely(() => this.draw());
   }
 
   private frame(final: boolean): string[] {

@@ -40,8 +40,10 @@ export function renderRun(run: RunView, options: RenderRunOptions = {}): string 
     ]);
   }
   // Replaced tasks are history: their state is not painted, so it does not read as news.
-  const lines = [...header, table(rows, (cell, r, column) => (column === 1 && r > 0 && !run.tasks[r - 1]?.superseded ? paint(run.tasks[r - 1]?.status ?? '', cell) : cell))];
-  if (run.tasks.length === 0 && options.emptyNote) lines.push(options.emptyNote);
+  const lines =
+    run.tasks.length === 0 && options.emptyNote
+      ? [...header, options.emptyNote]
+      : [...header, table(rows, (cell, r, column) => (column === 1 && r > 0 && !run.tasks[r - 1]?.superseded ? paint(run.tasks[r - 1]?.status ?? '', cell) : cell))];
   if (options.logsDir && run.tasks[0]) lines.push(`logs: ${options.logsDir('<task>')}/{stdout.log,stderr.log,events.ndjson,last-message.md}`);
   return lines.join('\n');
 }

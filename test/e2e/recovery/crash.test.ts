@@ -3,7 +3,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { isAlive } from '../../../src/terminal/process-info.js';
-import { findTask, finished, mcp, sandbox, startMcp, status, taskOf, waitFor, writePlan, type Sandbox } from '../harness.js';
+import { exited, findTask, mcp, sandbox, startMcp, status, taskOf, waitFor, writePlan, type Sandbox } from '../harness.js';
 
 // Each scenario kill -9s the supervisor (`mcp run`) at a chosen moment, then `mcp resume`.
 let sb: Sandbox;
@@ -35,10 +35,10 @@ function validEventLines(stateRoot: string, taskId: string): { valid: number; in
 
 async function crashWhen(args: string[], ready: () => Promise<boolean>): Promise<void> {
   const run = startMcp(args, { cwd: sb.project, env: sb.env });
-  const done = finished(run);
+  const gone = exited(run);
   await waitFor('the moment to crash', async () => ((await ready()) ? true : undefined));
   run.kill('SIGKILL');
-  await done;
+  await gone;
 }
 
 test('kill -9 while a Codex task runs: resume continues its session, keeps finished work, runs the rest', async () => {

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError } from '../../domain/errors.js';
+import type { TaskView } from '../../store/views.js';
+import { visibleWidth } from '../render/format.js';
+import { parseSort, parseStates, screenFrame, selectTasks, statusCommand } from './status.js';
+
+function task(id: string, status: string, startedAt: string | null, durationMs: number | null): TaskView {
+  return {
+    id,
+    key: id,
+    title: id,
+    kind: 'command',
+    mode: 'exec',
+    status,
+    attempts: 1,
+    exitCode: null,
+    signal: null,
+    reason: null,
+    dependsOn: [],
+    startedAt,
+    endedAt: null,
+    durationMs,
+    workspace: null,
+    branch: null,
+    sessionId: null,
+    pid: null,
+    planVersion: 1,
+    superseded: false,
+  };
+}
+
+// Plan order: c, a, d, b, e.
+const tasks = [
+  task('c', 'failed', '2026-01-01T00:00:02.000Z', 500),
+  task('a', 'running', '2026-01-01T00:00:01.000Z', 3000),
+  task('d', 'pending', null, null),
+  task('b', 'succeeded', '2026-01-01T00:00:03.000Z', 100),
+  task('e', 'failed', '2026-01-01T00:00:00.500Z', 800),
+];
+const ids = (list: TaskView[]): string[] => list.map((t) => t.id);
+
+test('--state takes task states, comma-separated, with spaces tolerated', () => {
+  assert.equal(parseStates(undefined), null);
+  assert.deepEqual([...(parseStates('running') ?? [])], ['running']);
+  assert.deepEqual([...(parseStates('running, failed,') ?? [])], ['running', 'failed']);
+});
+
+test('--state refuses what is not a task state with a usage error (exit 2) naming the valid ones', () => {
+  for (const raw of ['bogus', 'running,done', '', ',', 'RUNNING', 'planning']) {
+    assert.throws(
+      () => parseStates(raw),
+      (error: unknown) => error instanceof UsageError && error.exitCode === 2 && !error.message.includes('\n') && /waiting_approval/.test(error.hint ?? ''),
+      raw,
+    );
+  }
+});
+
+test('--sort takes id, state, start or duration', () => {
+  assert.equal(parseSort(undefined), null);
+  for (const key of ['id', 'state', 'start', 'duration']) assert.equal(parseSort(key), key);
+  assert.throws(() => parseSort('name'), UsageError);
+});
+
+test('no filter and no sort keep every task in plan order', () => {
+  assert.deepEqual(ids(selectTasks(tasks, { states: null, sort: null })), ['c', 'a', 'd', 'b', 'e']);
+});
+
+test('a state filter keeps the tasks in those states, in plan order', () => {
+  assert.deepEqual(ids(selectTasks(tasks, { states: parseStates('failed'), sort: null })), ['c', 'e']);
+  assert.deepEqual(ids(selectTasks(tasks, { states: parseStates('pending,succeeded'), sort: null })), ['d', 'b']);
+  assert.deepEqual(ids(selectTasks(tasks, { states: parseStates('killed'), sort: null })), []);
+});
+
+test('sorts: id ascending, state in lifecycle order (ties in plan order), start earliest first, duration longest first; unstarted last', () => {
+  assert.deepEqual(ids(selectTasks(tasks, { states: null, sort: 'id' })), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(ids(selectTasks(tasks, { states: null, sort: 'state' })), ['d', 'a', 'b', 'c', 'e']);
+  assert.deepEqual(ids(selectTasks(tasks, { states: null, sort: 'start' })), ['e', 'a', 'c', 'b', 'd']);
+  assert.deepEqual(ids(selectTasks(tasks, { states: null, sort: 'duration' })), ['a', 'e', 'c', 'b', 'd']);
+  assert.deepEqual(ids(selectTasks(tasks, { states: parseStates('failed,succeeded'), sort: 'duration' })), ['e', 'c', 'b']);
+  // The input is not reordered in place.
+  assert.deepEqual(ids(tasks), ['c', 'a', 'd', 'b', 'e']);
+});
+
+test('bad flags are refused before the state root is looked at', async () => {
+  const options = { stateDir: '/nonexistent/state/root' };
+  await assert.rejects(statusCommand(undefined, { ...options, state: 'nope' }), UsageError);
+  await assert.rejects(statusCommand(undefined, { ...options, interval: '1' }), /go with --watch/);
+  await assert.rejects(statusCommand(undefined, { ...options, untilDone: true }), /go with --watch/);
+  await assert.rejects(statusCommand(undefined, { ...options, watch: true, interval: '0.01' }), /at least 0.1 seconds/);
+  await assert.rejects(statusCommand(undefined, { ...options, watch: true, interval: 'soon' }), UsageError);
+});
+
+test('a watch frame on a TTY goes home, clears each line and below, and fits the window', () => {
+  const text = Array.from({ length: 40 }, (_, i) => `line ${i} ${'x'.repeat(200)}`).join('\n');
+  const first = screenFrame(text, 2000, true, 60, 20);
+  assert.ok(first.startsWith('\x1b[H\x1b[2J'));
+  const later = screenFrame(text, 2000, false, 60, 20);
+  assert.ok(later.startsWith('\x1b[H') && !later.includes('\x1b[2J'));
+  assert.ok(later.endsWith('\x1b[J'));
+  const lines = later.slice('\x1b[H'.length).split('\n').slice(0, -1);
+  assert.equal(lines.length, 19, 'one row is left for the cursor');
+  for (const line of lines) assert.ok(visibleWidth(line.replace(/\x1b\[K$/, '')) <= 59, line);
+  assert.match(lines.at(-1) ?? '', /… 24 more lines/);
+  assert.match(lines[0] ?? '', /^every 2\.0s: mcp status/);
+});

@@ -115,3 +115,25 @@ test('PtyProcess: stop("killed") SIGKILLs a child that ignores SIGTERM after kil
   assert.deepEqual(exit, { exitCode: null, signal: 'SIGKILL', stoppedBy: 'killed', bytes: 7 });
   assert.ok(elapsed >= graceMs - 50 && elapsed < graceMs + 1500, `killed after ${elapsed} ms`);
 });
+
+// node-pty destroys its socket 200 ms after the child exits; output still unread then
+// (a paused or busy reader) must be drained, not dropped.
+test('PtyProcess: output still unread when the child exits reaches stdout.log', async () => {
+  const { proc, stdoutLog } = start(['sh', '-c', 'echo last words']);
+  const term = (proc as unknown as { term: { pause(): void; resume(): void } }).term;
+  term.pause();
+  setTimeout(() => term.resume(), 400);
+  const exit = await proc.exited;
+  assert.equal(readFileSync(stdoutLog, 'utf8'), 'last words\r\n');
+  assert.equal(exit.bytes, 12);
+});
+
+test('PtyProcess: output left in the kernel PTY buffer at exit is drained too', async () => {
+  const { proc, stdoutLog } = start(['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x']);
+  const term = (proc as unknown as { term: { pause(): void; resume(): void } }).term;
+  setTimeout(() => term.pause(), 5);
+  setTimeout(() => term.resume(), 600);
+  const exit = await proc.exited;
+  assert.equal(exit.bytes, 300_000);
+  assert.equal(readFileSync(stdoutLog, 'latin1'), 'x'.repeat(300_000));
+});

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, createReadStream, createWriteStream, openSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, openSync, readSync, rmSync, type WriteStream } from 'node:fs';
 import * as pty from 'node-pty';
 import { processStartTime, signalGroup } from './process-info.js';
 import { MaskingStream, processMasker } from './secret-mask.js';
@@ -115,6 +115,7 @@ export class PtyProcess {
       throw error;
     }
     this.pid = this.term.pid;
+    this.keepOutputAtExit();
     this.pidStart = processStartTime(this.pid);
     if (options.onScreen) this.replay = new ScreenReplay(options.stdoutLog, this.cols, this.rows, false);
     this.term.onData((data: string | Buffer) => this.handleData(typeof data === 'string' ? Buffer.from(data) : data));
@@ -144,6 +145,39 @@ export class PtyProcess {
       this.timeoutTimer = setTimeout(() => this.stop('timed_out'), options.timeoutMs);
     }
     this.armIdleTimer();
+  }
+
+  /**
+   * node-pty 1.1.0 destroys the PTY socket 200 ms after the child exits when it has not
+   * closed by itself, dropping whatever output the kernel still holds (seen here: 1 KB of
+   * a 200 MB stream lost on a busy machine). Before that destroy, the rest is read
+   * synchronously from the master fd (non-blocking: it stops at EAGAIN or EIO), so every
+   * byte the child wrote reaches stdout.log. This leans on two private fields of the
+   * pinned node-pty version; without them it does nothing.
+   */
+  private keepOutputAtExit(): void {
+    const internals = this.term as unknown as { _socket?: { destroy: (...args: unknown[]) => unknown; read: () => unknown }; _fd?: number };
+    const socket = internals._socket;
+    const fd = internals._fd;
+    if (!socket || typeof fd !== 'number') return;
+    const destroy = socket.destroy.bind(socket);
+    socket.destroy = (...args: unknown[]) => {
+      // First what the stream already holds (read() emits it as 'data', to our handler),
+      // then what the kernel still holds.
+      while (socket.read() !== null);
+      const buffer = Buffer.alloc(64 * 1024);
+      for (;;) {
+        let n = 0;
+        try {
+          n = readSync(fd, buffer, 0, buffer.length, null);
+        } catch {
+          break;
+        }
+        if (n <= 0) break;
+        this.handleData(Buffer.from(buffer.subarray(0, n)));
+      }
+      return destroy(...args);
+    };
   }
 
   private armIdleTimer(): void {

@@ -3,9 +3,9 @@ import type { TaskRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { EventLog } from '../terminal/event-log.js';
-import { isSameProcess, signalGroup } from '../terminal/process-info.js';
 import { sendControl } from './control-client.js';
 import { tasksToBlock } from './dag.js';
+import { stopRecordedProcesses } from './stop-recorded.js';
 import { taskFiles } from './task-runner.js';
 
 export type KillTarget = { kind: 'all' } | { kind: 'run'; runId: string } | { kind: 'task'; task: TaskRecord };
@@ -15,8 +15,6 @@ export interface KillResult {
   stopped: string[];
   note?: string;
 }
-
-const POLL_MS = 100;
 
 /**
  * Stops tasks through the supervisor's socket; when none answers (it crashed, or was
@@ -42,13 +40,7 @@ async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, 
   const tasks = tasksOfTarget(store, target);
   const stopped: string[] = [];
   const now = (): string => new Date().toISOString();
-  const live = tasks.filter((t) => isActiveTaskState(t.status) && t.pid !== null && isSameProcess(t.pid, t.pidStart));
-  for (const task of live) signalGroup(task.pid as number, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (live.some((t) => isSameProcess(t.pid as number, t.pidStart)) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  for (const task of live) if (isSameProcess(task.pid as number, task.pidStart)) signalGroup(task.pid as number, 'SIGKILL');
+  await stopRecordedProcesses(tasks, graceMs);
   for (const task of tasks) {
     const stoppable = isActiveTaskState(task.status) || task.status === 'pending' || task.status === 'ready' || task.status === 'interrupted';
     if (!stoppable) continue;

@@ -3,10 +3,8 @@ import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { EventLog } from '../terminal/event-log.js';
-import { isSameProcess, signalGroup } from '../terminal/process-info.js';
+import { stopRecordedProcesses } from './stop-recorded.js';
 import { taskFiles } from './task-runner.js';
-
-const POLL_MS = 100;
 
 export interface Recovery {
   runId: string;
@@ -27,13 +25,7 @@ export function unfinishedRuns(store: TaskStore): RunRecord[] {
  */
 export async function recoverRun(root: StateRoot, store: TaskStore, run: RunRecord, graceMs: number): Promise<Recovery> {
   const tasks = store.tasksOf(run.id);
-  const orphans = tasks.filter((t) => t.pid !== null && isActiveTaskState(t.status) && isSameProcess(t.pid, t.pidStart));
-  for (const task of orphans) signalGroup(task.pid as number, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (orphans.some((t) => isSameProcess(t.pid as number, t.pidStart)) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  for (const task of orphans) if (isSameProcess(task.pid as number, task.pidStart)) signalGroup(task.pid as number, 'SIGKILL');
+  const orphansStopped = await stopRecordedProcesses(tasks, graceMs);
   const interrupted: string[] = [];
   for (const task of tasks) {
     if (!isActiveTaskState(task.status)) continue;
@@ -44,5 +36,5 @@ export async function recoverRun(root: StateRoot, store: TaskStore, run: RunReco
     events.close();
     interrupted.push(task.id);
   }
-  return { runId: run.id, interrupted, orphansStopped: orphans.map((t) => t.pid as number) };
+  return { runId: run.id, interrupted, orphansStopped };
 }

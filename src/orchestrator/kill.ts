@@ -2,7 +2,7 @@ import { isActiveTaskState } from '../domain/task-state.js';
 import type { TaskRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
-import { EventLog } from '../terminal/event-log.js';
+import { appendEvent } from '../terminal/event-log.js';
 import { sendControl } from './control-client.js';
 import { tasksToBlock } from './dag.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
@@ -45,9 +45,7 @@ async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, 
     const stoppable = isActiveTaskState(task.status) || task.status === 'pending' || task.status === 'ready' || task.status === 'interrupted';
     if (!stoppable) continue;
     store.updateTask(task.id, { status: 'killed', reason: 'killed by user (no supervisor answered; stopped by PID)', endedAt: now() });
-    const events = new EventLog(taskFiles(root, task.id).events, task.id);
-    events.append({ type: 'state', from: task.status, to: 'killed', reason: 'killed by PID' });
-    events.close();
+    appendEvent(taskFiles(root, task.id).events, task.id, { type: 'state', from: task.status, to: 'killed', reason: 'killed by PID' });
     stopped.push(task.id);
   }
   blockDependents(store, new Set(tasks.map((t) => t.runId)), now);

@@ -2,7 +2,7 @@ import { isActiveTaskState, isFinalRunState } from '../domain/task-state.js';
 import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
-import { EventLog } from '../terminal/event-log.js';
+import { appendEvent } from '../terminal/event-log.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
 import { taskFiles } from './task-runner.js';
 
@@ -31,9 +31,7 @@ export async function recoverRun(root: StateRoot, store: TaskStore, run: RunReco
     if (!isActiveTaskState(task.status)) continue;
     const reason = 'the supervisor stopped while the task ran; resumed';
     store.updateTask(task.id, { status: 'interrupted', reason, pid: null, pidStart: null });
-    const events = new EventLog(taskFiles(root, task.id).events, task.id);
-    events.append({ type: 'state', from: task.status, to: 'interrupted', reason });
-    events.close();
+    appendEvent(taskFiles(root, task.id).events, task.id, { type: 'state', from: task.status, to: 'interrupted', reason });
     interrupted.push(task.id);
   }
   return { runId: run.id, interrupted, orphansStopped };

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { CodexBinary } from '../agents/codex-binary.js';
 import { planningPrompt, replanPrompt, type Ledger, type LedgerTask } from '../agents/planner-prompt.js';
@@ -8,15 +8,15 @@ import { type RunState, type TaskState } from '../domain/task-state.js';
 import type { RunRecord, TaskPatch, TaskRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
-import { EventLog, type EventFields } from '../terminal/event-log.js';
+import { appendEvent, type EventFields } from '../terminal/event-log.js';
 import { gitProjectInfo } from '../workspace/git.js';
 import { combineWorkspaces, patchStat, snapshotBase, writePatch } from '../workspace/patches.js';
 import { diffStat, fastForward, markersRemain, mergeBranch, prepareConflictWorkspace, prepareResultWorktree, type Conflict } from '../workspace/merge.js';
 import { planTasks } from './create-run.js';
 import { tasksToBlock } from './dag.js';
 import { topologicalOrder, type Plan } from './plan.js';
-import { askPlanner, PLANNER_TIMEOUT_MS } from './planner.js';
-import { TaskAttempt, taskFiles, type TaskOutcome, type TaskRunContext } from './task-runner.js';
+import { askPlanner, PLANNER_TIMEOUT_MS, type PlannerDeps } from './planner.js';
+import { readLastMessage, TaskAttempt, taskFiles, type TaskOutcome, type TaskRunContext } from './task-runner.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
 
 export interface ExecutorDeps {
@@ -124,26 +124,12 @@ export class RunExecutor {
 
   /** The run's own event log (replans, merges), beside its tasks' logs. */
   private runEvent(fields: EventFields & { message?: string }): void {
-    const dir = this.deps.root.runDir(this.run.id);
-    mkdirSync(dir, { recursive: true });
-    const log = new EventLog(path.join(dir, 'events.ndjson'), this.run.id);
-    try {
-      log.append(fields);
-    } finally {
-      log.close();
-    }
+    appendEvent(path.join(this.deps.root.runDir(this.run.id), 'events.ndjson'), this.run.id, fields);
     if (fields.message) for (const listener of this.noticeListeners) listener({ runId: this.run.id, type: fields.type, message: fields.message });
   }
 
   private taskEvent(taskId: string, fields: EventFields): void {
-    const files = taskFiles(this.deps.root, taskId);
-    mkdirSync(files.dir, { recursive: true });
-    const log = new EventLog(files.events, taskId);
-    try {
-      log.append(fields);
-    } finally {
-      log.close();
-    }
+    appendEvent(taskFiles(this.deps.root, taskId).events, taskId, fields);
   }
 
   private transition(task: TaskRecord, to: TaskState, patch: TaskPatch = {}): TaskRecord {
@@ -302,8 +288,7 @@ export class RunExecutor {
   }
 
   private blockDependentsOfFailures(): void {
-    const current = this.current().map((t) => ({ ...t, status: t.status, key: t.key }));
-    for (const { task, reason } of tasksToBlock(current)) {
+    for (const { task, reason } of tasksToBlock(this.current())) {
       this.transition(task, 'blocked', { reason, endedAt: new Date().toISOString() });
     }
   }
@@ -330,7 +315,7 @@ export class RunExecutor {
     this.runEvent({ type: 'planning', message: `planning: ${this.run.objective.slice(0, 120)}` });
     try {
       const plan = await askPlanner(
-        { codex: this.deps.codex, env: this.deps.env, project: this.run.project, allowList: this.deps.allowList, killGraceMs: this.deps.killGraceMs, timeoutMs: PLANNER_TIMEOUT_MS },
+        this.plannerDeps(),
         planningPrompt(this.run.objective, this.deps.allowList),
         path.join(this.deps.root.runDir(this.run.id), 'plan-1'),
       );
@@ -348,18 +333,15 @@ export class RunExecutor {
     }
   }
 
+  private plannerDeps(): PlannerDeps {
+    const { codex, env, allowList, killGraceMs } = this.deps;
+    return { codex, env, project: this.run.project, allowList, killGraceMs, timeoutMs: PLANNER_TIMEOUT_MS };
+  }
+
   // ---- replanning -------------------------------------------------------------------
 
   private ledgerTask(task: TaskRecord): LedgerTask {
     return { id: task.key, title: task.title, prompt: task.prompt, command: task.command, dependsOn: task.dependsOn };
-  }
-
-  private readMessage(task: TaskRecord): string | null {
-    try {
-      return readFileSync(taskFiles(this.deps.root, task.id).lastMessage, 'utf8');
-    } catch {
-      return null;
-    }
   }
 
   /**
@@ -381,7 +363,7 @@ export class RunExecutor {
     const notStarted = current.filter((t) => t.id !== failed.id && (t.status === 'pending' || t.status === 'ready' || t.status === 'blocked'));
     const ledger: Ledger = {
       objective: this.run.objective,
-      done: done.map((t) => ({ ...this.ledgerTask(t), lastMessage: this.readMessage(t) })),
+      done: done.map((t) => ({ ...this.ledgerTask(t), lastMessage: readLastMessage(this.deps.root, t.id) })),
       running: running.map((t) => this.ledgerTask(t)),
       failed: { ...this.ledgerTask(failed), attempts: failed.attempts, reason: failed.reason ?? 'failed', lastError },
       notStarted: notStarted.map((t) => this.ledgerTask(t)),
@@ -392,7 +374,7 @@ export class RunExecutor {
     let plan: Plan;
     try {
       plan = await askPlanner(
-        { codex: this.deps.codex, env: this.deps.env, project: this.run.project, allowList: this.deps.allowList, killGraceMs: this.deps.killGraceMs, timeoutMs: PLANNER_TIMEOUT_MS },
+        this.plannerDeps(),
         replanPrompt(ledger, this.deps.allowList),
         path.join(this.deps.root.runDir(this.run.id), `replan-${version}`),
         kept,

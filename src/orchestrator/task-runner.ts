@@ -68,6 +68,11 @@ export function taskFiles(root: StateRoot, taskId: string) {
   };
 }
 
+/** A task's final message, or null when it left none. */
+export function readLastMessage(root: StateRoot, taskId: string): string | null {
+  return readIfExists(taskFiles(root, taskId).lastMessage);
+}
+
 function readIfExists(file: string): string | null {
   try {
     return readFileSync(file, 'utf8');
@@ -325,7 +330,7 @@ export class TaskAttempt {
       title: task.title,
       prompt: task.prompt ?? '',
       acceptance: task.acceptance,
-      dependencies: deps.map((d) => ({ key: d.key, title: d.title, lastMessage: readIfExists(taskFiles(this.ctx.root, d.id).lastMessage) })),
+      dependencies: deps.map((d) => ({ key: d.key, title: d.title, lastMessage: readLastMessage(this.ctx.root, d.id) })),
     });
   }
 

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { processMasker } from './secret-mask.js';
 
 export type EventFields = { type: string } & Record<string, unknown>;
@@ -39,5 +40,16 @@ export class EventLog {
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+  }
+}
+
+/** One event appended to a log that is not kept open (state changes, run-level news). */
+export function appendEvent(file: string, task: string, fields: EventFields): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const log = new EventLog(file, task);
+  try {
+    log.append(fields);
+  } finally {
+    log.close();
   }
 }

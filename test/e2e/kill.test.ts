@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { exited, findTask, finished, mcp, sandbox, startMcp, status, taskOf, waitFor, writePlan, type Sandbox } from './harness.js';
@@ -42,12 +44,13 @@ test('mcp kill from a second process stops a running Codex task and blocks its d
 
 test('with no supervisor alive, mcp kill stops the task by its recorded PID', async () => {
   // A command that ignores SIGHUP outlives its supervisor's death; only a kill stops it.
-  writePlan(sb.project, { tasks: [{ id: 'orphan', command: ['node', '-e', "process.on('SIGHUP',()=>{}); setInterval(()=>{}, 1000)"] }] }, 'plan2.json');
+  writePlan(sb.project, { tasks: [{ id: 'orphan', command: ['node', '-e', "process.on('SIGHUP',()=>{}); require('fs').writeFileSync('hup-ready',''); setInterval(()=>{}, 1000)"] }] }, 'plan2.json');
   const run = startMcp(['run', '--plan', 'plan2.json'], { cwd: sb.project, env: sb.env });
   const done = exited(run);
   const orphan = await waitFor('the task to run', async () => {
     const task = findTask(await status(sb), 'orphan');
-    return task?.status === 'running' && task.pid ? task : undefined;
+    // Only once its SIGHUP handler is in place does the task outlive its supervisor.
+    return task?.status === 'running' && task.pid && existsSync(path.join(task.workspace ?? '', 'hup-ready')) ? task : undefined;
   });
   run.kill('SIGKILL');
   await done;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { isAlive } from '../../../src/terminal/process-info.js';
@@ -124,14 +124,16 @@ test('kill -9 during planning: resume plans again and completes the run', async 
 
 test('orphaned task processes of the dead supervisor are found and stopped before the resume', async () => {
   const hang =
-    "const fs=require('fs');if(fs.existsSync('orphan-marker')){process.exit(0)}fs.writeFileSync('orphan-marker','');" +
-    "process.on('SIGHUP',()=>{});setInterval(()=>{},1000)";
+    "const fs=require('fs');if(fs.existsSync('orphan-marker')){process.exit(0)}" +
+    "process.on('SIGHUP',()=>{});fs.writeFileSync('orphan-marker','');setInterval(()=>{},1000)";
   writePlan(sb.project, { tasks: [{ id: 'orphan', command: ['node', '-e', hang] }] }, 'p3.json');
   let pid = 0;
   await crashWhen(['run', '--plan', 'p3.json'], async () => {
     const task = findTask(await status(sb), 'orphan');
     pid = task?.pid ?? 0;
-    return task?.status === 'running' && pid > 0;
+    // The marker is written once the SIGHUP handler is in place: crashing earlier would
+    // let the kernel's hangup kill the child, and there would be no orphan to find.
+    return task?.status === 'running' && pid > 0 && existsSync(path.join(task.workspace ?? '', 'orphan-marker'));
   });
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(isAlive(pid), true, 'the task outlived its supervisor');

@@ -76,6 +76,18 @@ test('PtyProcess: stdinFile content reaches the child', async () => {
   assert.equal(readFileSync(stdoutLog, 'utf8'), 'hello from stdin\r\nsecond line é\r\n');
 });
 
+// GNU tools close stdout explicitly before they exit; with stdin from a file and stderr on
+// the FIFO, that was the last handle on the PTY, node-pty closed the master and the
+// hangup killed the still-exiting child with SIGHUP (1 run in 6 for `cat`).
+test('PtyProcess: a child that closes its stdout before exiting is not killed by the hangup', async () => {
+  counter += 1;
+  const input = path.join(tmp, `stdin-${counter}.txt`);
+  writeFileSync(input, '');
+  const { proc } = start(['sh', '-c', 'echo bye; exec 1>&-; sleep 0.3; exit 4'], { stdinFile: input });
+  const exit = await proc.exited;
+  assert.deepEqual(exit, { exitCode: 4, signal: null, stoppedBy: null, bytes: 5 });
+});
+
 test('PtyProcess: onData sees the output', async () => {
   const chunks: Buffer[] = [];
   const { proc } = start(['sh', '-c', 'printf "a\\nb"'], { onData: (chunk) => chunks.push(chunk) });

@@ -15,9 +15,12 @@ export const DEFAULT_ROWS = 48;
  * file is given, fd 0 at it) and then `exec`s the real program, so the PID we record is
  * the program itself and its process group is the PTY's session. We read the FIFO, mask
  * secrets, and append to stderr.log: the child never writes a log file directly.
+ * fd 9 keeps a handle on the PTY for the program's whole life: GNU tools close stdout
+ * before they exit, and with stdin and stderr elsewhere that closed the PTY's last handle;
+ * node-pty then closed the master and the hangup killed the exiting child with SIGHUP.
  */
-const WRAPPER_WITH_STDIN = 'err=$1; in=$2; shift 2; exec "$@" 2>"$err" <"$in"';
-const WRAPPER = 'err=$1; shift; exec "$@" 2>"$err"';
+const WRAPPER_WITH_STDIN = 'err=$1; in=$2; shift 2; exec "$@" 2>"$err" <"$in" 9>&1';
+const WRAPPER = 'err=$1; shift; exec "$@" 2>"$err" 9>&1';
 /**
  * stdout.log takes writes in 1 MiB batches; the disk outruns a PTY (tens of MB/s) by far.
  * The PTY is paused only when this much is waiting to be written: node-pty destroys its

@@ -58,6 +58,14 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX tasks_by_run ON tasks(run_id, position);
    CREATE INDEX tasks_by_key ON tasks(key);`,
+  // Task times as epoch milliseconds too: `mcp status --json` computes durations in SQL,
+  // and parsing two ISO strings a row was a third of its time on 10,000 tasks. The index
+  // answers the per-run state counts without reading the table.
+  `ALTER TABLE tasks ADD COLUMN started_ms INTEGER;
+   ALTER TABLE tasks ADD COLUMN ended_ms INTEGER;
+   UPDATE tasks SET started_ms = CAST(round(unixepoch(started_at, 'subsec') * 1000) AS INTEGER) WHERE started_at IS NOT NULL;
+   UPDATE tasks SET ended_ms = CAST(round(unixepoch(ended_at, 'subsec') * 1000) AS INTEGER) WHERE ended_at IS NOT NULL;
+   CREATE INDEX tasks_live_states ON tasks(superseded, run_id, status);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

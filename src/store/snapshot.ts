@@ -1,20 +1,24 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import { allRunViews } from './views.js';
+import { allRunViewsJson } from './views.js';
 import type { TaskStore } from './task-store.js';
 
 /** Coalesces bursts of store writes: a run of 50 tasks must not rewrite the file 500 times. */
 const SNAPSHOT_DEBOUNCE_MS = 200;
 /**
- * A big state root makes each rewrite costly (10,000 tasks: about half a second), so the
+ * A big state root makes each rewrite costly (10,000 tasks: tens of milliseconds), so the
  * wait between rewrites grows with their cost and the snapshot never eats the supervisor.
  */
 const SNAPSHOT_COST_FACTOR = 10;
 
-/** Rewrites `store/snapshot.json` atomically (tmp + rename): a reader never sees half a file. */
+/**
+ * Rewrites `store/snapshot.json` atomically (tmp + rename): a reader never sees half a file.
+ * Compact JSON written by SQLite (allRunViewsJson): the supervisor rewrites
+ * it after changes, and on a big state root indenting it cost more than the rest.
+ */
 export function writeSnapshot(store: TaskStore, file: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  const body = JSON.stringify({ generatedAt: new Date().toISOString(), runs: allRunViews(store) }, null, 2);
-  writeFileSync(tmp, `${body}\n`);
+  const head = `{"generatedAt":${JSON.stringify(new Date().toISOString())},"runs":`;
+  writeFileSync(tmp, Buffer.concat([Buffer.from(head), allRunViewsJson(store), Buffer.from('}\n')]));
   renameSync(tmp, file);
 }
 

@@ -269,7 +269,7 @@ test('openDatabase: user_version is SCHEMA_VERSION, the journal is WAL', () => {
   const file = dbFile();
   const db = openDatabase(file);
   try {
-    assert.equal(SCHEMA_VERSION, 1);
+    assert.equal(SCHEMA_VERSION, 2);
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1);

@@ -55,6 +55,9 @@ const TASK_COLUMNS: Record<keyof TaskRecord, string> = {
   updatedAt: 'updated_at',
 };
 
+/** Task times also stored as epoch milliseconds (see migration 2), kept in step by write(). */
+const TASK_MS_COLUMNS: Readonly<Record<string, string>> = { startedAt: 'started_ms', endedAt: 'ended_ms' };
+
 /** Fields stored as JSON text. */
 const JSON_FIELDS = new Set<string>(['command', 'dependsOn', 'options']);
 
@@ -154,11 +157,11 @@ export class TaskStore {
   }
 
   updateTask(id: string, patch: TaskPatch): void {
-    this.write('tasks', TASK_COLUMNS, id, { ...patch, updatedAt: new Date().toISOString() });
+    this.write('tasks', TASK_COLUMNS, id, { ...patch, updatedAt: new Date().toISOString() }, TASK_MS_COLUMNS);
     this.changed();
   }
 
-  private write(table: string, columns: Record<string, string>, id: string, patch: Record<string, unknown>): void {
+  private write(table: string, columns: Record<string, string>, id: string, patch: Record<string, unknown>, msColumns: Readonly<Record<string, string>> = {}): void {
     const sets: string[] = [];
     const values: unknown[] = [];
     for (const [field, value] of Object.entries(patch)) {
@@ -167,6 +170,11 @@ export class TaskStore {
       sets.push(`${column} = ?`);
       const stored = typeof value === 'boolean' ? Number(value) : value;
       values.push(JSON_FIELDS.has(field) && value !== null ? JSON.stringify(value) : stored);
+      const msColumn = msColumns[field];
+      if (msColumn) {
+        sets.push(`${msColumn} = ?`);
+        values.push(typeof value === 'string' ? Date.parse(value) : null);
+      }
     }
     if (sets.length === 0) return;
     this.db.prepare(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
@@ -222,6 +230,46 @@ export class TaskStore {
       planVersion: r[18] as number,
       superseded: r[19] === 1,
     }));
+  }
+
+  /**
+   * Each run's tasks as the JSON text of views.ts's TaskView[], built by SQLite: on 10,000
+   * tasks, making a JS object per row and stringifying it again cost more than the query.
+   * `now` is the end of a task still running (epoch ms). Constant JSON (json('true'),
+   * json_array()) is computed once per statement; parsing every row's dependsOn was not.
+   * Order: the scan follows tasks_by_run (run_id, position), so each run's rows reach the
+   * aggregate in plan order; an ORDER BY inside it would sort 10,000 rows again (a third of
+   * the query). views.test.ts checks the order on rows inserted out of position order.
+   */
+  taskViewsJsonByRun(now: number, runId?: string): Map<string, Buffer> {
+    // As a BLOB: UTF-8 bytes straight to a Buffer, never decoded into a JS string only to
+    // be encoded again on the way out (a fifth of the time on 4 MB).
+    const sql = `SELECT run_id, CAST(json_group_array(json_object(
+                   'id', id, 'key', key, 'title', title, 'kind', kind, 'mode', mode, 'status', status, 'attempts', attempts,
+                   'exitCode', exit_code, 'signal', signal, 'reason', reason,
+                   'dependsOn', CASE depends_on_json WHEN '[]' THEN json_array() ELSE json(depends_on_json) END,
+                   'startedAt', started_at, 'endedAt', ended_at,
+                   'durationMs', CASE WHEN started_ms IS NULL THEN NULL ELSE max(0, coalesce(ended_ms, CAST(@now AS INTEGER)) - started_ms) END,
+                   'workspace', workspace, 'branch', branch, 'sessionId', session_id, 'pid', pid, 'planVersion', plan_version,
+                   'superseded', CASE WHEN superseded THEN json('true') ELSE json('false') END
+                 )) AS BLOB)
+                 FROM tasks INDEXED BY tasks_by_run ${runId ? 'WHERE run_id = @runId' : ''} GROUP BY run_id`;
+    const rows = this.db.prepare(sql).raw(true).all(runId ? { now, runId } : { now }) as [string, Buffer][];
+    return new Map(rows);
+  }
+
+  /** How many live (not superseded) tasks of each run are in each state (from an index alone). */
+  taskCountsByRun(runId?: string): Map<string, Map<string, number>> {
+    const sql = `SELECT run_id, status, count(*) FROM tasks WHERE superseded = 0 ${runId ? 'AND run_id = ?' : ''} GROUP BY run_id, status`;
+    const statement = this.db.prepare(sql).raw(true);
+    const rows = (runId ? statement.all(runId) : statement.all()) as [string, string, number][];
+    const out = new Map<string, Map<string, number>>();
+    for (const [run, status, count] of rows) {
+      const counts = out.get(run) ?? new Map<string, number>();
+      counts.set(status, count);
+      out.set(run, counts);
+    }
+    return out;
   }
 
   allTasks(): TaskRecord[] {

@@ -1,3 +1,4 @@
+import { TASK_STATES } from '../domain/task-state.js';
 import type { RunRecord, TaskSummary } from './records.js';
 import type { TaskStore } from './task-store.js';
 
@@ -51,7 +52,7 @@ export function durationMs(startedAt: string | null, endedAt: string | null, now
   return Math.max(0, end - Date.parse(startedAt));
 }
 
-export function taskView(task: TaskSummary): TaskView {
+export function taskView(task: TaskSummary, now = Date.now()): TaskView {
   return {
     id: task.id,
     key: task.key,
@@ -66,7 +67,7 @@ export function taskView(task: TaskSummary): TaskView {
     dependsOn: task.dependsOn,
     startedAt: task.startedAt,
     endedAt: task.endedAt,
-    durationMs: durationMs(task.startedAt, task.endedAt),
+    durationMs: durationMs(task.startedAt, task.endedAt, now),
     workspace: task.workspace,
     branch: task.branch,
     sessionId: task.sessionId,
@@ -76,9 +77,8 @@ export function taskView(task: TaskSummary): TaskView {
   };
 }
 
-export function runView(run: RunRecord, tasks: TaskSummary[]): RunView {
-  const counts: Record<string, number> = {};
-  for (const task of tasks) if (!task.superseded) counts[task.status] = (counts[task.status] ?? 0) + 1;
+/** A run's view without its tasks; `tasks` comes last so a caller can append it. */
+function runHead(run: RunRecord, counts: Record<string, number>, now: number): Omit<RunView, 'tasks'> {
   return {
     id: run.id,
     objective: run.objective,
@@ -93,18 +93,52 @@ export function runView(run: RunRecord, tasks: TaskSummary[]): RunView {
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
-    durationMs: durationMs(run.startedAt, run.endedAt),
+    durationMs: durationMs(run.startedAt, run.endedAt, now),
     counts,
-    tasks: tasks.map(taskView),
   };
 }
 
-export function allRunViews(store: TaskStore): RunView[] {
+/** Counts keyed in lifecycle order (pending first, final states last), whatever order they came in. */
+function lifecycleCounts(counts: ReadonlyMap<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const state of TASK_STATES) {
+    const n = counts.get(state);
+    if (n) out[state] = n;
+  }
+  return out;
+}
+
+export function runView(run: RunRecord, tasks: TaskSummary[], now = Date.now()): RunView {
+  const counts = new Map<string, number>();
+  for (const task of tasks) if (!task.superseded) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
+  return { ...runHead(run, lifecycleCounts(counts), now), tasks: tasks.map((task) => taskView(task, now)) };
+}
+
+export function allRunViews(store: TaskStore, now = Date.now()): RunView[] {
   const byRun = new Map<string, TaskSummary[]>();
   for (const task of store.taskSummaries()) {
     const list = byRun.get(task.runId) ?? [];
     list.push(task);
     byRun.set(task.runId, list);
   }
-  return store.listRuns().map((run) => runView(run, byRun.get(run.id) ?? []));
+  return store.listRuns().map((run) => runView(run, byRun.get(run.id) ?? [], now));
+}
+
+/**
+ * The JSON text (UTF-8) of allRunViews, or of one run's view as a one-element array,
+ * without a JS object per task: SQLite writes each run's task array. What `mcp status
+ * --json` prints to a program and what snapshot.json holds, as fast on 10,000 tasks as on ten.
+ */
+export function allRunViewsJson(store: TaskStore, options: { runId?: string; now?: number } = {}): Buffer {
+  const now = options.now ?? Date.now();
+  const tasks = store.taskViewsJsonByRun(now, options.runId);
+  const counts = store.taskCountsByRun(options.runId);
+  const runs = options.runId ? [store.resolveRun(options.runId)] : store.listRuns();
+  const parts: Buffer[] = [Buffer.from('[')];
+  runs.forEach((run, i) => {
+    const head = JSON.stringify(runHead(run, lifecycleCounts(counts.get(run.id) ?? new Map()), now));
+    parts.push(Buffer.from(`${i > 0 ? ',' : ''}${head.slice(0, -1)},"tasks":`), tasks.get(run.id) ?? Buffer.from('[]'), Buffer.from('}'));
+  });
+  parts.push(Buffer.from(']'));
+  return Buffer.concat(parts);
 }

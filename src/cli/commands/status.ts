@@ -3,7 +3,7 @@ import { isFinalRunState, isFinalTaskState, TASK_STATES, type RunState, type Tas
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
-import { allRunViews, runView, taskView, type RunView, type TaskView } from '../../store/views.js';
+import { allRunViews, allRunViewsJson, runView, type RunView, type TaskView } from '../../store/views.js';
 import { colorEnabled, statePainter } from '../render/color.js';
 import { fitLine, formatDuration, formatTime, printable } from '../render/format.js';
 import { renderRun } from '../render/run-summary.js';
@@ -156,9 +156,15 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
   try {
     const target = store && ref ? resolveRef(store, ref) : null;
     if (!watch) {
+      // A program reading every task (no filter, sort or single task) gets the JSON SQLite
+      // writes: a 10,000-task state root is megabytes of it, and building it object by
+      // object took longer than starting the process. A person at a terminal gets it indented.
+      if (options.json && !process.stdout.isTTY && !target?.taskId && !query.states && !query.sort) {
+        const runs = store ? allRunViewsJson(store, { runId: target?.runId }) : Buffer.from('[]');
+        process.stdout.write(Buffer.concat([Buffer.from(`{"stateRoot":${JSON.stringify(ctx.root.dir)},"runs":`), runs, Buffer.from('}\n')]));
+        return 0;
+      }
       const view = look(store, target, query);
-      // Indented for a person at a terminal; compact for programs (a 10,000-task state root
-      // is megabytes of JSON, and indenting it costs more than reading it).
       if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, runs: view.runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
       else process.stdout.write(`${renderText(view, ctx.root, store, query, colorEnabled(process.stdout))}\n`);
       return 0;

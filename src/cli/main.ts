@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { reportError } from './report-error.js';
+import { exitOnStrayErrors, reportError } from './report-error.js';
 
 /** Commands are imported when called, so `mcp --version` does not load SQLite or node-pty. */
 type Action = (...args: never[]) => Promise<number> | number;
@@ -143,6 +143,7 @@ function build(): Command {
 }
 
 async function main(): Promise<void> {
+  exitOnStrayErrors(debug);
   const program = build();
   try {
     await program.parseAsync(process.argv);

@@ -11,6 +11,10 @@ export function reportError(error: unknown, debug: boolean): number {
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
+  if (isDiskFull(error)) {
+    process.stderr.write(`mcp: the disk is full (${oneLine(message)}); mcp stopped its tasks — free space, then finish unfinished runs with: mcp resume\n`);
+    return 1;
+  }
   process.stderr.write(`mcp: internal error: ${oneLine(message)} — run again with --debug for details, and report it\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return 1;
@@ -20,4 +24,24 @@ export function reportError(error: unknown, debug: boolean): number {
 function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 2000);
+}
+
+/** SQLite and the filesystem say "full" in their own words. */
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT';
+}
+
+/**
+ * A failure nobody awaited (a store write in the middle of a run, on a full disk) ends the
+ * process the same way as any other error: one line, never a stack trace without --debug.
+ * The running tasks are stopped on the way out (see terminal/pty-process.ts); the run stays
+ * recorded as running, which is what `mcp resume` picks up.
+ */
+export function exitOnStrayErrors(debug: boolean): void {
+  const die = (error: unknown): void => {
+    process.exit(reportError(error, debug));
+  };
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
 }

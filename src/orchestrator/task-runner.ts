@@ -120,7 +120,15 @@ export class TaskAttempt {
   ) {
     this.files = taskFiles(ctx.root, task.id);
     mkdirSync(this.files.dir, { recursive: true });
-    this.events = new EventLog(this.files.events, task.id);
+    this.events = new EventLog(this.files.events, task.id, (message) => this.logFailed(message));
+  }
+
+  /** The first log of this attempt that could not be written (a full disk). */
+  private logFailure: string | null = null;
+
+  private logFailed(message: string): void {
+    this.logFailure ??= message;
+    this.process?.stop('log_failed');
   }
 
   /** The live PTY of this attempt, for viewers; null before the spawn and after the exit. */
@@ -142,6 +150,7 @@ export class TaskAttempt {
     try {
       return await this.runInner();
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') return this.diskFull(errorMessage(error));
       const reason = error instanceof WorkspaceError || error instanceof SpawnRefusedError ? error.message : `internal error: ${errorMessage(error)}`;
       this.event({ type: error instanceof SpawnRefusedError ? 'spawn.refused' : 'error', message: reason });
       return { status: 'failed', exitCode: null, signal: null, reason, retryable: !(error instanceof SpawnRefusedError) };
@@ -196,7 +205,9 @@ export class TaskAttempt {
 
     const exit = await child.exited;
     splitter.end();
-    this.event({ type: 'exit', exitCode: exit.exitCode, signal: exit.signal, bytes: exit.bytes, stoppedBy: exit.stoppedBy });
+    this.event({ type: 'exit', exitCode: exit.exitCode, signal: exit.signal, bytes: exit.bytes, stoppedBy: exit.stoppedBy, ...(exit.logError ? { logError: exit.logError } : {}) });
+    const logFailure = exit.logError ?? this.logFailure;
+    if (logFailure) return this.diskFull(logFailure, exit);
     if (task.kind === 'command') this.writeCommandMessage(exit);
     else maskFileInPlace(this.files.lastMessage);
     return this.outcome(exit, turnFailure, cwd);
@@ -339,6 +350,16 @@ export class TaskAttempt {
     const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `ended by ${exit.signal}`;
     const text = `\`${(this.task.command ?? []).join(' ')}\` ${how}.\n\n${tail ? `Output (tail):\n\n${tail}\n` : ''}`;
     writeFileSync(this.files.lastMessage, processMasker().maskText(text));
+  }
+
+  /**
+   * A task whose logs cannot be written is stopped and fails for good: another attempt
+   * would meet the same full disk, and its output would be lost.
+   */
+  private diskFull(what: string, exit?: PtyExit): TaskOutcome {
+    const reason = `could not write the task's files (${what}); free space on the state root's disk, then run it again`;
+    this.event({ type: 'error', message: reason });
+    return { status: 'failed', exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, reason, retryable: false };
   }
 
   private stoppedBeforeSpawn(): TaskOutcome {

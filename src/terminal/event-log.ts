@@ -10,10 +10,17 @@ export type EventFields = { type: string } & Record<string, unknown>;
  */
 export class EventLog {
   private fd: number | null;
+  private failure: string | null = null;
 
+  /**
+   * `onError` hears of the first failed write (a full disk): appending then stops, since an
+   * exception thrown from a PTY data callback would bring the whole supervisor down.
+   * Without it, a failed write throws as any write would.
+   */
   constructor(
-    file: string,
+    private readonly file: string,
     private readonly task: string,
+    private readonly onError?: (message: string) => void,
   ) {
     this.fd = openSync(file, 'a+');
     this.repairTornLine(this.fd);
@@ -32,9 +39,15 @@ export class EventLog {
   }
 
   append(fields: EventFields): void {
-    if (this.fd === null) return;
+    if (this.fd === null || this.failure) return;
     const line = processMasker().maskText(JSON.stringify({ ts: new Date().toISOString(), task: this.task, ...fields }));
-    writeSync(this.fd, `${line}\n`);
+    try {
+      writeSync(this.fd, `${line}\n`);
+    } catch (error) {
+      if (!this.onError) throw error;
+      this.failure = `${path.basename(this.file)}: ${(error as Error).message}`;
+      this.onError(this.failure);
+    }
   }
 
   close(): void {

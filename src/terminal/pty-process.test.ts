@@ -24,7 +24,7 @@ test('PtyProcess: stdout goes to stdout.log, stderr to stderr.log, the exit code
   const { proc, stdoutLog, stderrLog } = start(['sh', '-c', 'echo out; echo err >&2; exit 3']);
   assert.ok(proc.pid > 0);
   const exit = await proc.exited;
-  assert.deepEqual(exit, { exitCode: 3, signal: null, stoppedBy: null, bytes: 5 });
+  assert.deepEqual(exit, { exitCode: 3, signal: null, stoppedBy: null, bytes: 5, logError: null });
   // The PTY turns "\n" into "\r\n".
   assert.equal(readFileSync(stdoutLog, 'utf8'), 'out\r\n');
   assert.equal(readFileSync(stderrLog, 'utf8'), 'err\n');
@@ -85,7 +85,51 @@ test('PtyProcess: a child that closes its stdout before exiting is not killed by
   writeFileSync(input, '');
   const { proc } = start(['sh', '-c', 'echo bye; exec 1>&-; sleep 0.3; exit 4'], { stdinFile: input });
   const exit = await proc.exited;
-  assert.deepEqual(exit, { exitCode: 4, signal: null, stoppedBy: null, bytes: 5 });
+  assert.deepEqual(exit, { exitCode: 4, signal: null, stoppedBy: null, bytes: 5, logError: null });
+});
+
+// /dev/full answers every write with ENOSPC, as a full disk would.
+test('PtyProcess: a log that cannot be written stops the child, and the exit says why', async () => {
+  const startedAt = Date.now();
+  const { proc } = start(['sh', '-c', 'echo first words; sleep 30'], { stdoutLog: '/dev/full', killGraceMs: 500 });
+  const exit = await proc.exited;
+  assert.equal(exit.stoppedBy, 'log_failed');
+  assert.equal(exit.signal, 'SIGTERM');
+  assert.match(exit.logError ?? '', /^full: ENOSPC: no space left on device/);
+  assert.ok(Date.now() - startedAt < 5000, 'stopped at once, not after the sleep');
+});
+
+// node-pty joins its exit-watcher thread when the process exits: with a child blocked on a
+// PTY nobody reads, a dying mcp used to hang there for as long as the child lived.
+test('PtyProcess: a process that exits with children still running ends at once, and so do they', async () => {
+  const module = new URL('./pty-process.js', import.meta.url).href;
+  const script = `
+    import { PtyProcess } from ${JSON.stringify(module)};
+    const dir = ${JSON.stringify(tmp)};
+    const proc = new PtyProcess({ argv: ['sh', '-c', 'while :; do echo flood; done'], cwd: dir, env: process.env,
+      stdoutLog: dir + '/exit-guard.log', stderrLog: dir + '/exit-guard.err', killGraceMs: 60000 });
+    proc.term.pause();
+    console.log(proc.pid);
+    setTimeout(() => process.exit(3), 300);
+  `;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(null);
+    }, 10_000);
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  const pid = Number(out.trim());
+  assert.equal(code, 3, 'exited by itself with its own code');
+  assert.ok(pid > 0);
+  assert.equal(isAlive(pid), false, 'the child went with it');
 });
 
 test('PtyProcess: onData sees the output', async () => {
@@ -100,7 +144,7 @@ test('PtyProcess: timeoutMs stops a sleeping child as timed_out', async () => {
   const { proc } = start(['sleep', '30'], { timeoutMs: 300 });
   const exit = await proc.exited;
   const elapsed = Date.now() - startedAt;
-  assert.deepEqual(exit, { exitCode: null, signal: 'SIGTERM', stoppedBy: 'timed_out', bytes: 0 });
+  assert.deepEqual(exit, { exitCode: null, signal: 'SIGTERM', stoppedBy: 'timed_out', bytes: 0, logError: null });
   assert.ok(elapsed >= 250 && elapsed < 2000, `stopped after ${elapsed} ms`);
   assert.equal(isAlive(proc.pid), false);
 });
@@ -124,7 +168,7 @@ test('PtyProcess: stop("killed") SIGKILLs a child that ignores SIGTERM after kil
   proc.stop('timed_out');
   const exit = await proc.exited;
   const elapsed = Date.now() - stoppedAt;
-  assert.deepEqual(exit, { exitCode: null, signal: 'SIGKILL', stoppedBy: 'killed', bytes: 7 });
+  assert.deepEqual(exit, { exitCode: null, signal: 'SIGKILL', stoppedBy: 'killed', bytes: 7, logError: null });
   assert.ok(elapsed >= graceMs - 50 && elapsed < graceMs + 1500, `killed after ${elapsed} ms`);
 });
 

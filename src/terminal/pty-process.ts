@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, createReadStream, createWriteStream, openSync, readSync, rmSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { finished } from 'node:stream';
 import * as pty from 'node-pty';
 import { processStartTime, signalGroup } from './process-info.js';
 import { MaskingStream, processMasker } from './secret-mask.js';
@@ -58,7 +60,8 @@ export interface PtyProcessOptions {
   onData?: (chunk: Buffer) => void;
 }
 
-export type StopReason = 'killed' | 'timed_out' | 'idle';
+/** `log_failed`: stdout.log or stderr.log could not be written (a full disk); output would be lost. */
+export type StopReason = 'killed' | 'timed_out' | 'idle' | 'log_failed';
 
 export interface PtyExit {
   exitCode: number | null;
@@ -66,6 +69,23 @@ export interface PtyExit {
   /** Set when mcp stopped the process, and why. */
   stoppedBy: StopReason | null;
   bytes: number;
+  /** The first failed write to stdout.log or stderr.log, e.g. `stdout.log: ENOSPC: no space left on device, write`. */
+  logError: string | null;
+}
+
+/**
+ * Children still running. node-pty's exit watcher is a thread that the runtime joins when
+ * this process exits: a child blocked on a PTY nobody reads any more would hang a dying
+ * mcp forever. Whatever ends the process, its children go first.
+ */
+const running = new Set<PtyProcess>();
+let exitGuard = false;
+function guardExit(): void {
+  if (exitGuard) return;
+  exitGuard = true;
+  process.on('exit', () => {
+    for (const child of running) signalGroup(child.pid, 'SIGKILL');
+  });
 }
 
 const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
@@ -88,16 +108,18 @@ export class PtyProcess {
   private idleTimer: NodeJS.Timeout | undefined;
   private bytes = 0;
   private paused = false;
+  private logError: string | null = null;
   readonly exited: Promise<PtyExit>;
 
   constructor(private readonly options: PtyProcessOptions) {
     this.cols = options.cols ?? DEFAULT_COLS;
     this.rows = options.rows ?? DEFAULT_ROWS;
     this.log = createWriteStream(options.stdoutLog, { flags: 'a', highWaterMark: LOG_BATCH_BYTES });
+    this.log.on('error', (error) => this.failLog(options.stdoutLog, error));
     const fifo = `${options.stderrLog}.fifo`;
     rmSync(fifo, { force: true });
     execFileSync('mkfifo', ['-m', '600', fifo]);
-    const stderrDone = pipeStderr(fifo, options.stderrLog);
+    const stderrDone = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error));
     const wrapperArgs = options.stdinFile
       ? ['-c', WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.stdinFile, ...options.argv]
       : ['-c', WRAPPER, 'mcp-task', fifo, ...options.argv];
@@ -118,20 +140,23 @@ export class PtyProcess {
       throw error;
     }
     this.pid = this.term.pid;
+    guardExit();
+    running.add(this);
     this.keepOutputAtExit();
     this.pidStart = processStartTime(this.pid);
     if (options.onScreen) this.replay = new ScreenReplay(options.stdoutLog, this.cols, this.rows, false);
     this.term.onData((data: string | Buffer) => this.handleData(typeof data === 'string' ? Buffer.from(data) : data));
     this.exited = new Promise<PtyExit>((resolve) => {
       this.term.onExit(({ exitCode, signal }) => {
+        running.delete(this);
         clearTimeout(this.killTimer);
         clearTimeout(this.timeoutTimer);
         clearTimeout(this.idleTimer);
         clearTimeout(this.screenTimer);
         const rest = this.mask.end();
-        if (rest.length > 0) this.log.write(rest);
+        if (rest.length > 0 && !this.logError) this.log.write(rest);
         const drained = Promise.race([stderrDone, new Promise((r) => setTimeout(r, STDERR_DRAIN_MS))]);
-        this.log.end(() =>
+        const finish = (): void =>
           void drained.then(() => {
             rmSync(fifo, { force: true });
             resolve({
@@ -139,9 +164,15 @@ export class PtyProcess {
               signal: signal ? (SIGNAL_NAMES[signal] ?? `signal ${signal}`) : null,
               stoppedBy: this.stoppedBy,
               bytes: this.bytes,
+              logError: this.logError,
             });
-          }),
-        );
+          });
+        // finished() also calls back when the stream fails (a full disk) instead of finishing.
+        if (this.log.destroyed) finish();
+        else {
+          finished(this.log, () => finish());
+          this.log.end();
+        }
       });
     });
     if (options.timeoutMs !== undefined) {
@@ -191,10 +222,26 @@ export class PtyProcess {
     else this.idleTimer = setTimeout(() => this.stop('idle'), ms);
   }
 
+  /**
+   * A log that cannot be written (full disk, file gone read-only): the child is stopped,
+   * since what it prints from now on would be lost, and the PTY keeps being read so that
+   * it is not left blocked on a write while it handles SIGTERM.
+   */
+  private failLog(file: string, error: unknown): void {
+    if (this.logError) return;
+    this.logError = `${path.basename(file)}: ${error instanceof Error ? error.message : String(error)}`;
+    if (this.paused) {
+      this.paused = false;
+      this.term.resume();
+    }
+    this.stop('log_failed');
+  }
+
   private handleData(raw: Buffer): void {
     this.bytes += raw.length;
     this.armIdleTimer();
     const chunk = this.mask.push(raw);
+    if (this.logError) return;
     // Back-pressure instead of buffering without bound: a child printing faster than the
     // disk takes it is paused (the kernel's PTY buffer then blocks its writes), never dropped.
     this.log.write(chunk);
@@ -280,14 +327,20 @@ export class PtyProcess {
  * every writer has closed it. Opening blocks (in the thread pool) until the child's
  * shell opens the other end, which it does before anything else.
  */
-function pipeStderr(fifo: string, logFile: string): Promise<void> {
+function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => void): Promise<void> {
   return new Promise((resolve) => {
     const mask = new MaskingStream(processMasker());
     const out = createWriteStream(logFile, { flags: 'a' });
+    // After a failed write the FIFO is still read (a child blocked on stderr would never
+    // end), and what comes is dropped.
+    out.on('error', onError);
     const input = createReadStream(fifo);
-    input.on('data', (chunk) => out.write(mask.push(chunk as Buffer)));
+    input.on('data', (chunk) => {
+      if (!out.destroyed) out.write(mask.push(chunk as Buffer));
+    });
     const finish = (): void => {
       const rest = mask.end();
+      if (out.destroyed) return resolve();
       if (rest.length > 0) out.write(rest);
       out.end(() => resolve());
     };

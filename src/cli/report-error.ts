@@ -1,4 +1,4 @@
-import { McpError } from '../domain/errors.js';
+import { isDiskFull, McpError } from '../domain/errors.js';
 
 /**
  * The one place errors become exit codes and text. A user sees one line with its hint;
@@ -24,12 +24,6 @@ export function reportError(error: unknown, debug: boolean): number {
 function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 2000);
-}
-
-/** SQLite and the filesystem say "full" in their own words. */
-function isDiskFull(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT';
 }
 
 /**

@@ -56,3 +56,9 @@ export function errorMessage(error: unknown): string {
 export class PlannerError extends McpError {
   readonly exitCode = 1;
 }
+
+/** A full disk (or quota), as the filesystem and SQLite each say it. */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT';
+}

@@ -5,7 +5,7 @@ import { APPROVE_KEY, DENY_KEY, readCodexScreen, TRUST_KEY, type CodexScreenStat
 import { isCodexStderrNoise, readCodexLine } from '../agents/codex-events.js';
 import { missingCodexMessage, type CodexBinary } from '../agents/codex-binary.js';
 import { composeTaskPrompt } from '../agents/task-prompt.js';
-import { errorMessage, SpawnRefusedError } from '../domain/errors.js';
+import { errorMessage, isDiskFull, SpawnRefusedError } from '../domain/errors.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { RunRecord, TaskRecord, TaskPatch } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
@@ -150,7 +150,7 @@ export class TaskAttempt {
     try {
       return await this.runInner();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') return this.diskFull(errorMessage(error));
+      if (isDiskFull(error)) return this.diskFull(errorMessage(error));
       const reason = error instanceof WorkspaceError || error instanceof SpawnRefusedError ? error.message : `internal error: ${errorMessage(error)}`;
       this.event({ type: error instanceof SpawnRefusedError ? 'spawn.refused' : 'error', message: reason });
       return { status: 'failed', exitCode: null, signal: null, reason, retryable: !(error instanceof SpawnRefusedError) };

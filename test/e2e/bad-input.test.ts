@@ -68,6 +68,27 @@ test('bad flags and files exit 2 with one line', async () => {
   }
 });
 
+test('refused flag combinations write nothing: no run is stored, none is left running', async () => {
+  const runsBefore = (await status(sb)).runs.length;
+  const cases: [string[], RegExp][] = [
+    [['run', '--plan', 'good.json', '--detach', '--apply'], /--apply needs to wait for the run/],
+    [['run', '--plan', 'good.json', '--interactive'], /--interactive and --task go together/],
+    [['run', '--plan', 'good.json', '--idle-timeout', 'soon'], /--idle-timeout must be a positive number/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await mcp(args, { cwd: sb.project, env: sb.env });
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assertOneCleanLine(result.stderr, pattern);
+    assert.equal(result.stdout, '');
+  }
+  const after_ = await status(sb);
+  assert.equal(after_.runs.length, runsBefore, 'no phantom run was stored');
+  // The next run does not report an interrupted run either.
+  const next = await mcp(['run', '--plan', 'good.json'], { cwd: sb.project, env: sb.env });
+  assert.equal(next.code, 0, next.stderr);
+  assert.doesNotMatch(next.stdout + next.stderr, /interrupted/);
+});
+
 test('a config with unknown keys or wrong types exits 2 naming the key', async () => {
   const configFile = path.join(sb.project, 'mcp.config.json');
   writeFileSync(configFile, JSON.stringify({ allow: ['docker'], paralel: 3 }));

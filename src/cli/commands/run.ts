@@ -56,6 +56,7 @@ function runOptionsFrom(options: RunOptions, config: { taskTimeoutSeconds?: numb
 export async function runCommand(objective: string | undefined, options: RunOptions): Promise<number> {
   if (Boolean(options.interactive) !== (options.task !== undefined)) throw new UsageError('--interactive and --task go together', 'mcp run --interactive --task "what to do"');
   if (options.interactive && options.plan) throw new UsageError('--interactive --task replaces --plan; give one of them');
+  if (options.detach && options.apply) throw new UsageError('--apply needs to wait for the run', 'drop --detach, or run `mcp merge RUN` when it is done');
   if (!options.plan && !objective?.trim() && !options.interactive) throw new UsageError('nothing to run', 'give an objective (mcp run "…") or a plan (mcp run --plan plan.json)');
   const parallelFlag = options.parallel !== undefined ? parseCount(options.parallel, '--parallel', 64) : undefined;
   const ctx = resolveContext(options);
@@ -84,7 +85,6 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     out.write(`run ${runId}: state in ${ctx.root.dir}\n`);
     if (plan) out.write(`${describePlan(plan)}\n`);
     if (options.detach) {
-      if (options.apply) throw new UsageError('--apply needs to wait for the run', 'drop --detach, or run `mcp merge RUN` when it is done');
       const pid = await startDetachedSupervisor(ctx, runId);
       const view = runView(store.getRun(runId) ?? store.resolveRun(runId), store.tasksOf(runId));
       if (options.json) process.stdout.write(`${JSON.stringify({ run: view, supervisorPid: pid }, null, 2)}\n`);

@@ -89,6 +89,11 @@ function maskFileInPlace(file: string): void {
   if (masked !== text) writeFileSync(file, masked);
 }
 
+/** 1500 ms -> "1.5 s": a limit the user gave is quoted as given, never rounded. */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
 /** The plain-text end of a log, read from its end: logs can be hundreds of megabytes. */
 function tailOf(file: string, chars: number): string {
   // Escape sequences are stripped after reading, so read well beyond `chars` bytes.
@@ -372,7 +377,7 @@ export class TaskAttempt {
     if (exit.stoppedBy === 'killed') return { ...base, status: 'killed', reason: 'killed by user' };
     if (exit.stoppedBy === 'timed_out') return { ...base, status: 'timed_out', reason: 'task timeout reached' };
     if (exit.stoppedBy === 'idle') {
-      return { ...base, status: 'timed_out', reason: `idle timeout: no output for ${Math.round((this.ctx.idleTimeoutMs ?? 0) / 1000)} s` };
+      return { ...base, status: 'timed_out', reason: `idle timeout: no output for ${formatSeconds(this.ctx.idleTimeoutMs ?? 0)}` };
     }
     if (exit.exitCode === 0 && !turnFailure) {
       if (this.ctx.git && existsSync(cwd)) {

@@ -193,3 +193,13 @@ test('PtyProcess: output left in the kernel PTY buffer at exit is drained too', 
   assert.equal(exit.bytes, 300_000);
   assert.equal(readFileSync(stdoutLog, 'latin1'), 'x'.repeat(300_000));
 });
+
+test('PtyProcess: output on stderr re-arms the idle timer as output on the PTY does', async () => {
+  const script = "let n = 0; const t = setInterval(() => { process.stderr.write('e'); if (++n === 6) clearInterval(t); }, 400);";
+  // 2.4 s of stderr only, against an idle limit of 1.5 s (room for node's own start-up).
+  const { proc, stderrLog } = start([process.execPath, '-e', script], { idleTimeoutMs: 1500 });
+  const exit = await proc.exited;
+  assert.equal(exit.stoppedBy, null);
+  assert.equal(exit.exitCode, 0);
+  assert.equal(readFileSync(stderrLog, 'utf8'), 'eeeeee');
+});

@@ -119,7 +119,8 @@ export class PtyProcess {
     const fifo = `${options.stderrLog}.fifo`;
     rmSync(fifo, { force: true });
     execFileSync('mkfifo', ['-m', '600', fifo]);
-    const stderrDone = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error));
+    // stderr is output too: a task that only logs there is not idle.
+    const stderrDone = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error), () => this.armIdleTimer());
     const wrapperArgs = options.stdinFile
       ? ['-c', WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.stdinFile, ...options.argv]
       : ['-c', WRAPPER, 'mcp-task', fifo, ...options.argv];
@@ -327,7 +328,7 @@ export class PtyProcess {
  * every writer has closed it. Opening blocks (in the thread pool) until the child's
  * shell opens the other end, which it does before anything else.
  */
-function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => void): Promise<void> {
+function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => void, onOutput: () => void): Promise<void> {
   return new Promise((resolve) => {
     const mask = new MaskingStream(processMasker());
     const out = createWriteStream(logFile, { flags: 'a' });
@@ -336,6 +337,7 @@ function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => vo
     out.on('error', onError);
     const input = createReadStream(fifo);
     input.on('data', (chunk) => {
+      onOutput();
       if (!out.destroyed) out.write(mask.push(chunk as Buffer));
     });
     const finish = (): void => {

@@ -63,7 +63,17 @@ test('a codex binary that hangs before printing anything is stopped by the idle 
   assert.ok(Date.now() - started < 30_000);
   const task = taskOf(await status(sb), 'hung');
   assert.equal(task.status, 'timed_out');
-  assert.match(task.reason ?? '', /idle timeout/);
+  assert.match(task.reason ?? '', /idle timeout: no output for 1\.5 s/);
+});
+
+test('output on stderr alone keeps a task alive under the idle timeout', async () => {
+  // Eight lines on stderr, 500 ms apart (4 s in all), nothing on stdout; the idle limit is 2 s.
+  const script = "let n = 0; const t = setInterval(() => { process.stderr.write('tick ' + n + '\\n'); if (++n === 8) clearInterval(t); }, 500);";
+  writePlan(sb.project, { tasks: [{ id: 'chatty', command: ['node', '-e', script] }] }, 'chatty.json');
+  const result = await mcp(['run', '--plan', 'chatty.json', '--idle-timeout', '2', '--max-attempts', '1', '--max-replans', '0'], { cwd: sb.project, env: sb.env });
+  const task = taskOf(await status(sb), 'chatty');
+  assert.equal(task.status, 'succeeded', `${task.reason ?? ''}\n${result.stderr}`);
+  assert.equal(result.code, 0);
 });
 
 test('a state root that cannot be created is one line and exit 2', async () => {

@@ -57,6 +57,14 @@ export class PlannerError extends McpError {
   readonly exitCode = 1;
 }
 
+/** Codex cannot make a model call here (no credentials for its provider, a broken config). */
+export class CodexNotReadyError extends McpError {
+  readonly exitCode = 2;
+}
+
+/** Planning ended because the user stopped it (mcp kill, Ctrl-C): the run is killed, not failed. */
+export class PlanningStopped extends PlannerError {}
+
 /** A full disk (or quota), as the filesystem and SQLite each say it. */
 export function isDiskFull(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

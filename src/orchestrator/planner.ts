@@ -4,11 +4,10 @@ import { codexPlanArgs, codexResumeArgs } from '../agents/codex-exec-args.js';
 import { readCodexLine } from '../agents/codex-events.js';
 import { missingCodexMessage, type CodexBinary } from '../agents/codex-binary.js';
 import { correctivePrompt } from '../agents/planner-prompt.js';
-import { PlanError, PlannerError } from '../domain/errors.js';
+import { PlanError, PlannerError, PlanningStopped } from '../domain/errors.js';
 import { EventLog } from '../terminal/event-log.js';
 import { LineSplitter } from '../terminal/line-splitter.js';
-import { PtyProcess } from '../terminal/pty-process.js';
-import { assertSpawnAllowed } from '../terminal/spawn-policy.js';
+import type { TerminalManager } from '../terminal/terminal-manager.js';
 import { planFromAnswer, plannerJsonSchema, type Plan } from './plan.js';
 
 export interface PlannerDeps {
@@ -19,7 +18,20 @@ export interface PlannerDeps {
   killGraceMs: number;
   /** A planning turn that takes longer than this is stopped (a hung model). */
   timeoutMs: number;
+  terminals: TerminalManager;
+  /** The planner's terminal id, so a kill of the run reaches it. */
+  terminalId: string;
+  /**
+   * What Codex reports while it plans (reconnecting, errors), as it happens: a person
+   * waiting on a silent planner must know why. Repeats of one message are not passed on.
+   */
+  onNotice?: (message: string) => void;
+  /** True once the run was killed: no further planning turn starts. */
+  shouldStop?: () => boolean;
 }
+
+/** How long a repeated planner message stays quiet ("Reconnecting…" comes every few seconds). */
+const NOTICE_REPEAT_MS = 60_000;
 
 /** Default limit of one planning turn. */
 export const PLANNER_TIMEOUT_MS = 10 * 60_000;
@@ -76,21 +88,30 @@ function readAnswer(result: Turn, workDir: string, n: number, allowList: readonl
 }
 
 async function turn(deps: PlannerDeps, workDir: string, n: number, prompt: string, events: EventLog, args: (answerFile: string) => string[]): Promise<Turn> {
+  if (deps.shouldStop?.()) throw new PlanningStopped('planning was stopped (killed by user)');
   const answerFile = path.join(workDir, `answer-${n}.md`);
   const promptFile = path.join(workDir, `prompt-${n}.md`);
   writeFileSync(promptFile, prompt);
   const argv = [deps.codex.path ?? 'codex', ...args(answerFile)];
-  assertSpawnAllowed(argv[0] ?? '', deps.allowList, deps.codex.path ?? '');
   const result: Turn = { sessionId: null, failure: null, exitCode: null, answer: null };
+  const said = new Map<string, number>();
+  const notice = (message: string): void => {
+    const last = said.get(message);
+    if (last !== undefined && Date.now() - last < NOTICE_REPEAT_MS) return;
+    said.set(message, Date.now());
+    deps.onNotice?.(message);
+  };
   const splitter = new LineSplitter((line) => {
     const read = readCodexLine(line);
     if (!read) return;
     if (read.event) events.append(read.event);
     if (read.sessionId) result.sessionId = read.sessionId;
     if (read.failure) result.failure = read.failure;
+    // Top-level errors are what Codex says while it cannot go on (no network, overload).
+    if (read.event?.type === 'codex.error') notice(String(read.event.message ?? ''));
   });
   events.append({ type: 'planner.started', attempt: n, argv });
-  const child = new PtyProcess({
+  const child = deps.terminals.spawn(deps.terminalId, {
     argv,
     cwd: deps.project,
     env: { ...deps.env, TERM: 'xterm-256color' },
@@ -105,6 +126,7 @@ async function turn(deps: PlannerDeps, workDir: string, n: number, prompt: strin
   splitter.end();
   result.exitCode = exit.exitCode;
   events.append({ type: 'planner.exit', attempt: n, exitCode: exit.exitCode, signal: exit.signal, stoppedBy: exit.stoppedBy });
+  if (exit.stoppedBy === 'killed') throw new PlanningStopped('planning was stopped (killed by user)');
   if (exit.stoppedBy === 'timed_out') throw new PlannerError(`the planner did not answer within ${Math.round(deps.timeoutMs / 1000)} s`, `see ${workDir}`);
   if (exit.exitCode !== 0 || result.failure) {
     const why = result.failure ?? `codex exited with ${exit.exitCode ?? exit.signal}`;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CodexBinary } from '../agents/codex-binary.js';
 import { planningPrompt, replanPrompt, type Ledger, type LedgerTask } from '../agents/planner-prompt.js';
 import { composeRetryPrompt, RETRY_OUTPUT_TAIL_CHARS } from '../agents/task-prompt.js';
-import { errorMessage, PlannerError } from '../domain/errors.js';
+import { errorMessage, PlannerError, PlanningStopped } from '../domain/errors.js';
 import { type RunState, type TaskState } from '../domain/task-state.js';
 import type { RunRecord, TaskPatch, TaskRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
@@ -18,11 +18,14 @@ import { topologicalOrder, type Plan } from './plan.js';
 import { askPlanner, PLANNER_TIMEOUT_MS, type PlannerDeps } from './planner.js';
 import { readLastMessage, TaskAttempt, taskFiles, type TaskOutcome, type TaskRunContext } from './task-runner.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
+import type { TerminalManager } from '../terminal/terminal-manager.js';
 
 export interface ExecutorDeps {
   root: StateRoot;
   store: TaskStore;
   codex: CodexBinary;
+  /** Owns every PTY of the supervisor; enforces the spawn policy. */
+  terminals: TerminalManager;
   allowList: readonly string[];
   sensitive: readonly RegExp[];
   env: NodeJS.ProcessEnv;
@@ -177,7 +180,7 @@ export class RunExecutor {
     this.run = store.getRun(this.run.id) ?? this.run;
     if (this.run.planJson === '{}') {
       const planned = await this.planInitial();
-      if (!planned) return 'failed';
+      if (!planned) return this.killRequested ? 'killed' : 'failed';
     }
     this.tasks = new Map(store.tasksOf(this.run.id).map((t) => [t.id, t]));
     this.ctx = {
@@ -185,7 +188,7 @@ export class RunExecutor {
       run: this.run,
       git: this.git,
       codex: this.deps.codex,
-      allowList: this.deps.allowList,
+      terminals: this.deps.terminals,
       sensitive: this.deps.sensitive,
       env: this.deps.env,
       killGraceMs: this.deps.killGraceMs,
@@ -325,17 +328,33 @@ export class RunExecutor {
       this.runEvent({ type: 'planned', version: 1, tasks: plan.tasks.map((t) => t.id), message: describePlan(plan) });
       return true;
     } catch (error) {
-      const reason = errorMessage(error);
-      store.updateRun(this.run.id, { status: 'failed', reason, endedAt: new Date().toISOString() });
-      this.runEvent({ type: 'planning.failed', message: reason });
+      const stopped = error instanceof PlanningStopped || this.killRequested;
+      const reason = stopped ? 'killed by user during planning' : errorMessage(error);
+      store.updateRun(this.run.id, { status: stopped ? 'killed' : 'failed', reason, endedAt: new Date().toISOString() });
+      this.runEvent({ type: stopped ? 'planning.stopped' : 'planning.failed', message: reason });
       if (error instanceof PlannerError) return false;
       throw error;
     }
   }
 
+  private get plannerTerminal(): string {
+    return `${this.run.id}/planner`;
+  }
+
   private plannerDeps(): PlannerDeps {
-    const { codex, env, allowList, killGraceMs } = this.deps;
-    return { codex, env, project: this.run.project, allowList, killGraceMs, timeoutMs: PLANNER_TIMEOUT_MS };
+    const { codex, env, allowList, killGraceMs, terminals } = this.deps;
+    return {
+      codex,
+      env,
+      project: this.run.project,
+      allowList,
+      killGraceMs,
+      timeoutMs: PLANNER_TIMEOUT_MS,
+      terminals,
+      terminalId: this.plannerTerminal,
+      shouldStop: () => this.killRequested,
+      onNotice: (message) => this.runEvent({ type: 'planner.notice', message: `planner: ${message}` }),
+    };
   }
 
   // ---- replanning -------------------------------------------------------------------
@@ -534,6 +553,8 @@ export class RunExecutor {
   killAll(): string[] {
     this.killRequested = true;
     const stopped: string[] = [];
+    // Planning or replanning: the planner's Codex is stopped like any task.
+    if (this.deps.terminals.stop(this.plannerTerminal, 'killed')) stopped.push(`${this.run.id} (planner)`);
     for (const [id, attempt] of this.live) {
       attempt.stop('killed');
       stopped.push(id);

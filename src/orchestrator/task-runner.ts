@@ -13,8 +13,8 @@ import { EventLog, type EventFields } from '../terminal/event-log.js';
 import { resolveExecutable } from '../terminal/executable.js';
 import { readFileTail } from '../terminal/file-tail.js';
 import { LineSplitter } from '../terminal/line-splitter.js';
-import { PtyProcess, type PtyExit } from '../terminal/pty-process.js';
-import { assertSpawnAllowed } from '../terminal/spawn-policy.js';
+import type { PtyExit, PtyProcess } from '../terminal/pty-process.js';
+import type { TerminalManager } from '../terminal/terminal-manager.js';
 import { processMasker } from '../terminal/secret-mask.js';
 import { isSensitive } from '../config/sensitive.js';
 import { stripAnsi } from '../terminal/strip-ansi.js';
@@ -34,7 +34,7 @@ export interface TaskRunContext {
   run: RunRecord;
   git: { top: string; baseCommit: string } | null;
   codex: CodexBinary;
-  allowList: readonly string[];
+  terminals: TerminalManager;
   /** Commands that need a human (git push, rm -rf, the config's patterns). */
   sensitive: readonly RegExp[];
   env: NodeJS.ProcessEnv;
@@ -184,13 +184,12 @@ export class TaskAttempt {
       this.event({ type: 'error', message: argv });
       return { status: 'failed', exitCode: null, signal: null, reason: argv, retryable: false };
     }
-    assertSpawnAllowed(argv[0] ?? '', ctx.allowList, ctx.codex.path ?? '');
 
     const timeoutMs = task.timeoutSeconds !== null ? task.timeoutSeconds * 1000 : ctx.taskTimeoutMs;
     const splitter = new LineSplitter((line) => this.onLine(line));
     let turnFailure: string | null = null;
     this.onFailure = (message) => (turnFailure = message);
-    const child = new PtyProcess({
+    const child = ctx.terminals.spawn(task.id, {
       argv,
       cwd,
       env: { ...ctx.env, TERM: 'xterm-256color' },
@@ -314,7 +313,6 @@ export class TaskAttempt {
     if (task.kind === 'command') {
       const command = task.command ?? [];
       const program = command[0] ?? '';
-      assertSpawnAllowed(program, this.ctx.allowList, this.ctx.codex.path ?? '');
       if (!resolveExecutable(program, this.ctx.env.PATH ?? '')) return `command not found: ${JSON.stringify(program)} (not on PATH)`;
       return command;
     }

@@ -134,9 +134,15 @@ test('bad requests: a body that is not JSON is 400, an unknown route is 404', as
   const bad = await fetch(`${model.url}/responses`, { method: 'POST', body: 'not json' });
   assert.equal(bad.status, 400);
   assert.deepEqual(await bad.json(), { error: { message: 'body is not JSON' } });
-  const missing = await fetch(`${model.url}/models`);
+  const missing = await fetch(`${model.url}/nothing-here`);
   assert.equal(missing.status, 404);
   await missing.body?.cancel();
+});
+
+test('GET /models lists the scripted model, as `codex doctor` expects of a reachable provider', async () => {
+  const models = await fetch(`${model.url}/models`);
+  assert.equal(models.status, 200);
+  assert.deepEqual(((await models.json()) as { data: { id: string }[] }).data.map((m) => m.id), ['scripted-model']);
 });
 
 test('stats: two delayed requests at once are both in flight', async () => {

@@ -119,6 +119,12 @@ export async function startScriptedModel(scriptInput: unknown, port = 0): Promis
       res.end(JSON.stringify({ ...stats, records }));
       return;
     }
+    if (req.method === 'GET' && req.url?.endsWith('/models')) {
+      // What `codex doctor` probes to call the provider reachable (2xx, 401 or 403).
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'scripted-model', object: 'model', owned_by: 'mcp' }] }));
+      return;
+    }
     if (req.method !== 'POST' || !req.url?.endsWith('/responses')) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));

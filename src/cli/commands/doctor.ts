@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findCodexBinary, missingCodexMessage } from '../../agents/codex-binary.js';
+import { checkCodexReadiness } from '../../agents/codex-readiness.js';
 import { errorMessage } from '../../domain/errors.js';
 import { detectPlatform } from '../../paths/platform.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
@@ -30,17 +31,17 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
     checks.push({ name: 'codex', ok: result.code === 0, detail: result.code === 0 ? `${result.stdout.trim()} at ${codex.path}` : `\`${codex.path} --version\` failed`, fix: 'reinstall @openai/codex' });
   }
 
-  const codexHome = process.env.CODEX_HOME ?? path.join(os.homedir(), '.codex');
-  const configToml = path.join(codexHome, 'config.toml');
-  const auth = path.join(codexHome, 'auth.json');
-  const hasConfig = existsSync(configToml);
-  const hasAuth = existsSync(auth) || Boolean(process.env.OPENAI_API_KEY);
-  checks.push({
-    name: 'codex config',
-    ok: hasConfig || hasAuth,
-    detail: `${hasConfig ? `config ${configToml}` : 'no config.toml'}; ${hasAuth ? 'credentials present (not shown)' : 'no auth.json or OPENAI_API_KEY'}`,
-    fix: 'run `codex login`, or set CODEX_HOME to a configured Codex home',
-  });
+  if (codex.path) {
+    // Codex judges its own provider, credentials and endpoint (`codex doctor`); mcp never reads them.
+    const readiness = await checkCodexReadiness(codex.path, process.env, ctx.project);
+    const detail =
+      readiness.usable === null
+        ? '`codex doctor` gave no report'
+        : readiness.usable
+          ? `credentials present for the configured provider${readiness.warnings.length ? `; ${readiness.warnings.join('; ')}` : ''}`
+          : (readiness.problem ?? 'codex doctor reports a failure');
+    checks.push({ name: 'codex model', ok: readiness.usable !== false, detail, fix: `${readiness.fix ? `${readiness.fix} ` : ''}(OpenAI provider: \`codex login\`; details: \`codex doctor\`)` });
+  }
 
   try {
     await import('node-pty');

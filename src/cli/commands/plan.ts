@@ -5,6 +5,8 @@ import { planningPrompt } from '../../agents/planner-prompt.js';
 import { allowListOf } from '../../config/config.js';
 import { UsageError } from '../../domain/errors.js';
 import { askPlanner, PLANNER_TIMEOUT_MS } from '../../orchestrator/planner.js';
+import { TerminalManager } from '../../terminal/terminal-manager.js';
+import { checkCodexBeforePlanning } from '../codex-check.js';
 import { describePlan } from '../../orchestrator/run-executor.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
 
@@ -20,10 +22,26 @@ export async function planCommand(objective: string, options: PlanOptions): Prom
   const config = await ctx.loadConfig();
   const allowList = allowListOf(config);
   const out = options.out ? ctx.resolvePath(options.out) : undefined;
+  await checkCodexBeforePlanning(ctx.project);
   ctx.root.prepare();
   const workDir = path.join(ctx.root.runsDir, '_plans', new Date().toISOString().replace(/[:.]/g, '-'));
+  const codex = findCodexBinary(process.env);
+  const terminals = new TerminalManager({ allowList, codexPath: codex.path });
+  const stop = (): void => void terminals.stopAll('killed');
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const plan = await askPlanner(
-    { codex: findCodexBinary(process.env), env: process.env, project: ctx.project, allowList, killGraceMs: config.killGraceSeconds * 1000, timeoutMs: PLANNER_TIMEOUT_MS },
+    {
+      codex,
+      env: process.env,
+      project: ctx.project,
+      allowList,
+      killGraceMs: config.killGraceSeconds * 1000,
+      timeoutMs: PLANNER_TIMEOUT_MS,
+      terminals,
+      terminalId: 'planner',
+      onNotice: (message) => process.stderr.write(`mcp: planner: ${message}\n`),
+    },
     planningPrompt(objective, allowList),
     workDir,
   );

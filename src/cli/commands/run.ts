@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import os from 'node:os';
 import { allowListOf } from '../../config/config.js';
 import { NoSupervisorError, UsageError } from '../../domain/errors.js';
+import { checkCodexBeforePlanning } from '../codex-check.js';
 import { isFinalRunState, type RunState } from '../../domain/task-state.js';
 import { sendControl } from '../../orchestrator/control-client.js';
 import { unfinishedRuns } from '../../orchestrator/recovery.js';
@@ -70,6 +71,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
       : null;
   if (plan && objective) plan.objective = objective;
   if (ctx.warning) process.stderr.write(`mcp: ${ctx.warning}\n`);
+  if (!plan) await checkCodexBeforePlanning(ctx.project);
 
   ctx.root.prepare();
   const store = TaskStore.open(ctx.root.dbPath);

@@ -9,7 +9,7 @@ export interface CodexBinary {
   path: string | null;
 }
 
-/** `MCP_CODEX_BIN`, else `codex` on PATH (DESIGN.md "Driving Codex"). */
+/** `MCP_CODEX_BIN`, else `codex` on PATH. */
 export function findCodexBinary(env: NodeJS.ProcessEnv = process.env): CodexBinary {
   const requested = env[CODEX_BIN_ENV]?.trim() || 'codex';
   return { requested, path: resolveExecutable(requested, env.PATH ?? '') };

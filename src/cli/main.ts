@@ -44,7 +44,7 @@ function build(): Command {
 
   common(program.command('run [objective]'))
     .description('plan an objective with Codex (or take --plan) and run it: every task in its own PTY and workspace')
-    .option('--plan <file>', 'plan JSON file (see DESIGN.md "Plan contract"); skips planning')
+    .option('--plan <file>', 'plan JSON file (format: docs/plans.md); skips planning')
     .option('--parallel <n>', 'tasks at once (default: CPU count)')
     .option('--max-attempts <n>', 'attempts per task, the first included (default 3)')
     .option('--max-replans <n>', 'replans after a task used its attempts (default 2)')
@@ -92,6 +92,7 @@ function build(): Command {
 
   common(program.command('merge <run>'))
     .description("merge a run's result branch (mcp/run-<id>) into your current branch; refuses on a dirty tree")
+    .option('--json', 'print {"run", "merged", "message"} on stdout')
     .addHelpText('after', '\nExamples:\n  mcp merge r0abc123')
     .action(action(async () => (await import('./commands/merge.js')).mergeCommand));
 
@@ -111,6 +112,7 @@ function build(): Command {
     .option('-f, --follow', 'keep printing until the task ends')
     .addOption(new Option('--stream <name>', 'which log').choices(['stdout', 'stderr', 'events']).default('stdout'))
     .option('--plain', 'strip terminal escape sequences')
+    .option('--json', 'one JSON document: {"task", "stream", "file", "text"} or, for events, {"task", "stream", "file", "events": [...]}; with --follow, one JSON object a line')
     .addHelpText('after', '\nExamples:\n  mcp logs build --follow --plain\n  mcp logs build --stream events')
     .action(action(async () => (await import('./commands/logs.js')).logsCommand));
 

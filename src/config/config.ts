@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import { formatZodIssue, oneLineMessage } from './zod-issue.js';
 
-/** Commands a `command` task may run without a human (DESIGN.md "Policy"). */
+/** Commands a `command` task may run without a human. */
 export const DEFAULT_ALLOW_LIST = ['git', 'npm', 'pnpm', 'yarn', 'npx', 'node', 'pytest', 'python', 'python3', 'cargo', 'go', 'make'];
 
 export const CONFIG_FILE_NAME = 'mcp.config.json';

@@ -1,5 +1,5 @@
 /**
- * Commands that need a human (DESIGN.md "Policy"). Interactive tasks get Codex's own
+ * Commands that need a human. Interactive tasks get Codex's own
  * approval prompt for escalated commands; `codex exec` never asks, so in exec tasks these
  * are flagged as they are seen, never lost silently.
  */

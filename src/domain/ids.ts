@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /** A task key in a plan; short enough that `<runId>-<key>` fits the task id pattern. */
 export const TASK_KEY_PATTERN = /^[a-z0-9][a-z0-9-]{0,47}$/;
-/** A task id in the state root (DESIGN.md "Identifiers"). Also a git branch and directory name. */
+/** A task id in the state root. Also a git branch and directory name. */
 export const TASK_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const RUN_ID_PATTERN = /^r[a-z0-9]{8}$/;
 

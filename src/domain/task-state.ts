@@ -1,4 +1,4 @@
-/** Task states (DESIGN.md "Identifiers and states"). */
+/** Task states (README "Task states"). */
 export const TASK_STATES = [
   'pending',
   'ready',

@@ -15,7 +15,7 @@ const MAX_TASKS = 500;
 const MAX_PROMPT = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
-// Independent oracle and checker (no regex, no zod: written from DESIGN.md and the README).
+// Independent oracle and checker (no regex, no zod: written from docs/plans.md).
 
 const KEY_FIRST = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const KEY_REST = `${KEY_FIRST}-`;
@@ -60,7 +60,7 @@ function acyclic(tasks: { id: string; dependsOn: string[] }[]): boolean {
   return remaining.size === 0;
 }
 
-/** Whether a parsed JSON value is a plan that may run (DESIGN.md "Plan contract"). */
+/** Whether a parsed JSON value is a plan that may run (docs/plans.md). */
 function oracleAccepts(data: unknown, allow: readonly string[], external: ReadonlySet<string> = new Set()): boolean {
   if (!isPlainObject(data)) return false;
   for (const key of Object.keys(data)) if (key !== 'objective' && key !== 'tasks') return false;

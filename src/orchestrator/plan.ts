@@ -69,7 +69,7 @@ export function validatePlan(data: unknown, source: string, allowList: readonly 
   const parsed = planSchema.safeParse(data);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new PlanError(`${source}: ${first ? formatZodIssue(first) : 'invalid plan'}`, 'see DESIGN.md "Plan contract"');
+    throw new PlanError(`${source}: ${first ? formatZodIssue(first) : 'invalid plan'}`, 'see docs/plans.md for the plan format');
   }
   const plan = parsed.data;
   if (plan.tasks.length === 0) throw new PlanError(`${source}: tasks: the plan has no tasks`, 'add at least one task');

@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync, statSync, writeFileSync, existsSync }
 import path from 'node:path';
 import { StateRootError } from '../domain/errors.js';
 
-/** Where everything of one state root lives (DESIGN.md "Layout on disk"). */
+/** Where everything of one state root lives (README "What is on disk"). */
 export class StateRoot {
   constructor(readonly dir: string) {}
 

@@ -1,5 +1,5 @@
 /**
- * Keeps secrets out of logs (DESIGN.md, Policy): values of secret-looking environment
+ * Keeps secrets out of logs: values of secret-looking environment
  * variables and Authorization header values are replaced by a mask before anything is
  * written. `SecretMasker` works on whole strings; `MaskingStream` on raw PTY bytes that arrive
  * in arbitrary chunks, so a secret cut in two by a chunk boundary is still caught.

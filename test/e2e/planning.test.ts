@@ -76,8 +76,11 @@ test('mcp merge refuses a dirty tree, then brings the result into the current br
   assert.match(refused.stderr, /uncommitted changes/);
   assert.equal(existsSync(path.join(sb.project, 'page.html')), false);
   await sh(sb.project, 'git checkout -- README.md');
-  const merged = await mcp(['merge', run.id], { cwd: sb.project, env: sb.env });
+  const merged = await mcp(['merge', run.id, '--json'], { cwd: sb.project, env: sb.env });
   assert.equal(merged.code, 0, merged.stderr);
+  const answer = JSON.parse(merged.stdout) as { run: string; merged: boolean; message: string };
+  assert.deepEqual([answer.run, answer.merged], [run.id, true]);
+  assert.match(answer.message, /^merged mcp\/run-\w+ into main$/);
   assert.equal(readFileSync(path.join(sb.project, 'page.html'), 'utf8'), '<h1>Widget</h1>\n<p>body</p>\n');
 });
 

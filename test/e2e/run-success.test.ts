@@ -104,3 +104,18 @@ test('logs prints a task log, --plain strips escapes, --stream events prints JSO
   assert.equal(ev.code, 0);
   for (const line of ev.stdout.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line));
 });
+
+test('logs --json is one JSON document: the text of a log, or the events as an array', async () => {
+  const text = await mcp(['logs', 'verify', '--plain', '--json'], { cwd: sb.project, env: sb.env });
+  assert.equal(text.code, 0, text.stderr);
+  const doc = JSON.parse(text.stdout) as { task: string; stream: string; file: string; text: string };
+  assert.equal(doc.stream, 'stdout');
+  assert.equal(doc.text.trim(), 'alphabeta');
+  assert.ok(doc.file.endsWith('stdout.log'));
+  const ev = await mcp(['logs', 'alpha', '--stream', 'events', '--json'], { cwd: sb.project, env: sb.env });
+  assert.equal(ev.code, 0, ev.stderr);
+  const events = (JSON.parse(ev.stdout) as { events: { type: string }[] }).events;
+  assert.ok(events.some((e) => e.type === 'exit'));
+  const lines = (await mcp(['logs', 'alpha', '--stream', 'events'], { cwd: sb.project, env: sb.env })).stdout.trim().split('\n');
+  assert.equal(events.length, lines.length, 'every event line, in one array');
+});

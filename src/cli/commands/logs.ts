@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../../domain/errors.js';
 import { isFinalTaskState } from '../../domain/task-state.js';
 import { taskFiles } from '../../orchestrator/task-runner.js';
@@ -10,6 +11,7 @@ export interface LogsOptions extends ContextOptions {
   follow?: boolean;
   stream?: string;
   plain?: boolean;
+  json?: boolean;
 }
 
 const STREAMS = ['stdout', 'stderr', 'events'] as const;
@@ -27,7 +29,8 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
     const task = store.resolveTask(ref);
     const files = taskFiles(ctx.root, task.id);
     const file = stream === 'stdout' ? files.stdout : stream === 'stderr' ? files.stderr : files.events;
-    const sink = new Sink(options.plain === true && stream !== 'events');
+    const plain = options.plain === true && stream !== 'events';
+    const sink: LogSink = options.json ? new JsonSink({ task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(plain);
     let offset = 0;
     for (;;) {
       const finished = isFinalTaskState(store.getTask(task.id)?.status ?? 'failed');
@@ -42,7 +45,12 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
   }
 }
 
-function copyFrom(file: string, offset: number, sink: Sink): number {
+interface LogSink {
+  write(chunk: Buffer): void;
+  end(): void;
+}
+
+function copyFrom(file: string, offset: number, sink: LogSink): number {
   const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
   if (size <= offset) return offset;
   const fd = openSync(file, 'r');
@@ -62,7 +70,7 @@ function copyFrom(file: string, offset: number, sink: Sink): number {
 }
 
 /** Writes raw bytes, or with --plain whole lines stripped of escapes (a sequence may span reads). */
-class Sink {
+class Sink implements LogSink {
   private pending = '';
   constructor(private readonly plain: boolean) {}
 
@@ -81,5 +89,68 @@ class Sink {
   end(): void {
     if (this.plain && this.pending) process.stdout.write(`${stripAnsi(this.pending)}\n`);
     this.pending = '';
+  }
+}
+
+/**
+ * --json: one document, `{"task", "stream", "file", "text"}` (or `"events": [...]`), streamed
+ * so a log of hundreds of megabytes is never one string in memory; with --follow, one
+ * object a line as the log grows (`{"text"}` chunks, or each event as it is).
+ */
+class JsonSink implements LogSink {
+  private readonly decoder = new StringDecoder('utf8');
+  private lines = '';
+  private first = true;
+
+  constructor(
+    head: { task: string; stream: string; file: string },
+    private readonly events: boolean,
+    private readonly follow: boolean,
+    private readonly plain: boolean,
+  ) {
+    if (!follow) process.stdout.write(`${JSON.stringify(head).slice(0, -1)},${events ? '"events":[' : '"text":"'}`);
+  }
+
+  write(chunk: Buffer): void {
+    const text = this.decoder.write(chunk);
+    if (this.events) return this.eventLines(text);
+    if (!this.plain) return this.text(text);
+    // An escape sequence may span two reads: strip whole lines only.
+    this.lines += text;
+    const nl = this.lines.lastIndexOf('\n');
+    if (nl === -1) return;
+    this.text(stripAnsi(this.lines.slice(0, nl + 1)));
+    this.lines = this.lines.slice(nl + 1);
+  }
+
+  private text(shown: string): void {
+    if (!shown) return;
+    if (this.follow) process.stdout.write(`${JSON.stringify({ text: shown })}\n`);
+    else process.stdout.write(JSON.stringify(shown).slice(1, -1));
+  }
+
+  /** Whole lines only; a torn line (a crash mid-write) is skipped, as every reader does. */
+  private eventLines(text: string): void {
+    this.lines += text;
+    const nl = this.lines.lastIndexOf('\n');
+    if (nl === -1) return;
+    for (const line of this.lines.slice(0, nl).split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const event = JSON.stringify(JSON.parse(line));
+        process.stdout.write(this.follow ? `${event}\n` : `${this.first ? '' : ','}${event}`);
+        this.first = false;
+      } catch {
+        /* torn */
+      }
+    }
+    this.lines = this.lines.slice(nl + 1);
+  }
+
+  end(): void {
+    const rest = this.decoder.end();
+    if (rest) this.write(Buffer.from(rest));
+    if (!this.events && this.plain) this.text(stripAnsi(this.lines));
+    if (!this.follow) process.stdout.write(this.events ? ']}\n' : '"}\n');
   }
 }

@@ -48,6 +48,9 @@ export class SpawnRefusedError extends McpError {
   readonly exitCode = 2;
 }
 
+/** A state change the state machine forbids: a bug in mcp, never the user's doing. */
+export class IllegalTransitionError extends Error {}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -4,6 +4,7 @@ export const TASK_STATES = [
   'ready',
   'running',
   'waiting_approval',
+  'waiting_input',
   'retrying',
   'succeeded',
   'failed',
@@ -17,17 +18,70 @@ export type TaskState = (typeof TASK_STATES)[number];
 export const RUN_STATES = ['planning', 'running', 'succeeded', 'failed', 'killed'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
-const FINAL_TASK_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'failed', 'killed', 'timed_out', 'blocked']);
+const ENDED: readonly TaskState[] = ['succeeded', 'failed', 'killed', 'timed_out'];
 
+/**
+ * Every legal move. `pending` waits for its dependencies; `ready` has them and waits for a
+ * slot (its workspace is prepared meanwhile); the states with a live process are `running`
+ * and the two that wait for a person; `retrying` is the backoff between attempts, with no
+ * process; `interrupted` is a task whose supervisor died under it, until it is resumed.
+ * `blocked` (a dependency ended badly, the run stalled, or a replan replaced it) and the
+ * ended states are final.
+ */
+const TRANSITIONS: Readonly<Record<TaskState, readonly TaskState[]>> = {
+  pending: ['ready', 'blocked', 'killed'],
+  ready: ['running', 'pending', 'blocked', 'killed', 'failed'],
+  running: ['waiting_approval', 'waiting_input', 'retrying', 'interrupted', ...ENDED],
+  waiting_approval: ['running', 'waiting_input', 'retrying', 'interrupted', ...ENDED],
+  waiting_input: ['running', 'waiting_approval', 'retrying', 'interrupted', ...ENDED],
+  retrying: ['ready', 'interrupted', 'killed', 'failed'],
+  interrupted: ['ready', 'pending', 'blocked', 'killed', 'failed'],
+  succeeded: [],
+  failed: [],
+  killed: [],
+  timed_out: [],
+  blocked: [],
+};
+
+export function canTransition(from: TaskState, to: TaskState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Nothing will happen to it any more. */
 export function isFinalTaskState(state: TaskState): boolean {
-  return FINAL_TASK_STATES.has(state);
+  return TRANSITIONS[state].length === 0;
 }
 
 export function isFinalRunState(state: RunState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'killed';
 }
 
-/** A task whose process may be alive: kill and crash recovery look for these. */
+/** Its process may be alive: kill and crash recovery look for these. */
+export function hasLiveProcess(state: TaskState): boolean {
+  return state === 'running' || state === 'waiting_approval' || state === 'waiting_input';
+}
+
+/** An attempt loop owns it: a live process, or the backoff before the next attempt. */
+export function isInFlight(state: TaskState): boolean {
+  return hasLiveProcess(state) || state === 'retrying';
+}
+
+/** Not started yet (or to be started again after a crash): the scheduler may still run it. */
+export function isWaitingToRun(state: TaskState): boolean {
+  return state === 'pending' || state === 'ready' || state === 'interrupted';
+}
+
+/** A person must act: answer an approval, or give the next message. */
+export function isWaitingForPerson(state: TaskState): boolean {
+  return state === 'waiting_approval' || state === 'waiting_input';
+}
+
+/** A dependency in this state will never succeed: its dependents are blocked. */
+export function endedBadly(state: TaskState): boolean {
+  return state === 'failed' || state === 'killed' || state === 'timed_out' || state === 'blocked';
+}
+
+/** @deprecated kept while callers move to the named predicates above. */
 export function isActiveTaskState(state: TaskState): boolean {
-  return state === 'running' || state === 'waiting_approval' || state === 'retrying';
+  return isInFlight(state);
 }

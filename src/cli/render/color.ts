@@ -33,6 +33,7 @@ const STATE_COLORS: Readonly<Record<string, keyof typeof SGR>> = {
   blocked: 'yellow',
   killed: 'yellow',
   waiting_approval: 'magenta',
+  waiting_input: 'magenta',
 };
 
 /** Paints `text` (by default the state's own name) in the color of `state`, or leaves it as is. */

@@ -66,10 +66,11 @@ const MARKS: Readonly<Record<string, string>> = {
   killed: '✗',
   blocked: '-',
   waiting_approval: '?',
+  waiting_input: '?',
   retrying: '↻',
   interrupted: '!',
 };
-const MOVING = new Set(['running', 'retrying', 'waiting_approval', 'planning']);
+const MOVING = new Set(['running', 'retrying', 'waiting_approval', 'waiting_input', 'planning']);
 
 const HIDE_CURSOR = '\x1b[?25l';
 const SHOW_CURSOR = '\x1b[?25h';

@@ -1,4 +1,4 @@
-// Process measurement helpers for bench/run.mjs: wall time, CPU of a whole process tree,
+// Process measurement helpers for the bench cases: wall time, CPU of a whole process tree,
 // CPU and peak memory of one process, and RSS sampling from /proc.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -15,7 +15,7 @@ import { readFileTail } from '../terminal/file-tail.js';
 import { LineSplitter } from '../terminal/line-splitter.js';
 import type { PtyExit, PtyProcess } from '../terminal/pty-process.js';
 import type { TerminalManager } from '../terminal/terminal-manager.js';
-import { processMasker } from '../terminal/secret-mask.js';
+import { processMasker } from '../terminal/process-masker.js';
 import { isSensitive } from '../config/sensitive.js';
 import { stripAnsi } from '../terminal/strip-ansi.js';
 import { commitWorkspace, prepareWorkspace, WorkspaceError } from '../workspace/workspace.js';

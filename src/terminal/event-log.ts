@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { processMasker } from './secret-mask.js';
+import { processMasker } from './process-masker.js';
 
 export type EventFields = { type: string } & Record<string, unknown>;
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { finished } from 'node:stream';
 import * as pty from 'node-pty';
 import { processStartTime, signalGroup } from './process-info.js';
-import { MaskingStream, processMasker } from './secret-mask.js';
+import { MaskingStream } from './masking-stream.js';
+import { processMasker } from './process-masker.js';
 import { ScreenReplay } from './screen-replay.js';
 
 /** A terminal wide enough that Codex and build tools do not wrap every line. */

@@ -1,0 +1,143 @@
+/**
+ * Masks raw PTY bytes that arrive in arbitrary chunks, so a secret or Authorization header
+ * cut in two by a chunk boundary is still caught: the end of each chunk that could begin one
+ * is held back until the next chunk (or `end()`) settles it.
+ */
+import { HEADER_SOURCE, HEADER_TAIL_SOURCE } from './authorization-header.js';
+import { findPieces, mergePieces, type Piece, type Range, type SecretMasker } from './secret-masker.js';
+
+// A header's token can only be held back for so long: the stream keeps at most this many bytes
+// waiting for the end of a header it has started to see. Real tokens (JWTs included) stay
+// well under 4 KiB, the usual limit servers put on a single header line.
+const HEADER_HOLD_LIMIT = 4096;
+
+// How far back the stream keeps already-written bytes of a header whose token is still going
+// on, to recognise its continuation. Beyond it the header is replaced by a short stand-in that
+// parses the same way, so an endless token cannot make the stream rescan ever more bytes.
+const HEADER_CONTEXT_LIMIT = 4096;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Masks a byte stream chunk by chunk. The bytes are handled as latin1 strings (one char per
+ * byte, never decoded), so any byte sequence, valid UTF-8 or not, comes out exactly as it went
+ * in wherever nothing is masked, and string offsets are byte offsets.
+ *
+ * State between chunks is one buffer, `carry`: its first `emitted` bytes were already returned
+ * (kept only as context, to recognise a secret or header that continues), the rest are held
+ * back because they may be the beginning of one.
+ */
+export class MaskingStream {
+  private readonly secrets: readonly string[];
+  private readonly maskBytes: Buffer;
+  private readonly header = new RegExp(HEADER_SOURCE, 'gi');
+  private readonly headerTail = new RegExp(HEADER_TAIL_SOURCE, 'gi');
+  private carry: Buffer = EMPTY;
+  private emitted = 0;
+
+  constructor(masker: SecretMasker) {
+    this.secrets = masker.secrets.map((secret) => Buffer.from(secret, 'utf8').toString('latin1'));
+    this.maskBytes = Buffer.from(masker.mask, 'utf8');
+  }
+
+  push(chunk: Buffer): Buffer {
+    if (chunk.length === 0) return chunk;
+    const data = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    return this.process(data, false);
+  }
+
+  end(): Buffer {
+    const data = this.carry;
+    const out = this.process(data, true);
+    this.carry = EMPTY;
+    this.emitted = 0;
+    return out;
+  }
+
+  private process(data: Buffer, final: boolean): Buffer {
+    const text = data.toString('latin1');
+    const emitted = this.emitted;
+    const pieces = findPieces(text, this.secrets, this.header);
+    const cut = final ? text.length : this.safeEnd(text, emitted);
+    const out = this.assemble(data, mergePieces(pieces), emitted, cut);
+    if (final) return out;
+    this.keepCarry(data, text, pieces, cut);
+    return out;
+  }
+
+  /** Where the bytes that could still turn out to be part of a secret or header begin. */
+  private safeEnd(text: string, emitted: number): number {
+    let cut = text.length;
+    for (const secret of this.secrets) {
+      // Only a proper prefix of a secret can sit at the end; a whole one is already a piece.
+      const first = secret.charAt(0);
+      for (let at = text.indexOf(first, Math.max(emitted, text.length - secret.length + 1)); at !== -1 && at < cut; at = text.indexOf(first, at + 1)) {
+        if (secret.startsWith(text.slice(at))) {
+          cut = at;
+          break;
+        }
+      }
+    }
+    this.headerTail.lastIndex = Math.max(emitted, text.length - HEADER_HOLD_LIMIT);
+    const tail = this.headerTail.exec(text);
+    if (tail !== null) cut = Math.min(cut, tail.index);
+    return cut;
+  }
+
+  private assemble(data: Buffer, ranges: readonly Range[], emitted: number, cut: number): Buffer {
+    const parts: Buffer[] = [];
+    let at = emitted;
+    for (const range of ranges) {
+      if (range.end <= emitted) continue;
+      if (range.start >= cut) break;
+      if (range.start > at) parts.push(data.subarray(at, range.start));
+      // A stretch that began among the bytes already returned had its mask returned with them;
+      // what follows of it is dropped, not masked again.
+      if (range.start >= emitted) parts.push(this.maskBytes);
+      at = Math.min(range.end, cut);
+    }
+    if (at === emitted) return emitted === 0 && cut === data.length ? data : data.subarray(emitted, cut);
+    if (at < cut) parts.push(data.subarray(at, cut));
+    return Buffer.concat(parts);
+  }
+
+  /**
+   * Keeps the held-back bytes, plus the already-returned start of any secret or header that
+   * reaches past the cut: the next chunk is scanned together with them, so the continuation is
+   * recognised as part of a stretch whose mask has already gone out.
+   */
+  private keepCarry(data: Buffer, text: string, pieces: readonly Piece[], cut: number): void {
+    let keepFrom = cut;
+    let secretsFrom = cut;
+    let farHeader: Piece | undefined;
+    for (const piece of pieces) {
+      if (piece.kind === 'secret') {
+        if (piece.start < cut && piece.end > cut) secretsFrom = Math.min(secretsFrom, piece.start);
+      } else if (piece.anchor < cut && (piece.end > cut || piece.open)) {
+        if (piece.start < cut && cut - piece.anchor > HEADER_CONTEXT_LIMIT) farHeader = piece;
+        else keepFrom = Math.min(keepFrom, piece.anchor);
+      }
+    }
+    keepFrom = Math.min(keepFrom, secretsFrom);
+    if (farHeader === undefined) {
+      this.carry = keepFrom === data.length ? EMPTY : Buffer.from(data.subarray(keepFrom));
+      this.emitted = cut - keepFrom;
+      return;
+    }
+    // A secret that began inside the token before `join` is given up on here; it can only
+    // matter for a secret with a space or quote in it that starts inside a 4 KiB token.
+    const join = Math.max(secretsFrom, farHeader.start);
+    const standIn = Buffer.from(this.standInFor(farHeader, text, join), 'latin1');
+    this.carry = Buffer.concat([standIn, data.subarray(join)]);
+    this.emitted = standIn.length + cut - join;
+  }
+
+  /** A short header that leaves the parser where the real one was at `join`. */
+  private standInFor(piece: Piece, text: string, join: number): string {
+    if (piece.kind === 'header') return 'authorization: bearer x';
+    // Inside a JSON string, a run of backslashes starts where an escape cannot be pending, so
+    // an odd run means its last backslash escapes whatever comes next.
+    const run = /\\*$/.exec(text.slice(piece.start, join))?.[0].length ?? 0;
+    return `authorization":"x${run % 2 === 1 ? '\\' : ''}`;
+  }
+}

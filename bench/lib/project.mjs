@@ -13,9 +13,8 @@ export function plainProject(dir) {
   return dir;
 }
 
-// The sections use git projects, the usual case. (A plain project with the default state
-// root <project>/.mcp fails every task: mcp's copy of the project refuses to copy a directory
-// into its own subdirectory, the filter that skips .mcp notwithstanding.)
+// The sections use git projects, the usual case. (Outside git a run first commits the
+// project into a repository of its own, a fixed cost per run, then works the same way.)
 export function gitProject(dir) {
   plainProject(dir);
   sh(dir, 'git init -q -b main && git add -A && git -c user.name=bench -c user.email=bench@localhost -c commit.gpgsign=false commit -qm init');

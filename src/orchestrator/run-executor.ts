@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CodexBinary } from '../agents/codex-binary.js';
 import { planningPrompt, replanPrompt, type Ledger, type LedgerTask } from '../agents/planner-prompt.js';
@@ -10,7 +10,9 @@ import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { appendEvent, type EventFields } from '../terminal/event-log.js';
 import { gitProjectInfo } from '../workspace/git.js';
-import { combineWorkspaces, patchStat, snapshotBase, writePatch } from '../workspace/patches.js';
+import { patchStat, writeDiff } from '../workspace/patches.js';
+import { createRunRepository } from '../workspace/run-repository.js';
+import { recordTaskStart, taskStart, type RunRepo } from '../workspace/workspace.js';
 import { diffStat, fastForward, markersRemain, mergeBranch, prepareConflictWorkspace, prepareResultWorktree, type Conflict } from '../workspace/merge.js';
 import { planTasks } from './create-run.js';
 import { tasksToBlock } from './dag.js';
@@ -52,7 +54,7 @@ export const DEFAULT_MAX_REPLANS = 2;
 export const DEFAULT_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 
-type Git = { top: string; baseCommit: string } | null;
+type Git = RunRepo | null;
 
 /**
  * Runs one run's tasks as a DAG: a task starts when all its dependencies succeeded, at
@@ -169,8 +171,9 @@ export class RunExecutor {
 
   async execute(): Promise<RunState> {
     const store = this.deps.store;
-    const info = await gitProjectInfo(this.run.project);
-    this.git = info ? { top: info.top, baseCommit: this.run.baseCommit ?? info.head } : null;
+    // A run that began outside git keeps its private repository even if the project became one since.
+    const info = existsSync(this.privateRepoDir) ? null : await gitProjectInfo(this.run.project);
+    this.git = info ? { top: info.top, baseCommit: this.run.baseCommit ?? info.head, projectPath: path.relative(info.top, this.run.project), private: false } : null;
     store.updateRun(this.run.id, {
       status: 'running',
       startedAt: this.run.startedAt ?? new Date().toISOString(),
@@ -183,10 +186,15 @@ export class RunExecutor {
       if (!planned) return this.killRequested ? 'killed' : 'failed';
     }
     this.tasks = new Map(store.tasksOf(this.run.id).map((t) => [t.id, t]));
+    const repo = (this.git ??= await this.privateRepository());
+    if (!repo) {
+      this.stopPending();
+      return this.finish();
+    }
     this.ctx = {
       root: this.deps.root,
       run: this.run,
-      git: this.git,
+      git: repo,
       codex: this.deps.codex,
       terminals: this.deps.terminals,
       sensitive: this.deps.sensitive,
@@ -199,14 +207,14 @@ export class RunExecutor {
       dependencies: (t) => t.dependsOn.map((k) => this.byKey(k)).filter((d): d is TaskRecord => d !== undefined),
     };
 
-    if (!this.git) snapshotBase(this.run.project, this.deps.root.dir, path.join(this.deps.root.runDir(this.run.id), 'base'));
     await this.schedule();
-    if (!this.killRequested && !this.stalled) {
-      if (this.git) await this.mergeResults(this.git);
-      else await this.writePatches();
-    }
+    if (!this.killRequested && !this.stalled) await this.mergeResults(repo);
+    return this.finish();
+  }
+
+  private finish(): RunState {
     const final = this.finalState();
-    store.updateRun(this.run.id, { status: final, endedAt: new Date().toISOString(), ...(this.stalled ? { reason: this.stalled } : {}) });
+    this.deps.store.updateRun(this.run.id, { status: final, endedAt: new Date().toISOString(), ...(this.stalled ? { reason: this.stalled } : {}) });
     return final;
   }
 
@@ -432,9 +440,35 @@ export class RunExecutor {
 
   // ---- results ----------------------------------------------------------------------
 
-  /** Merges succeeded task branches, dependencies first, into `mcp/run-<id>`. */
-  private async mergeResults(git: NonNullable<Git>): Promise<void> {
-    const succeeded = this.current().filter((t) => t.status === 'succeeded' && t.branch);
+  /** Outside git: the run's own repository in the state root, with the project committed as its base. */
+  private get privateRepoDir(): string {
+    return path.join(this.deps.root.runDir(this.run.id), 'repo');
+  }
+
+  /** The run's private repository (made once), or null with the run stalled when it cannot be made. */
+  private async privateRepository(): Promise<RunRepo | null> {
+    try {
+      const top = this.privateRepoDir;
+      const baseCommit = await createRunRepository(this.run.project, this.deps.root.dir, top);
+      return { top, baseCommit, projectPath: '', private: true };
+    } catch (error) {
+      this.stalled = `could not take a snapshot of ${this.run.project} into ${this.privateRepoDir}: ${errorMessage(error)}`;
+      this.runEvent({ type: 'snapshot.failed', message: this.stalled });
+      return null;
+    }
+  }
+
+  /** A task's branch; a private repository's are not recorded on the task (the user has none). */
+  private branchOf(git: RunRepo, task: TaskRecord): string | null {
+    return task.branch ?? (git.private ? `mcp/${task.id}` : null);
+  }
+
+  /**
+   * Merges succeeded task branches, dependencies first, into `mcp/run-<id>`. In a git
+   * project that branch is the result; outside git it becomes a patch for the project.
+   */
+  private async mergeResults(git: RunRepo): Promise<void> {
+    const succeeded = this.current().filter((t) => t.status === 'succeeded' && this.branchOf(git, t));
     if (succeeded.length === 0) return;
     const resultBranch = `mcp/run-${this.run.id}`;
     const resultDir = path.join(this.deps.root.runDir(this.run.id), 'result');
@@ -444,8 +478,9 @@ export class RunExecutor {
       const byKey = new Map(succeeded.map((t) => [t.key, t]));
       for (const key of order) {
         const task = byKey.get(key);
-        if (!task?.branch) continue;
-        const conflict = await mergeBranch(resultDir, { taskKey: key, branch: task.branch });
+        const branch = task ? this.branchOf(git, task) : null;
+        if (!branch) continue;
+        const conflict = await mergeBranch(resultDir, { taskKey: key, branch });
         if (!conflict) continue;
         this.runEvent({ type: 'merge.conflict', task: key, files: conflict.files, message: `merging ${key} conflicts in ${conflict.files.join(', ')}; a Codex task resolves it` });
         const resolver = await this.resolveConflict(git, resultBranch, conflict);
@@ -454,6 +489,10 @@ export class RunExecutor {
           return;
         }
         await fastForward(resultDir, resolver);
+      }
+      if (git.private) {
+        await this.writePatches(git, resultBranch);
+        return;
       }
       const summary = await diffStat(git.top, git.baseCommit, resultBranch);
       this.deps.store.updateRun(this.run.id, { resultBranch, resultSummary: summary });
@@ -464,24 +503,20 @@ export class RunExecutor {
   }
 
   /**
-   * Outside git: each succeeded task's workspace against the base copy as
-   * `runs/<taskId>/result.patch`, and all of them laid over the base, dependencies first,
-   * as the run's `runs/_runs/<runId>/result.patch`.
+   * Outside git: each succeeded task's own change (from the commit it started from to its
+   * branch) as `runs/<taskId>/result.patch`, and the run's merged result against the
+   * snapshot as `runs/_runs/<runId>/result.patch`, which `mcp merge` applies to the project.
    */
-  private async writePatches(): Promise<void> {
-    const succeeded = this.current().filter((t) => t.status === 'succeeded' && t.workspace);
-    if (succeeded.length === 0) return;
+  private async writePatches(git: RunRepo, resultBranch: string): Promise<void> {
     const runDir = this.deps.root.runDir(this.run.id);
-    const base = path.join(runDir, 'base');
     try {
-      for (const task of succeeded) await writePatch(base, task.workspace ?? '', path.join(taskFiles(this.deps.root, task.id).dir, 'result.patch'));
-      const byKey = new Map(succeeded.map((t) => [t.key, t]));
-      const order = topologicalOrder(succeeded.map((t) => ({ id: t.key, dependsOn: t.dependsOn })));
-      const combined = path.join(runDir, 'result');
-      rmSync(combined, { recursive: true, force: true });
-      combineWorkspaces(base, order.map((k) => byKey.get(k)?.workspace ?? '').filter(Boolean), combined);
+      for (const task of this.current()) {
+        const branch = task.status === 'succeeded' ? this.branchOf(git, task) : null;
+        const start = branch ? await taskStart(git.top, branch) : null;
+        if (branch && start) await writeDiff(git.top, start, branch, path.join(taskFiles(this.deps.root, task.id).dir, 'result.patch'));
+      }
       const patchFile = path.join(runDir, 'result.patch');
-      await writePatch(base, combined, patchFile);
+      await writeDiff(git.top, git.baseCommit, resultBranch, patchFile);
       const stat = await patchStat(patchFile, runDir);
       this.deps.store.updateRun(this.run.id, { resultBranch: null, resultSummary: `patch ${patchFile}${stat ? `\n${stat}` : ''}` });
       this.runEvent({ type: 'patched', patch: patchFile, message: `result as a patch: ${patchFile}` });
@@ -491,7 +526,7 @@ export class RunExecutor {
   }
 
   /** A merge conflict becomes a Codex task whose workspace holds the conflict. */
-  private async resolveConflict(git: NonNullable<Git>, resultBranch: string, conflict: Conflict): Promise<string | null> {
+  private async resolveConflict(git: RunRepo, resultBranch: string, conflict: Conflict): Promise<string | null> {
     const key = `merge-${conflict.step.taskKey}`.slice(0, 48);
     const [record] = planTasks(
       this.run.id,
@@ -514,8 +549,10 @@ export class RunExecutor {
     if (!record) return null;
     const branch = `mcp/${record.id}`;
     const workspace = this.deps.root.workspaceDir(record.id);
+    const fresh = !existsSync(workspace);
     await prepareConflictWorkspace(git.top, workspace, branch, resultBranch, conflict);
-    this.deps.store.addTasks(this.run.id, [{ ...record, workspace, branch }]);
+    if (git.private && fresh) await recordTaskStart(git.top, branch);
+    this.deps.store.addTasks(this.run.id, [{ ...record, workspace, branch: git.private ? null : branch }]);
     const stored = this.deps.store.getTask(record.id);
     if (!stored) return null;
     this.tasks.set(stored.id, stored);

@@ -18,7 +18,7 @@ import type { TerminalManager } from '../terminal/terminal-manager.js';
 import { processMasker } from '../terminal/process-masker.js';
 import { isSensitive } from '../config/sensitive.js';
 import { stripAnsi } from '../terminal/strip-ansi.js';
-import { commitWorkspace, prepareWorkspace, WorkspaceError } from '../workspace/workspace.js';
+import { commitWorkspace, prepareWorkspace, WorkspaceError, type RunRepo } from '../workspace/workspace.js';
 
 /** How much of a failed child's output a failure reason quotes. */
 const REASON_TAIL_CHARS = 400;
@@ -32,7 +32,8 @@ const COMMAND_MESSAGE_TAIL_CHARS = 4_000;
 export interface TaskRunContext {
   root: StateRoot;
   run: RunRecord;
-  git: { top: string; baseCommit: string } | null;
+  /** The repository the task's worktree comes from: the project's own, or the run's private one. */
+  git: RunRepo;
   codex: CodexBinary;
   terminals: TerminalManager;
   /** Commands that need a human (git push, rm -rf, the config's patterns). */
@@ -169,14 +170,13 @@ export class TaskAttempt {
     const task = this.task;
     const deps = ctx.dependencies(task);
     const cwd = await prepareWorkspace({
-      project: ctx.run.project,
-      git: ctx.git,
-      stateRoot: ctx.root.dir,
+      repo: ctx.git,
       workspace: ctx.root.workspaceDir(task.id),
       branch: `mcp/${task.id}`,
-      dependencies: deps.map((d) => ({ branch: `mcp/${d.id}`, workspace: ctx.root.workspaceDir(d.id) })),
+      dependencies: deps.map((d) => ({ branch: `mcp/${d.id}` })),
     });
-    this.task = ctx.update(task, { workspace: cwd, branch: ctx.git ? `mcp/${task.id}` : null });
+    // A private repository's branches are not the user's: the task shows none.
+    this.task = ctx.update(task, { workspace: cwd, branch: ctx.git.private ? null : `mcp/${task.id}` });
     if (this.stopRequested) return this.stoppedBeforeSpawn();
 
     const argv = this.buildArgv(cwd, deps);
@@ -322,8 +322,7 @@ export class TaskAttempt {
       writeFileSync(this.files.prompt, prompt);
       const fits = Buffer.byteLength(prompt) <= MAX_ARGV_PROMPT_BYTES;
       if (!fits) this.pendingPaste = prompt;
-      const trusted = this.ctx.git ? [this.ctx.git.top] : [];
-      return [this.ctx.codex.path, ...codexInteractiveArgs({ workspace: cwd, trusted, prompt: fits ? prompt : null })];
+      return [this.ctx.codex.path, ...codexInteractiveArgs({ workspace: cwd, trusted: [this.ctx.git.top], prompt: fits ? prompt : null })];
     }
     if (this.retryPrompt !== null && task.sessionId) {
       writeFileSync(this.files.prompt, this.retryPrompt);
@@ -378,7 +377,7 @@ export class TaskAttempt {
       return { ...base, status: 'timed_out', reason: `idle timeout: no output for ${formatSeconds(this.ctx.idleTimeoutMs ?? 0)}` };
     }
     if (exit.exitCode === 0 && !turnFailure) {
-      if (this.ctx.git && existsSync(cwd)) {
+      if (existsSync(cwd)) {
         try {
           const committed = await commitWorkspace(cwd, `mcp: ${this.task.key}${this.task.title ? ` — ${this.task.title}` : ''}`);
           this.event({ type: 'committed', branch: `mcp/${this.task.id}`, changed: committed });

@@ -15,12 +15,12 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
  */
 export function runCommand(
   argv: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string },
 ): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (!file) return Promise.reject(new Error('runCommand: empty argv'));
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       file,
       args,
       { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
@@ -30,5 +30,10 @@ export function runCommand(
         resolve({ code, stdout: String(stdout), stderr: why + String(stderr) });
       },
     );
+    if (options.input !== undefined) {
+      // A child that exits (or never starts) before reading all of it is reported by the callback, not as EPIPE.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.input);
+    }
   });
 }

@@ -5,8 +5,9 @@ export class GitError extends Error {}
 /** Commits made by mcp carry a fixed identity: the user's git config may have none. */
 const IDENTITY = ['-c', 'user.name=mcp', '-c', 'user.email=mcp@localhost', '-c', 'commit.gpgsign=false'];
 
-export async function git(cwd: string, args: string[]): Promise<string> {
-  const result = await runCommand(['git', ...IDENTITY, ...args], { cwd });
+/** `input` is written to git's stdin (for `--stdin` modes). */
+export async function git(cwd: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+  const result = await runCommand(['git', ...IDENTITY, ...args], { cwd, ...options });
   if (result.code !== 0) {
     const detail = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');
     throw new GitError(`git ${args.join(' ')} failed: ${detail}`);

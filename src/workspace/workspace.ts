@@ -1,40 +1,51 @@
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { git, GitError, tryGit, withRepoLock } from './git.js';
 
+/**
+ * The repository a run's workspaces are worktrees of: the user's own in a git project,
+ * otherwise the run's private one in the state root (see run-repository.ts).
+ */
+export interface RunRepo {
+  /** The repository's top level. */
+  top: string;
+  /** The commit the run started from. */
+  baseCommit: string;
+  /** Where the project sits in the repository, relative to `top` ('' when it is the top). */
+  projectPath: string;
+  /**
+   * True for the run's private repository: its branches mean nothing to the user, so the
+   * run's result is a patch for the project rather than a branch.
+   */
+  private: boolean;
+}
+
 export interface WorkspaceSpec {
-  /** The project directory the user ran mcp in. */
-  project: string;
-  /** Git top level and the commit the run started from; null for a plain copy. */
-  git: { top: string; baseCommit: string } | null;
-  /** State root, never copied into a workspace. */
-  stateRoot: string;
+  repo: RunRepo;
   workspace: string;
   branch: string;
-  /** Dependencies' branches (git) or workspaces (copy), dependencies first. */
-  dependencies: { branch: string; workspace: string }[];
+  /** Dependencies' branches, dependencies first. */
+  dependencies: { branch: string }[];
 }
 
 export class WorkspaceError extends Error {}
 
 /**
- * Makes the task's isolated working copy and returns the directory Codex works in.
- * Git: a worktree on `mcp/<taskId>` started from its dependencies' branches, merged in
- * order. Otherwise a copy of the project with the dependencies' workspaces laid over it.
- * An existing workspace (a retry or a resumed task) is reused as it is.
+ * Makes the task's isolated working copy and returns the directory Codex works in: a
+ * worktree on `mcp/<taskId>` started from its dependencies' branches, merged in order. An
+ * existing workspace (a retry or a resumed task) is reused as it is.
  */
 export async function prepareWorkspace(spec: WorkspaceSpec): Promise<string> {
   try {
-    if (spec.git) return await prepareWorktree(spec, spec.git);
-    return prepareCopy(spec);
+    return await prepareWorktree(spec, spec.repo);
   } catch (error) {
     if (error instanceof GitError) throw new WorkspaceError(error.message);
     throw error;
   }
 }
 
-async function prepareWorktree(spec: WorkspaceSpec, repo: { top: string; baseCommit: string }): Promise<string> {
-  const cwd = path.join(spec.workspace, path.relative(repo.top, spec.project));
+async function prepareWorktree(spec: WorkspaceSpec, repo: RunRepo): Promise<string> {
+  const cwd = path.join(spec.workspace, repo.projectPath);
   if (existsSync(spec.workspace)) return cwd;
   mkdirSync(path.dirname(spec.workspace), { recursive: true });
   const [first, ...rest] = spec.dependencies;
@@ -53,34 +64,33 @@ async function prepareWorktree(spec: WorkspaceSpec, repo: { top: string; baseCom
         throw new WorkspaceError(`merging dependency branch ${dep.branch} into ${spec.branch} conflicts: ${(error as Error).message}`);
       }
     }
+    if (repo.private) await recordTaskStart(repo.top, spec.branch);
   }
   return cwd;
 }
 
-function prepareCopy(spec: WorkspaceSpec): string {
-  if (existsSync(spec.workspace)) return spec.workspace;
-  const stateRoot = path.resolve(spec.stateRoot);
-  const outside = (src: string): boolean => {
-    const resolved = path.resolve(src);
-    return resolved !== stateRoot && !resolved.startsWith(stateRoot + path.sep);
-  };
-  mkdirSync(spec.workspace, { recursive: true });
-  // Entry by entry: cpSync refuses a destination inside its source (the state root usually
-  // lives in the project) before any filter runs.
-  for (const name of readdirSync(spec.project)) {
-    const source = path.join(spec.project, name);
-    if (!outside(source)) continue;
-    cpSync(source, path.join(spec.workspace, name), { recursive: true, filter: outside, verbatimSymlinks: true });
-  }
-  for (const dep of spec.dependencies) {
-    cpSync(dep.workspace, spec.workspace, { recursive: true, force: true, verbatimSymlinks: true });
-  }
-  return spec.workspace;
+/** Where the commit a task started from is kept, in the run's private repository. */
+function startRef(branch: string): string {
+  return `refs/mcp-start/${branch}`;
+}
+
+/**
+ * Remembers the branch's current head as the commit its task starts from, so the task's
+ * own change can be told apart from its dependencies' later (`taskStart`).
+ */
+export async function recordTaskStart(top: string, branch: string): Promise<void> {
+  await git(top, ['update-ref', startRef(branch), `refs/heads/${branch}`]);
+}
+
+/** The commit a task started from, or null when none was recorded. */
+export async function taskStart(top: string, branch: string): Promise<string | null> {
+  return tryGit(top, ['rev-parse', '--verify', '--quiet', `${startRef(branch)}^{commit}`]);
 }
 
 /** Records the task's work on its branch so dependents and the final merge can see it. */
 export async function commitWorkspace(workspace: string, message: string): Promise<boolean> {
-  const status = await git(workspace, ['status', '--porcelain']);
+  // Explicit: a user's status.showUntrackedFiles=no would hide a task that only added files.
+  const status = await git(workspace, ['status', '--porcelain', '--untracked-files=all']);
   if (!status) return false;
   await git(workspace, ['add', '-A']);
   await git(workspace, ['commit', '--no-verify', '-q', '-m', message]);

@@ -30,7 +30,9 @@ before(async () => {
   writePlan(sb.project, {
     objective: 'fill the disk',
     tasks: [
-      { id: 'big', command: ['node', '-e', 'const b = Buffer.alloc(65536, 120); for (let i = 0; i < 100; i++) process.stdout.write(b)'] },
+      // It fills the disk only after a pause, so that `small` (whose workspace, a worktree, takes
+      // a moment to make on a loaded machine) has finished by then.
+      { id: 'big', command: ['node', '-e', 'setTimeout(() => { const b = Buffer.alloc(65536, 120); for (let i = 0; i < 100; i++) process.stdout.write(b) }, 3000)'] },
       { id: 'after-big', command: ['node', '-e', 'console.log("never")'], dependsOn: ['big'] },
       { id: 'small', command: ['node', '-e', 'console.log("hello")'] },
     ],

@@ -48,6 +48,16 @@ export class SpawnRefusedError extends McpError {
   readonly exitCode = 2;
 }
 
+/** A git command mcp runs for workspaces, merges or results failed: says which, and how it ended. */
+export class GitError extends McpError {
+  readonly exitCode = 1;
+}
+
+/** A task's workspace could not be made or used (a worktree, a dependency merge). */
+export class WorkspaceError extends McpError {
+  readonly exitCode = 1;
+}
+
 /** A state change the state machine forbids: a bug in mcp, never the user's doing. */
 export class IllegalTransitionError extends Error {}
 

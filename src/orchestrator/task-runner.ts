@@ -5,7 +5,7 @@ import { APPROVE_KEY, DENY_KEY, readCodexScreen, TRUST_KEY, type CodexScreenStat
 import { isCodexStderrNoise, readCodexLine } from '../agents/codex-events.js';
 import { missingCodexMessage, type CodexBinary } from '../agents/codex-binary.js';
 import { composeTaskPrompt } from '../agents/task-prompt.js';
-import { errorMessage, isDiskFull, SpawnRefusedError } from '../domain/errors.js';
+import { errorMessage, isDiskFull, McpError, SpawnRefusedError } from '../domain/errors.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { RunRecord, TaskRecord, TaskPatch } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
@@ -18,7 +18,7 @@ import type { TerminalManager } from '../terminal/terminal-manager.js';
 import { processMasker } from '../terminal/process-masker.js';
 import { isSensitive } from '../config/sensitive.js';
 import { stripAnsi } from '../terminal/strip-ansi.js';
-import { commitWorkspace, prepareWorkspace, WorkspaceError, type RunRepo } from '../workspace/workspace.js';
+import { commitWorkspace, prepareWorkspace, type RunRepo } from '../workspace/workspace.js';
 
 /** How much of a failed child's output a failure reason quotes. */
 const REASON_TAIL_CHARS = 400;
@@ -157,7 +157,7 @@ export class TaskAttempt {
       return await this.runInner();
     } catch (error) {
       if (isDiskFull(error)) return this.diskFull(errorMessage(error));
-      const reason = error instanceof WorkspaceError || error instanceof SpawnRefusedError ? error.message : `internal error: ${errorMessage(error)}`;
+      const reason = error instanceof McpError ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : `internal error: ${errorMessage(error)}`;
       this.event({ type: error instanceof SpawnRefusedError ? 'spawn.refused' : 'error', message: reason });
       return { status: 'failed', exitCode: null, signal: null, reason, retryable: !(error instanceof SpawnRefusedError) };
     } finally {

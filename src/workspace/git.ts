@@ -1,16 +1,25 @@
-import { runCommand } from '../terminal/run-command.js';
+import { GitError } from '../domain/errors.js';
+import { describeEnd, runCommand } from '../terminal/run-command.js';
 
-export class GitError extends Error {}
+export { GitError };
+
+/** Most git work here is local and quick; this bounds a hung one (a lock held by a dead process). */
+const GIT_TIMEOUT_MS = 120_000;
 
 /** Commits made by mcp carry a fixed identity: the user's git config may have none. */
 const IDENTITY = ['-c', 'user.name=mcp', '-c', 'user.email=mcp@localhost', '-c', 'commit.gpgsign=false'];
 
 /** `input` is written to git's stdin (for `--stdin` modes). */
 export async function git(cwd: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<string> {
-  const result = await runCommand(['git', ...IDENTITY, ...args], { cwd, ...options });
+  const timeoutMs = options.timeoutMs ?? GIT_TIMEOUT_MS;
+  const result = await runCommand(['git', ...IDENTITY, ...args], { cwd, ...options, timeoutMs });
   if (result.code !== 0) {
     const detail = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');
-    throw new GitError(`git ${args.join(' ')} failed: ${detail}`);
+    const how = result.code === null ? describeEnd(result, timeoutMs) : 'failed';
+    throw new GitError(
+      `git ${args.join(' ')} ${how}${detail ? `: ${detail}` : ''} (in ${cwd})`,
+      result.spawnError ? 'install git (mcp needs it for workspaces and results)' : 'run that git command by hand in that directory to see why; a stale .git/index.lock is a common cause',
+    );
   }
   return result.stdout.trim();
 }

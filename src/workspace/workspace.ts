@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { git, GitError, tryGit, withRepoLock } from './git.js';
+import { GitError, WorkspaceError } from '../domain/errors.js';
+import { git, tryGit, withRepoLock } from './git.js';
 
 /**
  * The repository a run's workspaces are worktrees of: the user's own in a git project,
@@ -28,7 +29,7 @@ export interface WorkspaceSpec {
   dependencies: { branch: string }[];
 }
 
-export class WorkspaceError extends Error {}
+export { WorkspaceError };
 
 /**
  * Makes the task's isolated working copy and returns the directory Codex works in: a
@@ -39,7 +40,7 @@ export async function prepareWorkspace(spec: WorkspaceSpec): Promise<string> {
   try {
     return await prepareWorktree(spec, spec.repo);
   } catch (error) {
-    if (error instanceof GitError) throw new WorkspaceError(error.message);
+    if (error instanceof GitError) throw new WorkspaceError(`the task's workspace could not be made: ${error.message}`, error.hint);
     throw error;
   }
 }
@@ -61,7 +62,10 @@ async function prepareWorktree(spec: WorkspaceSpec, repo: RunRepo): Promise<stri
         await git(spec.workspace, ['merge', '--no-edit', '-m', `mcp: combine ${dep.branch}`, dep.branch]);
       } catch (error) {
         await tryGit(spec.workspace, ['merge', '--abort']);
-        throw new WorkspaceError(`merging dependency branch ${dep.branch} into ${spec.branch} conflicts: ${(error as Error).message}`);
+        throw new WorkspaceError(
+          `merging dependency branch ${dep.branch} into ${spec.branch} conflicts: ${(error as Error).message}`,
+          'the dependencies changed the same lines; resolve it by hand, or rerun with a plan where one depends on the other',
+        );
       }
     }
     if (repo.private) await recordTaskStart(repo.top, spec.branch);

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { sendControl } from '../orchestrator/control-client.js';
 import type { TaskChange } from '../orchestrator/run-executor.js';
 import type { Supervisor } from '../orchestrator/supervisor.js';
-import { taskFiles } from '../orchestrator/task-runner.js';
 import { errorMessage } from '../domain/errors.js';
 import type { RunState } from '../domain/task-state.js';
 import { StateRoot } from '../store/state-root.js';
@@ -129,7 +128,7 @@ export function storeSource(store: TaskStore, root: StateRoot, runIds: readonly 
       if (!task.startedAt) return undefined;
       let reader = readers.get(task.id);
       if (!reader) {
-        reader = new TaskActivityReader(taskFiles(root, task.id).events, task.kind);
+        reader = new TaskActivityReader(root.taskFiles(task.id).events, task.kind);
         readers.set(task.id, reader);
       }
       return reader.poll(now, fresh);

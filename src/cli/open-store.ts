@@ -1,10 +1,18 @@
 import { NotFoundError } from '../domain/errors.js';
+import { migrateLayout } from '../store/layout-migration.js';
 import type { StateRoot } from '../store/state-root.js';
 import { TaskStore } from '../store/task-store.js';
 
 /** Read commands never create a state root; without one there is nothing to show. */
 export function openExistingStore(root: StateRoot): TaskStore | null {
-  return root.exists() ? TaskStore.open(root.dbPath) : null;
+  if (!root.exists()) return null;
+  try {
+    // An old layout is brought forward by whoever looks first; a reader that may not write leaves it.
+    migrateLayout(root.dir);
+  } catch {
+    /* a state root this user may not write: its run records stay unread until a writer moves them */
+  }
+  return TaskStore.open(root.dbPath);
 }
 
 export function requireStore(root: StateRoot, ref: string): TaskStore {

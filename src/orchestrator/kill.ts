@@ -6,7 +6,6 @@ import { appendEvent } from '../terminal/event-log.js';
 import { sendControl } from './control-client.js';
 import { tasksToBlock } from './dag.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
-import { taskFiles } from './task-runner.js';
 
 export type KillTarget = { kind: 'all' } | { kind: 'run'; runId: string } | { kind: 'task'; task: TaskRecord };
 
@@ -45,7 +44,7 @@ async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, 
     const stoppable = isActiveTaskState(task.status) || task.status === 'pending' || task.status === 'ready' || task.status === 'interrupted';
     if (!stoppable) continue;
     store.updateTask(task.id, { status: 'killed', reason: 'killed by user (no supervisor answered; stopped by PID)', endedAt: now() });
-    appendEvent(taskFiles(root, task.id).events, task.id, { type: 'state', from: task.status, to: 'killed', reason: 'killed by PID' });
+    appendEvent(root.taskFiles(task.id).events, task.id, { type: 'state', from: task.status, to: 'killed', reason: 'killed by PID' });
     stopped.push(task.id);
   }
   blockDependents(store, new Set(tasks.map((t) => t.runId)), now);

@@ -4,7 +4,6 @@ import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { appendEvent } from '../terminal/event-log.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
-import { taskFiles } from './task-runner.js';
 
 export interface Recovery {
   runId: string;
@@ -31,7 +30,7 @@ export async function recoverRun(root: StateRoot, store: TaskStore, run: RunReco
     if (!isActiveTaskState(task.status)) continue;
     const reason = 'the supervisor stopped while the task ran; resumed';
     store.updateTask(task.id, { status: 'interrupted', reason, pid: null, pidStart: null });
-    appendEvent(taskFiles(root, task.id).events, task.id, { type: 'state', from: task.status, to: 'interrupted', reason });
+    appendEvent(root.taskFiles(task.id).events, task.id, { type: 'state', from: task.status, to: 'interrupted', reason });
     interrupted.push(task.id);
   }
   return { runId: run.id, interrupted, orphansStopped };

@@ -18,7 +18,7 @@ import { planTasks } from './create-run.js';
 import { tasksToBlock } from './dag.js';
 import { topologicalOrder, type Plan } from './plan.js';
 import { askPlanner, PLANNER_TIMEOUT_MS, type PlannerDeps } from './planner.js';
-import { readLastMessage, TaskAttempt, taskFiles, type TaskOutcome, type TaskRunContext } from './task-runner.js';
+import { readLastMessage, TaskAttempt, type TaskOutcome, type TaskRunContext } from './task-runner.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
 import type { TerminalManager } from '../terminal/terminal-manager.js';
 
@@ -134,7 +134,7 @@ export class RunExecutor {
   }
 
   private taskEvent(taskId: string, fields: EventFields): void {
-    appendEvent(taskFiles(this.deps.root, taskId).events, taskId, fields);
+    appendEvent(this.deps.root.taskFiles(taskId).events, taskId, fields);
   }
 
   private transition(task: TaskRecord, to: TaskState, patch: TaskPatch = {}): TaskRecord {
@@ -505,7 +505,7 @@ export class RunExecutor {
   /**
    * Outside git: each succeeded task's own change (from the commit it started from to its
    * branch) as `runs/<taskId>/result.patch`, and the run's merged result against the
-   * snapshot as `runs/_runs/<runId>/result.patch`, which `mcp merge` applies to the project.
+   * snapshot as `run-records/<runId>/result.patch`, which `mcp merge` applies to the project.
    */
   private async writePatches(git: RunRepo, resultBranch: string): Promise<void> {
     const runDir = this.deps.root.runDir(this.run.id);
@@ -513,7 +513,7 @@ export class RunExecutor {
       for (const task of this.current()) {
         const branch = task.status === 'succeeded' ? this.branchOf(git, task) : null;
         const start = branch ? await taskStart(git.top, branch) : null;
-        if (branch && start) await writeDiff(git.top, start, branch, path.join(taskFiles(this.deps.root, task.id).dir, 'result.patch'));
+        if (branch && start) await writeDiff(git.top, start, branch, path.join(this.deps.root.taskFiles(task.id).dir, 'result.patch'));
       }
       const patchFile = path.join(runDir, 'result.patch');
       await writeDiff(git.top, git.baseCommit, resultBranch, patchFile);

@@ -8,7 +8,7 @@ import { composeTaskPrompt } from '../agents/task-prompt.js';
 import { errorMessage, isDiskFull, McpError, SpawnRefusedError } from '../domain/errors.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { RunRecord, TaskRecord, TaskPatch } from '../store/records.js';
-import type { StateRoot } from '../store/state-root.js';
+import type { StateRoot, TaskFiles } from '../store/state-root.js';
 import { EventLog, type EventFields } from '../terminal/event-log.js';
 import { resolveExecutable } from '../terminal/executable.js';
 import { readFileTail } from '../terminal/file-tail.js';
@@ -57,21 +57,10 @@ export interface TaskOutcome {
   retryable?: boolean;
 }
 
-export function taskFiles(root: StateRoot, taskId: string) {
-  const dir = root.taskDir(taskId);
-  return {
-    dir,
-    stdout: path.join(dir, 'stdout.log'),
-    stderr: path.join(dir, 'stderr.log'),
-    events: path.join(dir, 'events.ndjson'),
-    lastMessage: path.join(dir, 'last-message.md'),
-    prompt: path.join(dir, 'prompt.md'),
-  };
-}
 
 /** A task's final message, or null when it left none. */
 export function readLastMessage(root: StateRoot, taskId: string): string | null {
-  return readIfExists(taskFiles(root, taskId).lastMessage);
+  return readIfExists(root.taskFiles(taskId).lastMessage);
 }
 
 function readIfExists(file: string): string | null {
@@ -113,7 +102,7 @@ export class TaskAttempt {
   /** The last error Codex reported in this attempt, quoted to a retry. */
   lastError: string | null = null;
   private readonly events: EventLog;
-  private readonly files: ReturnType<typeof taskFiles>;
+  private readonly files: TaskFiles;
 
   /**
    * `retryPrompt`: this attempt follows a failed one; the Codex session is resumed with
@@ -124,7 +113,7 @@ export class TaskAttempt {
     private readonly ctx: TaskRunContext,
     private readonly retryPrompt: string | null = null,
   ) {
-    this.files = taskFiles(ctx.root, task.id);
+    this.files = ctx.root.taskFiles(task.id);
     mkdirSync(this.files.dir, { recursive: true });
     this.events = new EventLog(this.files.events, task.id, (message) => this.logFailed(message));
   }

@@ -1,6 +1,37 @@
 import { accessSync, constants, mkdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { StateRootError } from '../domain/errors.js';
+import { migrateLayout } from './layout-migration.js';
+
+export interface TaskFiles {
+  dir: string;
+  /** The task's isolated working copy. */
+  workspace: string;
+  /** Raw PTY output, append-only. */
+  stdout: string;
+  /** The child's stderr, kept apart from the PTY stream. */
+  stderr: string;
+  events: string;
+  /** Codex's final message; for a command, its output tail. */
+  lastMessage: string;
+  prompt: string;
+  /** The task's own change as a patch (runs outside git). */
+  resultPatch: string;
+}
+
+export interface RunFiles {
+  dir: string;
+  /** The run's own events: planning, replans, merges. */
+  events: string;
+  /** One planner exchange (`plan-1`, `replan-2`): prompts, answers, logs. */
+  plannerDir(name: string): string;
+  /** The run's result as one patch (outside git). */
+  resultPatch: string;
+  /** Outside git: the run's private repository, holding the project and every task's work. */
+  repo: string;
+  /** A worktree on the result branch, where older versions merged (kept for migration and clean). */
+  resultWorktree: string;
+}
 
 /** Where everything of one state root lives (README "What is on disk"). */
 export class StateRoot {
@@ -31,6 +62,14 @@ export class StateRoot {
   get supervisorLogPath(): string {
     return path.join(this.dir, 'supervisor.log');
   }
+  /** One folder per run: its own events, the planner's exchanges, its result (the per-task folders stay in runs/). */
+  get runRecordsDir(): string {
+    return path.join(this.dir, 'run-records');
+  }
+  /** The exchanges of `mcp plan`, which belong to no run. */
+  get plansDir(): string {
+    return path.join(this.dir, 'plans');
+  }
   taskDir(taskId: string): string {
     return path.join(this.runsDir, taskId);
   }
@@ -38,7 +77,35 @@ export class StateRoot {
     return path.join(this.taskDir(taskId), 'workspace');
   }
   runDir(runId: string): string {
-    return path.join(this.runsDir, '_runs', runId);
+    return path.join(this.runRecordsDir, runId);
+  }
+
+  /** Every file of one task. */
+  taskFiles(taskId: string): TaskFiles {
+    const dir = this.taskDir(taskId);
+    return {
+      dir,
+      workspace: path.join(dir, 'workspace'),
+      stdout: path.join(dir, 'stdout.log'),
+      stderr: path.join(dir, 'stderr.log'),
+      events: path.join(dir, 'events.ndjson'),
+      lastMessage: path.join(dir, 'last-message.md'),
+      prompt: path.join(dir, 'prompt.md'),
+      resultPatch: path.join(dir, 'result.patch'),
+    };
+  }
+
+  /** Every file of one run as a whole. */
+  runFiles(runId: string): RunFiles {
+    const dir = this.runDir(runId);
+    return {
+      dir,
+      events: path.join(dir, 'events.ndjson'),
+      plannerDir: (name: string) => path.join(dir, name),
+      resultPatch: path.join(dir, 'result.patch'),
+      repo: path.join(dir, 'repo'),
+      resultWorktree: path.join(dir, 'result'),
+    };
   }
 
   exists(): boolean {
@@ -54,6 +121,7 @@ export class StateRoot {
       }
       makeDirs(this.storeDir);
       makeDirs(this.runsDir);
+      migrateLayout(this.dir);
       makeDirs(this.controlDir, 0o700);
       accessSync(this.dir, constants.W_OK);
       // A state root inside a git project must never show up in `git status`.

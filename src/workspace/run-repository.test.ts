@@ -16,7 +16,7 @@ function fresh(): { project: string; stateRoot: string; repo: string } {
   const project = path.join(tmp, `case-${counter}`, 'project');
   const stateRoot = path.join(project, '.mcp');
   mkdirSync(stateRoot, { recursive: true });
-  return { project, stateRoot, repo: path.join(stateRoot, 'runs', '_runs', 'r1', 'repo') };
+  return { project, stateRoot, repo: path.join(stateRoot, 'run-records', 'r1', 'repo') };
 }
 
 /** `git ls-tree -r` of a commit: path -> mode. */

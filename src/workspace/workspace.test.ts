@@ -19,7 +19,7 @@ async function privateRun(): Promise<{ project: string; stateRoot: string; repo:
   mkdirSync(stateRoot, { recursive: true });
   writeFileSync(path.join(project, 'a.txt'), 'a0\n');
   writeFileSync(path.join(project, 'b.txt'), 'b0\n');
-  const top = path.join(stateRoot, 'runs', '_runs', 'r1', 'repo');
+  const top = path.join(stateRoot, 'run-records', 'r1', 'repo');
   const baseCommit = await createRunRepository(project, stateRoot, top);
   return { project, stateRoot, repo: { top, baseCommit, projectPath: '', private: true } };
 }

@@ -41,7 +41,7 @@ describe('independent tasks changing different files', () => {
     const seen = readFileSync(path.join(json.stateRoot, 'runs', taskOf(json, 'both').id, 'stdout.log'), 'utf8');
     assert.match(seen, /<a0 a1 b0 b1>/);
 
-    const patch = readFileSync(path.join(json.stateRoot, 'runs', '_runs', run.id, 'result.patch'), 'utf8');
+    const patch = readFileSync(path.join(json.stateRoot, 'run-records', run.id, 'result.patch'), 'utf8');
     assert.match(patch, /^diff --git a\/a\.txt b\/a\.txt$/m);
     assert.match(patch, /^\+a1$/m);
     assert.match(patch, /^diff --git a\/b\.txt b\/b\.txt$/m);

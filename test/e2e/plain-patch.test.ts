@@ -26,7 +26,7 @@ test('a non-git run writes per-task patches and a run patch that mcp merge appli
   const json = await status(sb);
   const run = json.runs[0];
   assert.ok(run);
-  const runPatch = path.join(json.stateRoot, 'runs', '_runs', run.id, 'result.patch');
+  const runPatch = path.join(json.stateRoot, 'run-records', run.id, 'result.patch');
   const patch = readFileSync(runPatch, 'utf8');
   assert.match(patch, /^diff --git a\/added\.txt b\/added\.txt$/m);
   assert.match(patch, /^\+second$/m);

@@ -42,7 +42,7 @@ test('mcp plan prints the proposed plan, and --out saves a plan that mcp run --p
   // The planner ran read-only with the plan schema.
   const planner = sb.model.records().find((r) => r.userText.includes('build the widget page'));
   assert.ok(planner);
-  assert.equal(existsSync(path.join(sb.project, '.mcp', 'runs', '_plans')), true);
+  assert.equal(existsSync(path.join(sb.project, '.mcp', 'plans')), true);
 });
 
 test('mcp run OBJECTIVE plans, shows the plan, runs it and merges every task into mcp/run-<id>', async () => {
@@ -100,7 +100,7 @@ test('two bad answers end with a clear failure and the raw answers on disk', asy
   const run = json.runs.at(-1);
   assert.equal(run?.status, 'failed');
   assert.match(run?.reason ?? '', /answered twice without a valid plan/);
-  const dir = path.join(json.stateRoot, 'runs', '_runs', run?.id ?? '', 'plan-1');
+  const dir = path.join(json.stateRoot, 'run-records', run?.id ?? '', 'plan-1');
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('answer-')).sort(), ['answer-1.md', 'answer-2.md']);
   assert.equal(readFileSync(path.join(dir, 'answer-2.md'), 'utf8').trim(), 'still not JSON');
   assert.match(result.stdout, /answered twice without a valid plan/);

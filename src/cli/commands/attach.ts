@@ -1,7 +1,6 @@
 import { NoSupervisorError } from '../../domain/errors.js';
 import { isFinalTaskState } from '../../domain/task-state.js';
 import { openAttach } from '../../orchestrator/attach-client.js';
-import { taskFiles } from '../../orchestrator/task-runner.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
 import { readFileTail } from '../../terminal/file-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
@@ -26,14 +25,14 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
     store.close();
   }
   if (isFinalTaskState(task.status)) {
-    process.stdout.write(`task ${task.id} is ${task.status}${task.reason ? ` (${task.reason})` : ''}; the end of its log:\n${logTail(taskFiles(ctx.root, task.id).stdout)}\n`);
+    process.stdout.write(`task ${task.id} is ${task.status}${task.reason ? ` (${task.reason})` : ''}; the end of its log:\n${logTail(ctx.root.taskFiles(task.id).stdout)}\n`);
     return 0;
   }
   const out = process.stdout;
   const session = await openAttach(ctx.root.socketPath, task.id, out.columns, out.rows);
   if (!session) throw new NoSupervisorError(`no supervisor answers for ${ctx.root.dir}`, 'the run is not live: `mcp resume` restarts it, `mcp logs` shows its output');
   if (!session.reply.ok) {
-    process.stdout.write(`task ${task.id} is not running here (${String(session.reply.status ?? session.reply.error)}); the end of its log:\n${logTail(taskFiles(ctx.root, task.id).stdout)}\n`);
+    process.stdout.write(`task ${task.id} is not running here (${String(session.reply.status ?? session.reply.error)}); the end of its log:\n${logTail(ctx.root.taskFiles(task.id).stdout)}\n`);
     return 0;
   }
   const stdin = process.stdin;

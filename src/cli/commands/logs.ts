@@ -2,7 +2,6 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../../domain/errors.js';
 import { isFinalTaskState } from '../../domain/task-state.js';
-import { taskFiles } from '../../orchestrator/task-runner.js';
 import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { requireStore } from '../open-store.js';
@@ -27,7 +26,7 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
   const store = requireStore(ctx.root, ref);
   try {
     const task = store.resolveTask(ref);
-    const files = taskFiles(ctx.root, task.id);
+    const files = ctx.root.taskFiles(task.id);
     const file = stream === 'stdout' ? files.stdout : stream === 'stderr' ? files.stderr : files.events;
     const plain = options.plain === true && stream !== 'events';
     const sink: LogSink = options.json ? new JsonSink({ task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(plain);

@@ -24,7 +24,7 @@ export async function planCommand(objective: string, options: PlanOptions): Prom
   const out = options.out ? ctx.resolvePath(options.out) : undefined;
   await checkCodexBeforePlanning(ctx.project);
   ctx.root.prepare();
-  const workDir = path.join(ctx.root.runsDir, '_plans', new Date().toISOString().replace(/[:.]/g, '-'));
+  const workDir = path.join(ctx.root.plansDir, new Date().toISOString().replace(/[:.]/g, '-'));
   const codex = findCodexBinary(process.env);
   const terminals = new TerminalManager({ allowList, codexPath: codex.path });
   const stop = (): void => void terminals.stopAll('killed');

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { sendControl } from '../../orchestrator/control-client.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 import { requireStore } from '../open-store.js';
 
 export interface ApproveOptions extends ContextOptions {

@@ -1,7 +1,7 @@
 import { NoSupervisorError } from '../../domain/errors.js';
 import { isFinalTaskState } from '../../domain/task-state.js';
 import { openAttach } from '../../orchestrator/attach-client.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 import { readFileTail } from '../../terminal/file-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { requireStore } from '../open-store.js';

@@ -5,7 +5,7 @@ import { findCodexBinary, missingCodexMessage } from '../../agents/codex-binary.
 import { checkCodexReadiness } from '../../agents/codex-readiness.js';
 import { errorMessage } from '../../domain/errors.js';
 import { detectPlatform } from '../../paths/platform.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 import { runCommand } from '../../terminal/run-command.js';
 
 interface Check {

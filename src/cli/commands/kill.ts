@@ -1,6 +1,6 @@
 import { UsageError } from '../../domain/errors.js';
 import { killTarget, type KillTarget } from '../../orchestrator/kill.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 import { requireStore } from '../open-store.js';
 
 export interface KillOptions extends ContextOptions {

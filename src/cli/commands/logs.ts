@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../../domain/errors.js';
 import { isFinalTaskState } from '../../domain/task-state.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { requireStore } from '../open-store.js';
 

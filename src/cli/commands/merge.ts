@@ -1,5 +1,5 @@
 import { applyRunResult } from '../../orchestrator/apply-result.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 import { requireStore } from '../open-store.js';
 
 export interface MergeOptions extends ContextOptions {

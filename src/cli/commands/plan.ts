@@ -8,7 +8,7 @@ import { askPlanner, PLANNER_TIMEOUT_MS } from '../../orchestrator/planner.js';
 import { TerminalManager } from '../../terminal/terminal-manager.js';
 import { checkCodexBeforePlanning } from '../codex-check.js';
 import { describePlan } from '../../orchestrator/run-executor.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 
 export interface PlanOptions extends ContextOptions {
   out?: string;

@@ -3,7 +3,7 @@ import { isFinalRunState } from '../../domain/task-state.js';
 import { recoverRun, unfinishedRuns } from '../../orchestrator/recovery.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
 import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 import { runView } from '../../store/views.js';
 import { superviseInForeground } from '../foreground.js';
 import { requireStore } from '../open-store.js';

@@ -14,7 +14,7 @@ import { loadPlanFile, validatePlan } from '../../orchestrator/plan.js';
 import { describePlan } from '../../orchestrator/run-executor.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
 import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
-import { resolveContext, type ContextOptions, type McpContext } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
 import type { RunOptions as StoredRunOptions } from '../../store/records.js';
 import { TaskStore } from '../../store/task-store.js';
 import { runView } from '../../store/views.js';

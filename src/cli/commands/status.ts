@@ -1,6 +1,6 @@
 import { UsageError } from '../../domain/errors.js';
 import { isFinalRunState, isFinalTaskState, TASK_STATES, type RunState, type TaskState } from '../../domain/task-state.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { allRunViews, allRunViewsJson, runView, type RunView, type TaskView } from '../../store/views.js';

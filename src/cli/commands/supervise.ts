@@ -1,7 +1,7 @@
 import { sendControl } from '../../orchestrator/control-client.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
 import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
-import { resolveContext, type ContextOptions } from '../../orchestrator/workspace-context.js';
+import { resolveContext, type ContextOptions } from '../context.js';
 import { TaskStore } from '../../store/task-store.js';
 
 export interface SuperviseOptions extends ContextOptions {

@@ -59,7 +59,7 @@ test('readCodexLine: a failed command keeps its exit code, a missing one is null
   });
   assert.deepEqual(readCodexLine(failed)?.event, { type: 'codex.command', command: 'false', exitCode: 2, status: 'failed', output: '' });
   const declined = JSON.stringify({ type: 'item.completed', item: { id: 'item_4', type: 'command_execution', command: 'rm -rf /', exit_code: null, status: 'declined' } });
-  assert.deepEqual(readCodexLine(declined)?.event, { type: 'codex.command', command: 'rm -rf /', exitCode: null, status: 'declined', output: undefined });
+  assert.deepEqual(readCodexLine(declined)?.event, { type: 'codex.command', command: 'rm -rf /', exitCode: null, status: 'declined' });
 });
 
 test('readCodexLine: long command output is cut to its tail', () => {
@@ -69,19 +69,19 @@ test('readCodexLine: long command output is cut to its tail', () => {
     item: { id: 'item_5', type: 'command_execution', command: 'big', aggregated_output: output, exit_code: 0, status: 'completed' },
   });
   const event = readCodexLine(line)?.event;
-  assert.equal(event?.output, `…${'b'.repeat(1999)}Z`);
+  assert.equal(event?.type === 'codex.command' ? event.output : undefined, `…${'b'.repeat(1999)}Z`);
   const exact = 'c'.repeat(2000);
   const exactLine = JSON.stringify({ type: 'item.completed', item: { type: 'command_execution', command: 'x', aggregated_output: exact, exit_code: 0 } });
-  assert.equal(readCodexLine(exactLine)?.event?.output, exact);
+  const exactEvent = readCodexLine(exactLine)?.event;
+  assert.equal(exactEvent?.type === 'codex.command' ? exactEvent.output : undefined, exact);
 });
 
 test('readCodexLine: agent message', () => {
   assert.deepEqual(readCodexLine(AGENT_MESSAGE), { event: { type: 'codex.message', text: 'Created a.txt' } });
 });
 
-test('readCodexLine: turn.completed gives the usage', () => {
-  const usage = { input_tokens: 240, cached_input_tokens: 0, cache_write_input_tokens: 0, output_tokens: 24, reasoning_output_tokens: 0 };
-  assert.deepEqual(readCodexLine(TURN_COMPLETED), { usage, event: { type: 'codex.usage', usage } });
+test('readCodexLine: turn.completed gives the usage, in mcp\'s names', () => {
+  assert.deepEqual(readCodexLine(TURN_COMPLETED), { event: { type: 'codex.usage', usage: { inputTokens: 240, cachedInputTokens: 0, outputTokens: 24, reasoningTokens: 0 } } });
 });
 
 test('readCodexLine: a top-level error event is not a failure', () => {
@@ -128,7 +128,7 @@ test('readCodexLine: other items', () => {
   );
   assert.equal(readCodexLine('{"type":"item.started","item":{"id":"item_2","type":"agent_message","text":""}}'), null);
   assert.deepEqual(readCodexLine('{"type":"item.completed","item":{"id":"t","type":"todo_list","items":[]}}'), {
-    event: { type: 'codex.item', itemType: 'todo_list', item: { id: 't', type: 'todo_list', items: [] } },
+    event: { type: 'codex.item', itemType: 'todo_list' },
   });
   assert.equal(readCodexLine('{"type":"item.updated","item":{"id":"t","type":"todo_list"}}'), null);
 });

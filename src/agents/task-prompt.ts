@@ -58,3 +58,15 @@ export function composeRetryPrompt(input: RetryPromptInput): string {
   parts.push('Find what went wrong, fix it, and finish the task as originally asked.');
   return `${parts.join('\n\n')}\n`;
 }
+
+/** What a session cut short by a dead supervisor is told when it is resumed. */
+export const INTERRUPTED_PROMPT = `Your previous session on this task was interrupted because the orchestrator running it stopped.
+Check the state of the working directory, then continue the task where you left off and finish it as originally asked.
+`;
+
+/** What the Codex task that resolves a merge conflict is asked. */
+export function conflictPrompt(conflict: { taskKey: string; branch: string; files: readonly string[] }): string {
+  return `Merging branch ${conflict.branch} (task ${conflict.taskKey}) into the run's result produced conflicts in: ${conflict.files.join(', ')}.
+The merge is in progress in your working directory; the conflicting files contain conflict markers.
+Resolve every conflict so that the intent of both sides is kept, remove all conflict markers, and leave the files consistent. Do not commit: mcp commits the resolution.`;
+}

@@ -1,6 +1,8 @@
 import path from 'node:path';
-import { sendControl } from '../orchestrator/control-client.js';
-import type { TaskChange } from '../orchestrator/run-executor.js';
+import type { TaskChange } from '../orchestrator/transitions.js';
+import type { Plan } from '../orchestrator/plan.js';
+import { describePlan } from './render/plan.js';
+import { runNewsText } from './render/run-news.js';
 import type { Supervisor } from '../orchestrator/supervisor.js';
 import { errorMessage } from '../domain/errors.js';
 import type { RunState } from '../domain/task-state.js';
@@ -11,7 +13,20 @@ import { formatTime, printable } from './render/format.js';
 import { LiveView, type LiveOut, type LiveRun, type LiveSource, type LiveTask } from './render/live-view.js';
 import { TaskActivityReader } from './task-activity.js';
 
+/** The plan of a run as the store holds it, described; null when it is not there. */
+function planText(store: TaskStore | undefined, runId: string, version: number): string | null {
+  const json = store?.getRun(runId)?.planJson;
+  if (!json || json === '{}') return null;
+  try {
+    return describePlan(JSON.parse(json) as Plan, version);
+  } catch {
+    return null;
+  }
+}
+
 export interface ForegroundOptions {
+  /** The store the runs are in, to describe their plans. */
+  store?: TaskStore;
   /**
    * false (`--no-tty`): one plain line per task transition. Otherwise a live table when the
    * stream written to is a terminal and NO_TTY is not set; never cursor sequences into a pipe
@@ -43,14 +58,19 @@ export async function superviseInForeground(
     if (live?.view.active) live.view.print(text);
     else out.write(text);
   };
-  supervisor.onTaskChange((change) => (live?.view.active ? live.view.changed() : out.write(progressLine(change))));
-  supervisor.onNotice((notice) => {
-    const lines = notice.message.split('\n').map(printable);
-    say(`${formatTime(new Date().toISOString())}  ${lines.join('\n')}\n`);
+  supervisor.onTaskChange((change) => {
+    if (live?.view.active) live.view.changed();
+    // `ready` (waiting for a slot) is for the table; a line a task is enough at its start.
+    else if (change.to !== 'ready') out.write(progressLine(change));
+  });
+  supervisor.onNews(({ runId, event }) => {
+    const text = runNewsText(event, (version) => planText(options.store, runId, version));
+    if (text === null) return;
+    say(`${formatTime(new Date().toISOString())}  ${text.split('\n').map(printable).join('\n')}\n`);
   });
   const stopOnSignal = (): void => {
     say('mcp: interrupted; stopping tasks\n');
-    void sendControl(socketPath, { op: 'kill', target: 'all' });
+    supervisor.killAll();
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { isTaskEvent, parseEventLine, type TaskEvent } from '../domain/events.js';
 import { printable } from './render/format.js';
 
 /** What the live view shows of a task beyond its state: what it did last, and tokens spent. */
@@ -14,12 +15,6 @@ export const EVENTS_POLL_MS = 500;
 /** Bytes read per poll: a long backlog (a resumed task) is caught up over several polls, never in one stall. */
 const MAX_READ_BYTES = 1024 * 1024;
 
-type Event = { type?: unknown } & Record<string, unknown>;
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
 function firstLine(text: string): string {
   return printable(text.trim().split('\n')[0] ?? '').trim();
 }
@@ -28,40 +23,39 @@ function firstLine(text: string): string {
  * The status line an event gives, or undefined for events that change nothing visible.
  * `kind`: a command's argv is what it does; a Codex session's is long and always the same.
  */
-export function describeEvent(event: Event, kind: 'prompt' | 'command'): string | undefined {
+export function describeEvent(event: TaskEvent, kind: 'prompt' | 'command'): string | undefined {
   switch (event.type) {
-    case 'started': {
-      const argv = Array.isArray(event.argv) ? event.argv.filter((a): a is string => typeof a === 'string') : [];
-      return kind === 'command' && argv.length > 0 ? `$ ${printable(argv.join(' '))}` : 'Codex started';
-    }
+    case 'started':
+      return kind === 'command' && event.argv.length > 0 ? `$ ${printable(event.argv.join(' '))}` : 'Codex started';
     case 'codex.command_started':
-      return `$ ${firstLine(str(event.command) ?? '')}`;
-    case 'codex.command': {
-      const exit = typeof event.exitCode === 'number' && event.exitCode !== 0 ? `  (exit ${event.exitCode})` : '';
-      return `$ ${firstLine(str(event.command) ?? '')}${exit}`;
-    }
+      return `$ ${firstLine(event.command)}`;
+    case 'codex.command':
+      return `$ ${firstLine(event.command)}${event.exitCode !== null && event.exitCode !== 0 ? `  (exit ${event.exitCode})` : ''}`;
     case 'codex.message':
-      return firstLine(str(event.text) ?? '') || undefined;
+      return firstLine(event.text) || undefined;
     case 'codex.reasoning':
       return 'thinking…';
     case 'codex.file_change': {
-      const changes = Array.isArray(event.changes) ? event.changes : [];
-      const paths = changes.map((c) => str((c as Record<string, unknown>)?.path)).filter((p): p is string => Boolean(p));
+      const paths = event.changes.map((c) => c.path).filter(Boolean);
       return paths.length > 0 ? `edited ${printable(paths.join(', '))}` : 'edited files';
     }
     case 'codex.turn_failed':
     case 'codex.error':
     case 'error':
-      return `error: ${firstLine(str(event.message) ?? '')}`;
+      return `error: ${firstLine(event.message)}`;
     case 'approval.requested':
+      return `approval needed: ${firstLine(event.command ?? event.files?.join(', ') ?? event.kind)}`;
     case 'approval.needed':
-      return `approval needed: ${firstLine(str(event.command) ?? '')}`;
+      return `approval needed: ${firstLine(event.command)}`;
     case 'approval.decided':
-      return `${str(event.decision) ?? 'answered'}: ${firstLine(str(event.command) ?? '')}`;
+      return `${event.decision}: ${firstLine(event.command ?? '')}`;
+    case 'input.waiting':
+    case 'interactive.waiting_input':
+      return 'waiting for your message';
     case 'resume':
       return 'resuming the Codex session';
     case 'exit':
-      return typeof event.exitCode === 'number' ? `exited ${event.exitCode}` : `ended by ${str(event.signal) ?? 'a signal'}`;
+      return event.exitCode !== null ? `exited ${event.exitCode}` : `ended by ${event.signal ?? 'a signal'}`;
     default:
       return undefined;
   }
@@ -133,18 +127,15 @@ export class TaskActivityReader {
 
   private take(line: string): void {
     if (line.length === 0) return;
-    let event: Event;
-    try {
-      event = JSON.parse(line) as Event;
-    } catch {
-      return; // a torn line left by a crash
-    }
+    // A torn line left by a crash, or an event of a newer mcp, is skipped.
+    const event = parseEventLine(line);
+    if (!event) return;
     if (event.type === 'codex.usage') {
-      const usage = (event.usage ?? {}) as Record<string, unknown>;
-      if (typeof usage.input_tokens === 'number') this.activity.inputTokens += usage.input_tokens;
-      if (typeof usage.output_tokens === 'number') this.activity.outputTokens += usage.output_tokens;
+      this.activity.inputTokens += event.usage.inputTokens;
+      this.activity.outputTokens += event.usage.outputTokens;
       return;
     }
+    if (!isTaskEvent(event)) return;
     const text = describeEvent(event, this.kind);
     if (text !== undefined) this.activity.last = text;
   }

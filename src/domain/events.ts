@@ -142,3 +142,9 @@ export function parseEventLine(line: string): StoredEvent | null {
   if (!head.success || !event.success) return null;
   return { ...event.data, ts: head.data.ts, task: head.data.task };
 }
+
+const TASK_EVENT_TYPES: ReadonlySet<string> = new Set(taskEventSchemas.map((schema) => schema.shape.type.value));
+
+export function isTaskEvent(event: McpEvent): event is TaskEvent {
+  return TASK_EVENT_TYPES.has(event.type);
+}

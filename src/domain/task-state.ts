@@ -80,8 +80,3 @@ export function isWaitingForPerson(state: TaskState): boolean {
 export function endedBadly(state: TaskState): boolean {
   return state === 'failed' || state === 'killed' || state === 'timed_out' || state === 'blocked';
 }
-
-/** @deprecated kept while callers move to the named predicates above. */
-export function isActiveTaskState(state: TaskState): boolean {
-  return isInFlight(state);
-}

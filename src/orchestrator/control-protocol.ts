@@ -11,7 +11,13 @@ export const controlRequestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('input'), data: z.string().max(1_000_000) }).strict(),
   z.object({ op: z.literal('resize'), cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }).strict(),
   /** Answer Codex's approval prompt in an interactive task; `by` is who decided. */
-  z.object({ op: z.literal('approve'), task: z.string().min(1).max(200), id: z.number().int().min(1).optional(), approve: z.boolean(), by: z.string().max(200) }).strict(),
+  z.object({
+    op: z.literal('approve'),
+    task: z.string().min(1).max(200),
+    id: z.number().int().min(1).optional(),
+    approve: z.boolean(),
+    by: z.object({ user: z.string().max(200), uid: z.number().int().nullable(), pid: z.number().int().nullable() }).strict(),
+  }).strict(),
   /** Hand a run already written to the store to the running supervisor. */
   z.object({ op: z.literal('submit'), runId: z.string().min(1).max(64) }).strict(),
 ]);

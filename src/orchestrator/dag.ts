@@ -1,6 +1,4 @@
-import type { TaskState } from '../domain/task-state.js';
-
-const FAILED_DEPENDENCY: ReadonlySet<TaskState> = new Set(['failed', 'killed', 'timed_out', 'blocked']);
+import { endedBadly, isWaitingToRun, type TaskState } from '../domain/task-state.js';
 
 interface DagTask {
   key: string;
@@ -20,8 +18,11 @@ export function tasksToBlock<T extends DagTask>(tasks: readonly T[]): { task: T;
     changed = false;
     for (const task of tasks) {
       const current = status.get(task.key);
-      if (current !== 'pending' && current !== 'ready' && current !== 'interrupted') continue;
-      const bad = task.dependsOn.find((k) => FAILED_DEPENDENCY.has(status.get(k) as TaskState));
+      if (current === undefined || !isWaitingToRun(current)) continue;
+      const bad = task.dependsOn.find((k) => {
+        const dependency = status.get(k);
+        return dependency !== undefined && endedBadly(dependency);
+      });
       if (bad === undefined) continue;
       status.set(task.key, 'blocked');
       out.push({ task, reason: `dependency ${bad} ${String(status.get(bad)).replace('_', ' ')}` });

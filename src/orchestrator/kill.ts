@@ -1,4 +1,5 @@
-import { isActiveTaskState } from '../domain/task-state.js';
+import type { TaskEvent } from '../domain/events.js';
+import { isFinalTaskState } from '../domain/task-state.js';
 import type { TaskRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -6,6 +7,7 @@ import { appendEvent } from '../terminal/event-log.js';
 import { sendControl } from './control-client.js';
 import { tasksToBlock } from './dag.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
+import { transitionTask } from './transitions.js';
 
 export type KillTarget = { kind: 'all' } | { kind: 'run'; runId: string } | { kind: 'task'; task: TaskRecord };
 
@@ -39,27 +41,20 @@ async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, 
   const tasks = tasksOfTarget(store, target);
   const stopped: string[] = [];
   const now = (): string => new Date().toISOString();
+  const deps = { store, appendEvent: (id: string, event: TaskEvent) => appendEvent(root.taskFiles(id).events, id, event) };
   await stopRecordedProcesses(tasks, graceMs);
   for (const task of tasks) {
-    const stoppable = isActiveTaskState(task.status) || task.status === 'pending' || task.status === 'ready' || task.status === 'interrupted';
-    if (!stoppable) continue;
-    store.updateTask(task.id, { status: 'killed', reason: 'killed by user (no supervisor answered; stopped by PID)', endedAt: now() });
-    appendEvent(root.taskFiles(task.id).events, task.id, { type: 'state', from: task.status, to: 'killed', reason: 'killed by PID' });
+    if (isFinalTaskState(task.status)) continue;
+    transitionTask(deps, task, 'killed', { reason: 'killed by user (no supervisor answered; stopped by PID)', endedAt: now() });
     stopped.push(task.id);
   }
-  blockDependents(store, new Set(tasks.map((t) => t.runId)), now);
+  for (const runId of new Set(tasks.map((t) => t.runId))) {
+    for (const { task, reason } of tasksToBlock(store.tasksOf(runId))) transitionTask(deps, task, 'blocked', { reason, endedAt: now() });
+  }
   const runIds = target.kind === 'task' ? [] : [...new Set(tasks.map((t) => t.runId))];
   for (const runId of runIds) {
     const run = store.getRun(runId);
     if (run && (run.status === 'running' || run.status === 'planning')) store.updateRun(runId, { status: 'killed', endedAt: now() });
   }
   return { via: 'pid', stopped, note: stopped.length === 0 ? 'nothing running to stop' : undefined };
-}
-
-function blockDependents(store: TaskStore, runIds: Set<string>, now: () => string): void {
-  for (const runId of runIds) {
-    for (const { task, reason } of tasksToBlock(store.tasksOf(runId))) {
-      store.updateTask(task.id, { status: 'blocked', reason, endedAt: now() });
-    }
-  }
 }

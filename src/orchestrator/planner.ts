@@ -1,13 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { codexPlanArgs, codexResumeArgs } from '../agents/codex-exec-args.js';
-import { readCodexLine } from '../agents/codex-events.js';
 import { missingCodexMessage, type CodexBinary } from '../agents/codex-binary.js';
 import { correctivePrompt } from '../agents/planner-prompt.js';
 import { PlanError, PlannerError, PlanningStopped } from '../domain/errors.js';
 import { EventLog } from '../terminal/event-log.js';
-import { LineSplitter } from '../terminal/line-splitter.js';
 import type { TerminalManager } from '../terminal/terminal-manager.js';
+import { runExecTurn } from './codex-exec-turn.js';
 import { planFromAnswer, plannerJsonSchema, type Plan } from './plan.js';
 
 export interface PlannerDeps {
@@ -93,7 +92,6 @@ async function turn(deps: PlannerDeps, workDir: string, n: number, prompt: strin
   const promptFile = path.join(workDir, `prompt-${n}.md`);
   writeFileSync(promptFile, prompt);
   const argv = [deps.codex.path ?? 'codex', ...args(answerFile)];
-  const result: Turn = { sessionId: null, failure: null, exitCode: null, answer: null };
   const said = new Map<string, number>();
   const notice = (message: string): void => {
     const last = said.get(message);
@@ -101,30 +99,25 @@ async function turn(deps: PlannerDeps, workDir: string, n: number, prompt: strin
     said.set(message, Date.now());
     deps.onNotice?.(message);
   };
-  const splitter = new LineSplitter((line) => {
-    const read = readCodexLine(line);
-    if (!read) return;
-    if (read.event) events.append(read.event);
-    if (read.sessionId) result.sessionId = read.sessionId;
-    if (read.failure) result.failure = read.failure;
-    // Top-level errors are what Codex says while it cannot go on (no network, overload).
-    if (read.event?.type === 'codex.error') notice(String(read.event.message ?? ''));
-  });
   events.append({ type: 'planner.started', attempt: n, argv });
-  const child = deps.terminals.spawn(deps.terminalId, {
+  const { exit, sessionId, failure } = await runExecTurn({
+    terminals: deps.terminals,
+    id: deps.terminalId,
     argv,
     cwd: deps.project,
-    env: { ...deps.env, TERM: 'xterm-256color' },
+    env: deps.env,
     stdoutLog: path.join(workDir, 'stdout.log'),
     stderrLog: path.join(workDir, 'stderr.log'),
-    stdinFile: promptFile,
+    promptFile,
     timeoutMs: deps.timeoutMs,
     killGraceMs: deps.killGraceMs,
-    onData: (chunk) => splitter.push(chunk),
+    onEvent: (event) => {
+      events.append(event);
+      // Top-level errors are what Codex says while it cannot go on (no network, overload).
+      if (event.type === 'codex.error') notice(event.message);
+    },
   });
-  const exit = await child.exited;
-  splitter.end();
-  result.exitCode = exit.exitCode;
+  const result: Turn = { sessionId, failure, exitCode: exit.exitCode, answer: null };
   events.append({ type: 'planner.exit', attempt: n, exitCode: exit.exitCode, signal: exit.signal, stoppedBy: exit.stoppedBy });
   if (exit.stoppedBy === 'killed') throw new PlanningStopped('planning was stopped (killed by user)');
   if (exit.stoppedBy === 'timed_out') throw new PlannerError(`the planner did not answer within ${Math.round(deps.timeoutMs / 1000)} s`, `see ${workDir}`);

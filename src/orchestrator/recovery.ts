@@ -1,9 +1,11 @@
-import { isActiveTaskState, isFinalRunState } from '../domain/task-state.js';
+import type { TaskEvent } from '../domain/events.js';
+import { isFinalRunState, isInFlight } from '../domain/task-state.js';
 import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { appendEvent } from '../terminal/event-log.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
+import { transitionTask } from './transitions.js';
 
 export interface Recovery {
   runId: string;
@@ -26,11 +28,10 @@ export async function recoverRun(root: StateRoot, store: TaskStore, run: RunReco
   const tasks = store.tasksOf(run.id);
   const orphansStopped = await stopRecordedProcesses(tasks, graceMs);
   const interrupted: string[] = [];
+  const deps = { store, appendEvent: (id: string, event: TaskEvent) => appendEvent(root.taskFiles(id).events, id, event) };
   for (const task of tasks) {
-    if (!isActiveTaskState(task.status)) continue;
-    const reason = 'the supervisor stopped while the task ran; resumed';
-    store.updateTask(task.id, { status: 'interrupted', reason, pid: null, pidStart: null });
-    appendEvent(root.taskFiles(task.id).events, task.id, { type: 'state', from: task.status, to: 'interrupted', reason });
+    if (!isInFlight(task.status)) continue;
+    transitionTask(deps, task, 'interrupted', { reason: 'the supervisor stopped while the task ran; resumed', pid: null, pidStart: null });
     interrupted.push(task.id);
   }
   return { runId: run.id, interrupted, orphansStopped };

@@ -180,6 +180,12 @@ export class Scheduler {
     work.then(done, done);
   }
 
+  /** Nothing new starts any more (the result cannot be made); what runs finishes. */
+  stall(reason: string): void {
+    this.stalledReason ??= reason;
+    this.wake();
+  }
+
   /** Stops one task: a live attempt is signalled, a waiting one never starts. */
   kill(taskId: string): boolean {
     const task = this.deps.tasks.get(taskId);

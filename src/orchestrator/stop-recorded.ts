@@ -1,4 +1,4 @@
-import { isActiveTaskState } from '../domain/task-state.js';
+import { isInFlight } from '../domain/task-state.js';
 import type { TaskRecord } from '../store/records.js';
 import { isSameProcess, signalGroup } from '../terminal/process-info.js';
 
@@ -11,7 +11,7 @@ const POLL_MS = 100;
  * still match the record is signalled, so a reused PID is never hit. Returns the PIDs stopped.
  */
 export async function stopRecordedProcesses(tasks: readonly TaskRecord[], graceMs: number): Promise<number[]> {
-  const live = tasks.filter((t) => t.pid !== null && isActiveTaskState(t.status) && isSameProcess(t.pid, t.pidStart));
+  const live = tasks.filter((t) => t.pid !== null && isInFlight(t.status) && isSameProcess(t.pid, t.pidStart));
   for (const task of live) signalGroup(task.pid as number, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (live.some((t) => isSameProcess(t.pid as number, t.pidStart)) && Date.now() < deadline) {

@@ -4,7 +4,7 @@ import { sensitivePatterns } from '../config/sensitive.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { TerminalManager } from '../terminal/terminal-manager.js';
-import type { ExecutorDeps } from './run-executor.js';
+import type { ExecutorDeps } from './run-controller.js';
 
 /** What a supervisor works with, from the state root, its store and the project's config. */
 export function supervisorDeps(root: StateRoot, store: TaskStore, config: McpConfig, env: NodeJS.ProcessEnv = process.env): ExecutorDeps {

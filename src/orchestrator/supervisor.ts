@@ -1,11 +1,12 @@
 import { appendFileSync } from 'node:fs';
 import { errorMessage } from '../domain/errors.js';
-import { isActiveTaskState, type RunState } from '../domain/task-state.js';
+import { isInFlight, type RunState } from '../domain/task-state.js';
 import { SnapshotWriter } from '../store/snapshot.js';
 import { ControlServer, type ControlConnection } from './control-server.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
 import type { ControlReply, ControlRequest } from './control-protocol.js';
-import { RunExecutor, type ExecutorDeps, type RunNotice, type TaskChange } from './run-executor.js';
+import { RunController, type ExecutorDeps, type RunNews } from './run-controller.js';
+import type { TaskChange } from './transitions.js';
 import { SupervisorLock, type LockHolder } from './supervisor-lock.js';
 
 /**
@@ -13,13 +14,13 @@ import { SupervisorLock, type LockHolder } from './supervisor-lock.js';
  * socket, and keeps the snapshot current.
  */
 export class Supervisor {
-  private readonly executors = new Map<string, RunExecutor>();
+  private readonly executors = new Map<string, RunController>();
   private readonly finished = new Map<string, Promise<RunState>>();
   private readonly control: ControlServer;
   private readonly snapshot: SnapshotWriter;
   private readonly changeListeners: ((change: TaskChange) => void)[] = [];
   private readonly attached = new Map<ControlConnection, PtyProcess>();
-  private readonly noticeListeners: ((notice: RunNotice) => void)[] = [];
+  private readonly newsListeners: ((news: RunNews) => void)[] = [];
 
   private constructor(
     private readonly deps: ExecutorDeps,
@@ -50,8 +51,8 @@ export class Supervisor {
   }
 
   /** Run-level news: the plan, replans, merges. */
-  onNotice(listener: (notice: RunNotice) => void): void {
-    this.noticeListeners.push(listener);
+  onNews(listener: (news: RunNews) => void): void {
+    this.newsListeners.push(listener);
   }
 
   log(message: string): void {
@@ -66,14 +67,14 @@ export class Supervisor {
   runRun(runId: string): Promise<RunState> {
     const existing = this.finished.get(runId);
     if (existing) return existing;
-    const executor = new RunExecutor(this.deps, runId);
+    const executor = new RunController(this.deps, runId);
     executor.onTaskChange((change) => {
       this.log(`task ${change.task.id} ${change.from} -> ${change.to}${change.task.reason ? ` (${change.task.reason})` : ''}`);
       for (const listener of this.changeListeners) listener(change);
     });
-    executor.onNotice((notice) => {
-      this.log(`run ${runId} ${notice.type}: ${notice.message.split('\n')[0]}`);
-      for (const listener of this.noticeListeners) listener(notice);
+    executor.onNews((news) => {
+      this.log(`run ${runId} ${news.event.type}`);
+      for (const listener of this.newsListeners) listener(news);
     });
     this.executors.set(runId, executor);
     const done = executor
@@ -110,8 +111,8 @@ export class Supervisor {
         for (const executor of this.executors.values()) {
           const id = executor.resolveKey(request.task);
           if (!id) continue;
-          const result = executor.answerApproval(id, request.id, request.approve, request.by);
-          if (result.ok) this.log(`task ${id}: approval ${result.id} ${request.approve ? 'approved' : 'denied'} by ${request.by}`);
+          const result = executor.answerApproval(id, request.id, request.approve, { kind: 'person', ...request.by, via: 'cli' });
+          if (result.ok) this.log(`task ${id}: approval ${result.id} ${request.approve ? 'approved' : 'denied'} by ${request.by.user} (uid ${request.by.uid ?? '?'}, pid ${request.by.pid ?? '?'})`);
           return result.ok ? { ...result } : { ok: false, error: result.error };
         }
         return { ok: false, error: `task ${request.task} is not running under this supervisor` };
@@ -182,12 +183,15 @@ export class Supervisor {
     return null;
   }
 
-  private kill(target: string): ControlReply {
+  /** Stops every run this supervisor holds (Ctrl-C, SIGTERM, `mcp kill --all`). */
+  killAll(): string[] {
     const stopped: string[] = [];
-    if (target === 'all') {
-      for (const executor of this.executors.values()) stopped.push(...executor.killAll());
-      return { ok: true, stopped };
-    }
+    for (const executor of this.executors.values()) stopped.push(...executor.killAll());
+    return stopped;
+  }
+
+  private kill(target: string): ControlReply {
+    if (target === 'all') return { ok: true, stopped: this.killAll() };
     const run = this.executors.get(target);
     if (run) return { ok: true, stopped: run.killAll() };
     for (const executor of this.executors.values()) {
@@ -196,7 +200,7 @@ export class Supervisor {
       }
     }
     const task = this.deps.store.getTask(target);
-    if (task && isActiveTaskState(task.status)) return { ok: false, error: `task ${target} is not held by this supervisor` };
+    if (task && isInFlight(task.status)) return { ok: false, error: `task ${target} is not held by this supervisor` };
     return { ok: true, stopped: [], note: 'nothing running to stop' };
   }
 

@@ -11,7 +11,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 test('EventLog: one JSON object a line, with time and task; a torn last line is ended, not joined', () => {
   const file = path.join(tmp, 'torn.ndjson');
   writeFileSync(file, '{"ts":"x","task":"t","type":"started"}\n{"ts":"x","ta');
-  appendEvent(file, 't1', { type: 'exit', exitCode: 0 });
+  appendEvent(file, 't1', { type: 'exit', exitCode: 0, signal: null, bytes: 0, stoppedBy: null });
   const lines = readFileSync(file, 'utf8').split('\n');
   assert.deepEqual(lines.slice(1), ['{"ts":"x","ta', lines[2], '']);
   const event = JSON.parse(lines[2] ?? '') as Record<string, unknown>;
@@ -24,8 +24,8 @@ test('EventLog: one JSON object a line, with time and task; a torn last line is 
 test('EventLog: with onError, a failed write is reported once and appending stops, never a throw', () => {
   const heard: string[] = [];
   const log = new EventLog('/dev/full', 't', (message) => heard.push(message));
-  log.append({ type: 'one' });
-  log.append({ type: 'two' });
+  log.append({ type: 'error', message: 'one' });
+  log.append({ type: 'error', message: 'two' });
   log.close();
   assert.equal(heard.length, 1);
   assert.match(heard[0] ?? '', /^full: ENOSPC: no space left on device/);
@@ -34,7 +34,7 @@ test('EventLog: with onError, a failed write is reported once and appending stop
 test('EventLog: without onError, a failed write throws as any write would', () => {
   const log = new EventLog('/dev/full', 't');
   try {
-    assert.throws(() => log.append({ type: 'one' }), { code: 'ENOSPC' });
+    assert.throws(() => log.append({ type: 'error', message: 'one' }), { code: 'ENOSPC' });
   } finally {
     log.close();
   }

@@ -1,8 +1,8 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import type { McpEvent } from '../domain/events.js';
 import { processMasker } from './process-masker.js';
 
-export type EventFields = { type: string } & Record<string, unknown>;
 
 /**
  * Appends one JSON object a line to events.ndjson, secrets masked. Each line is written with a single
@@ -38,7 +38,7 @@ export class EventLog {
     if (last[0] !== 0x0a) writeSync(fd, '\n');
   }
 
-  append(fields: EventFields): void {
+  append(fields: McpEvent): void {
     if (this.fd === null || this.failure) return;
     const line = processMasker().maskText(JSON.stringify({ ts: new Date().toISOString(), task: this.task, ...fields }));
     try {
@@ -57,7 +57,7 @@ export class EventLog {
 }
 
 /** One event appended to a log that is not kept open (state changes, run-level news). */
-export function appendEvent(file: string, task: string, fields: EventFields): void {
+export function appendEvent(file: string, task: string, fields: McpEvent): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const log = new EventLog(file, task);
   try {

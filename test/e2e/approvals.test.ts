@@ -76,8 +76,9 @@ test('an interactive task waits for approval of a push; mcp approve lets it run,
   assert.match(r.approveOut, /approved approval 1 of \S+-pusher: \$ git push origin main/);
   assert.equal(existsSync(path.join(r.workspace, 'push-attempted.txt')), true, 'the approved command ran');
   const decided = eventsOf(r.stateRoot, r.taskId).find((e) => e.type === 'approval.decided');
-  assert.equal(decided?.decision, 'approved');
-  assert.match(String(decided?.by), /uid \d+/);
+  assert.equal(decided?.decision, 'accept');
+  const by = decided?.by as { kind: string; user: string; uid: number; pid: number; via: string };
+  assert.deepEqual([by.kind, by.via, typeof by.uid, typeof by.pid], ['person', 'cli', 'number', 'number']);
   assert.match(String(decided?.at), /^\d{4}-\d\d-\d\dT/);
   assert.equal(r.code, 0, 'the session ended with /quit and the task succeeded');
   assert.equal(findTask(await status(sb), 'pusher')?.status, 'succeeded');
@@ -87,6 +88,6 @@ test('mcp approve --deny refuses the command: it never runs, and the refusal is 
   const r = await scenario('refused', 'PUSH_DENIED', true);
   assert.equal(existsSync(path.join(r.workspace, 'push-attempted.txt')), false, 'the denied command did not run');
   const events = eventsOf(r.stateRoot, r.taskId);
-  assert.equal(events.find((e) => e.type === 'approval.decided')?.decision, 'denied');
+  assert.equal(events.find((e) => e.type === 'approval.decided')?.decision, 'decline');
   assert.equal(events.find((e) => e.type === 'approval.requested')?.command, PUSH);
 });

@@ -52,7 +52,8 @@ test('a task that fails twice succeeds on its third attempt, resuming its Codex 
   assert.equal(readFileSync(path.join(flaky.workspace ?? '', 'flaky.txt'), 'utf8'), 'fixed');
   const list = events(json.stateRoot, flaky.id);
   const states = list.filter((e) => e.type === 'state').map((e) => e.to);
-  assert.deepEqual(states, ['running', 'retrying', 'running', 'retrying', 'running', 'succeeded']);
+  // Ready (dependencies done, waiting for a slot) before each attempt; no slot is held during the backoff.
+  assert.deepEqual(states, ['ready', 'running', 'retrying', 'ready', 'running', 'retrying', 'ready', 'running', 'succeeded']);
   const resumes = list.filter((e) => e.type === 'resume');
   assert.equal(resumes.length, 2);
   const session = list.find((e) => e.type === 'codex.session')?.sessionId;

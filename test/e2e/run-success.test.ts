@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { parseEventLine } from '../../src/domain/events.js';
 import { events, mcp, sandbox, sh, status, taskOf, writePlan, type Sandbox } from './harness.js';
 
 // One real orchestration: two independent Codex tasks, one that needs both, then a command.
@@ -76,6 +77,11 @@ test('each task has its logs, events and final message on disk', async () => {
   for (const e of list) assert.match(e.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   const command = list.find((e) => e.type === 'codex.command');
   assert.equal(command?.exitCode, 0);
+  // Every line mcp wrote, for every task and for the run itself, is an event of the schema.
+  for (const file of [...json.runs[0]!.tasks.map((t) => path.join(json.stateRoot, 'runs', t.id, 'events.ndjson')), path.join(json.stateRoot, 'run-records', json.runs[0]!.id, 'events.ndjson')]) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) assert.notEqual(parseEventLine(line), null, `${file}: ${line}`);
+  }
   // The dependent's prompt carried its dependencies' final messages.
   const prompt = readFileSync(path.join(json.stateRoot, 'runs', taskOf(json, 'join').id, 'prompt.md'), 'utf8');
   assert.match(prompt, /alpha\.txt holds alpha/);

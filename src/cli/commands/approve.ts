@@ -23,7 +23,7 @@ export async function approveCommand(ref: string, id: string | undefined, option
   } finally {
     store.close();
   }
-  const by = `${os.userInfo().username} (uid ${process.getuid?.() ?? '?'}, pid ${process.pid})`;
+  const by = { user: os.userInfo().username, uid: process.getuid?.() ?? null, pid: process.pid };
   const reply = await sendControl(ctx.root.socketPath, { op: 'approve', task: taskId, ...(approvalId ? { id: approvalId } : {}), approve: !options.deny, by });
   if (!reply) throw new NoSupervisorError(`no supervisor answers for ${ctx.root.dir}`, 'approvals go to a live run; `mcp resume` restarts an interrupted one');
   if (!reply.ok) throw new UsageError(String(reply.error), `mcp status ${ref} shows what the task is doing`);

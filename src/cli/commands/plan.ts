@@ -7,7 +7,7 @@ import { UsageError } from '../../domain/errors.js';
 import { askPlanner, PLANNER_TIMEOUT_MS } from '../../orchestrator/planner.js';
 import { TerminalManager } from '../../terminal/terminal-manager.js';
 import { checkCodexBeforePlanning } from '../codex-check.js';
-import { describePlan } from '../../orchestrator/run-executor.js';
+import { describePlan } from '../render/plan.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 
 export interface PlanOptions extends ContextOptions {

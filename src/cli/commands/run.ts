@@ -11,7 +11,7 @@ import { currentLockHolder } from '../../orchestrator/supervisor-lock.js';
 import { createRun } from '../../orchestrator/create-run.js';
 import { applyRunResult } from '../../orchestrator/apply-result.js';
 import { loadPlanFile, validatePlan } from '../../orchestrator/plan.js';
-import { describePlan } from '../../orchestrator/run-executor.js';
+import { describePlan } from '../render/plan.js';
 import { Supervisor } from '../../orchestrator/supervisor.js';
 import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
@@ -96,7 +96,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     const supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
     let state: RunState;
     if (supervisor instanceof Supervisor) {
-      [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root.socketPath, out, { tty: options.tty });
+      [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root.socketPath, out, { tty: options.tty, store });
     } else {
       const reply = await sendControl(ctx.root.socketPath, { op: 'submit', runId });
       if (!reply?.ok) throw new UsageError(`the supervisor (pid ${supervisor.pid}) of ${ctx.root.dir} did not take the run`, 'retry, or stop it with `mcp kill --all`');

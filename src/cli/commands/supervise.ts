@@ -26,7 +26,7 @@ export async function superviseCommand(options: SuperviseOptions): Promise<numbe
       for (const runId of options.run ?? []) await sendControl(ctx.root.socketPath, { op: 'submit', runId });
       return 0;
     }
-    const stop = (): void => void sendControl(ctx.root.socketPath, { op: 'kill', target: 'all' });
+    const stop = (): void => void supervisor.killAll();
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     for (const runId of options.run ?? []) void supervisor.runRun(runId);

@@ -1,0 +1,25 @@
+import type { CodexBinary } from '../../agents/codex-binary.js';
+import type { RunRecord } from '../../store/records.js';
+import type { StateRoot } from '../../store/state-root.js';
+import type { TerminalManager } from '../../terminal/terminal-manager.js';
+import type { RunRepo } from '../../workspace/workspace.js';
+import type { RunTasks } from '../transitions.js';
+
+/** What every attempt of a run works with. */
+export interface AttemptContext {
+  root: StateRoot;
+  run: () => RunRecord;
+  repo: RunRepo;
+  codex: CodexBinary;
+  terminals: TerminalManager;
+  /** Commands that need a human (git push, rm -rf, the config's patterns). */
+  sensitive: readonly RegExp[];
+  env: NodeJS.ProcessEnv;
+  killGraceMs: number;
+  taskTimeoutMs: number | undefined;
+  idleTimeoutMs: number | undefined;
+  tasks: RunTasks;
+}
+
+/** An approval answered through `mcp approve`: which one, and the command it was about. */
+export type ApprovalAnswer = { ok: true; id: number; command: string } | { ok: false; error: string };

@@ -1,0 +1,85 @@
+import type { Decider } from '../../domain/events.js';
+import type { TaskRecord } from '../../store/records.js';
+import type { PtyProcess } from '../../terminal/pty-process.js';
+import { EventLog } from '../../terminal/event-log.js';
+import { commitWorkspace, prepareWorkspace } from '../../workspace/workspace.js';
+import type { FollowUp, TaskOutcome, TaskRunner } from '../scheduler.js';
+import type { ApprovalAnswer, AttemptContext } from './attempt-context.js';
+import type { Attempt } from './attempt.js';
+import { CodexExecAttempt } from './codex-exec-attempt.js';
+import { CodexTuiAttempt } from './codex-tui-attempt.js';
+import { CommandAttempt } from './command-attempt.js';
+import { errorMessage } from '../../domain/errors.js';
+
+/**
+ * The scheduler's hands: makes a task's workspace, runs an attempt of the right kind, and
+ * records the work on the task's branch afterwards. Holds the live attempts, for kill,
+ * attach and approvals.
+ */
+export class AttemptRunner implements TaskRunner {
+  private readonly live = new Map<string, Attempt>();
+
+  constructor(private readonly ctx: AttemptContext) {}
+
+  async prepare(task: TaskRecord): Promise<void> {
+    const { repo, root, tasks } = this.ctx;
+    const branch = `mcp/${task.id}`;
+    const cwd = await prepareWorkspace({
+      repo,
+      workspace: root.workspaceDir(task.id),
+      branch,
+      dependencies: tasks.dependenciesOf(task).map((d) => ({ branch: `mcp/${d.id}` })),
+    });
+    // A private repository's branches are not the user's: the task shows none.
+    tasks.update(task, { workspace: cwd, branch: repo.private ? null : branch });
+  }
+
+  async run(task: TaskRecord, followUp: FollowUp | null): Promise<TaskOutcome> {
+    const attempt = this.attemptFor(task, followUp);
+    this.live.set(task.id, attempt);
+    try {
+      return await attempt.run();
+    } finally {
+      this.live.delete(task.id);
+    }
+  }
+
+  private attemptFor(task: TaskRecord, followUp: FollowUp | null): Attempt {
+    if (task.kind === 'command') return new CommandAttempt(task, this.ctx, followUp);
+    if (task.mode === 'interactive') return new CodexTuiAttempt(task, this.ctx, followUp);
+    return new CodexExecAttempt(task, this.ctx, followUp);
+  }
+
+  /** Commits the task's work on its branch, outside the slot: dependents and the merger wait for it. */
+  async conclude(task: TaskRecord, outcome: TaskOutcome): Promise<TaskOutcome> {
+    const workspace = task.workspace;
+    if (!workspace) return outcome;
+    const events = new EventLog(this.ctx.root.taskFiles(task.id).events, task.id);
+    try {
+      const changed = await commitWorkspace(workspace, `mcp: ${task.key}${task.title ? ` — ${task.title}` : ''}`);
+      events.append({ type: 'committed', branch: `mcp/${task.id}`, changed });
+      return outcome;
+    } catch (error) {
+      const reason = `could not commit the workspace: ${errorMessage(error)}`;
+      events.append({ type: 'error', message: reason });
+      return { ...outcome, status: 'failed', reason };
+    } finally {
+      events.close();
+    }
+  }
+
+  stop(taskId: string, reason: 'killed' | 'timed_out'): void {
+    this.live.get(taskId)?.stop(reason);
+  }
+
+  /** The PTY of a task's running attempt, for `mcp attach`. */
+  livePty(taskId: string): PtyProcess | null {
+    return this.live.get(taskId)?.pty ?? null;
+  }
+
+  answerApproval(taskId: string, id: number | undefined, approve: boolean, by: Decider): ApprovalAnswer {
+    const attempt = this.live.get(taskId);
+    if (!attempt) return { ok: false, error: `task ${taskId} is not running` };
+    return attempt.answerApproval(id, approve, by);
+  }
+}

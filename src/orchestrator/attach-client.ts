@@ -15,7 +15,8 @@ export interface AttachSession {
  * Opens a viewer connection to the supervisor: the first line is the reply; everything
  * after it is the task's terminal output. Null when no supervisor listens.
  */
-export function openAttach(socketPath: string, task: string, cols?: number, rows?: number): Promise<AttachSession | null> {
+export function openAttach(socketPath: string | null, task: string, cols?: number, rows?: number): Promise<AttachSession | null> {
+  if (socketPath === null) return Promise.resolve(null);
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
     let header = Buffer.alloc(0);

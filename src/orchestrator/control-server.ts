@@ -1,5 +1,7 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
+import { StateRootError } from '../domain/errors.js';
+import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../store/control-socket.js';
 import { controlRequestSchema, MAX_CONTROL_LINE_BYTES, type ControlReply, type ControlRequest } from './control-protocol.js';
 
 /** One client connection, for requests that turn it into a stream (attach). */
@@ -18,8 +20,12 @@ export type ControlHandler = (request: ControlRequest, connection: ControlConnec
  * The supervisor's socket. Malformed input gets an error reply, never an exception that
  * could take the supervisor (and every task it holds) down.
  */
+/** How long a closing server lets its connections take what is queued for them before it cuts them. */
+const CLOSE_GRACE_MS = 1_000;
+
 export class ControlServer {
   private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
 
   constructor(
     private readonly socketPath: string,
@@ -29,7 +35,11 @@ export class ControlServer {
     this.server.on('error', () => undefined);
   }
 
+  /** Listens, or fails with nothing left listening: a server left open would keep mcp alive. */
   async listen(): Promise<void> {
+    if (!socketPathFits(this.socketPath)) {
+      throw new StateRootError(`socket path ${this.socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes`, 'a Unix socket path must be short; set TMPDIR to a short directory');
+    }
     try {
       unlinkSync(this.socketPath); // a socket file left by a dead supervisor
     } catch {
@@ -39,9 +49,18 @@ export class ControlServer {
       this.server.once('error', reject);
       this.server.listen(this.socketPath, () => resolve());
     });
-    chmodSync(this.socketPath, 0o600);
+    try {
+      chmodSync(this.socketPath, 0o600);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
   }
 
+  /**
+   * Stops listening and ends every connection. The server only closes once its connections
+   * have: a viewer that stopped reading would otherwise keep the supervisor alive forever.
+   */
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
@@ -50,10 +69,16 @@ export class ControlServer {
       } catch {
         /* already gone */
       }
+      for (const socket of this.sockets) socket.end();
+      setTimeout(() => {
+        for (const socket of this.sockets) socket.destroy();
+      }, CLOSE_GRACE_MS).unref();
     });
   }
 
   private serve(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
     let buffer = '';
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);

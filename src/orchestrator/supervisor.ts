@@ -1,6 +1,9 @@
 import { appendFileSync } from 'node:fs';
-import { errorMessage } from '../domain/errors.js';
-import { isActiveTaskState, type RunState } from '../domain/task-state.js';
+import path from 'node:path';
+import { errorMessage, McpError, StateRootError } from '../domain/errors.js';
+import { isActiveTaskState, isFinalRunState, type RunState } from '../domain/task-state.js';
+import type { TaskStore } from '../store/task-store.js';
+import { createSocketDir, removeSocketDir, SOCKET_FILE } from '../store/control-socket.js';
 import { SnapshotWriter } from '../store/snapshot.js';
 import { ControlServer, type ControlConnection } from './control-server.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
@@ -24,24 +27,40 @@ export class Supervisor {
   private constructor(
     private readonly deps: ExecutorDeps,
     private readonly lock: SupervisorLock,
+    private readonly socketPath: string,
   ) {
-    this.control = new ControlServer(deps.root.socketPath, (request, connection) => this.handle(request, connection));
+    this.control = new ControlServer(socketPath, (request, connection) => this.handle(request, connection));
     this.snapshot = new SnapshotWriter(deps.store, deps.root.snapshotPath, (error) => this.log(`snapshot not written: ${errorMessage(error)}`));
   }
 
-  /** Becomes the supervisor of the state root, or returns who already is. */
+  /**
+   * Becomes the supervisor of the state root, or returns who already is. On any failure
+   * nothing is left behind: no socket listening (it would keep this process alive with
+   * nothing to do), no lock, no record.
+   */
   static async start(deps: ExecutorDeps): Promise<Supervisor | LockHolder> {
-    const lock = new SupervisorLock(deps.root.lockPath);
+    const { root } = deps;
+    const lock = new SupervisorLock(root.lockPath);
     const holder = lock.acquire();
     if (holder) return holder;
-    const supervisor = new Supervisor(deps, lock);
+    let supervisor: Supervisor | null = null;
     try {
+      // The lock is ours, so whoever recorded a socket before is dead: clear its leftovers.
+      const stale = root.socketPath;
+      if (stale) removeSocketDir(stale);
+      supervisor = new Supervisor(deps, lock, path.join(createSocketDir(), SOCKET_FILE));
       await supervisor.control.listen();
+      root.recordSocket(supervisor.socketPath);
     } catch (error) {
+      if (supervisor) {
+        await supervisor.control.close();
+        removeSocketDir(supervisor.socketPath);
+      }
       lock.release();
-      throw error;
+      if (error instanceof McpError) throw error;
+      throw new StateRootError(`the supervisor of ${root.dir} could not open its control socket: ${errorMessage(error)}`, 'mcp doctor checks the state root; a short TMPDIR you can write to holds the socket');
     }
-    supervisor.log(`supervisor ${process.pid} started`);
+    supervisor.log(`supervisor ${process.pid} started, socket ${supervisor.socketPath}`);
     return supervisor;
   }
 
@@ -202,8 +221,21 @@ export class Supervisor {
 
   async shutdown(): Promise<void> {
     this.snapshot.flush();
+    // The record goes before the lock: once the lock is free, a new supervisor writes its own.
+    this.deps.root.forgetSocket(this.socketPath);
     await this.control.close();
+    removeSocketDir(this.socketPath);
     this.lock.release();
     this.log(`supervisor ${process.pid} stopped`);
   }
+}
+
+/**
+ * A run given to a supervisor that could not start would otherwise stay `running` with
+ * nobody running it: it ends `failed`, saying why.
+ */
+export function failUnstartedRun(store: TaskStore, runId: string, error: unknown): void {
+  const run = store.getRun(runId);
+  if (!run || isFinalRunState(run.status)) return;
+  store.updateRun(runId, { status: 'failed', reason: `supervisor did not start: ${errorMessage(error)}`, endedAt: new Date().toISOString() });
 }

@@ -5,6 +5,7 @@ import { isActiveTaskState, isFinalRunState, type RunState } from '../domain/tas
 import type { TaskStore } from '../store/task-store.js';
 import { createSocketDir, removeSocketDir, SOCKET_FILE } from '../store/control-socket.js';
 import { SnapshotWriter } from '../store/snapshot.js';
+import { serveAttach } from './attach-session.js';
 import { ControlServer, type ControlConnection } from './control-server.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
 import type { ControlReply, ControlRequest } from './control-protocol.js';
@@ -21,7 +22,6 @@ export class Supervisor {
   private readonly control: ControlServer;
   private readonly snapshot: SnapshotWriter;
   private readonly changeListeners: ((change: TaskChange) => void)[] = [];
-  private readonly attached = new Map<ControlConnection, PtyProcess>();
   private readonly noticeListeners: ((notice: RunNotice) => void)[] = [];
 
   private constructor(
@@ -121,7 +121,7 @@ export class Supervisor {
     while (this.executors.size > 0) await Promise.all([...this.finished.values()]);
   }
 
-  private handle(request: ControlRequest, connection: ControlConnection): ControlReply | Promise<ControlReply | null> {
+  private handle(request: ControlRequest, connection: ControlConnection): ControlReply | null {
     switch (request.op) {
       case 'attach':
         return this.attach(request.task, request.cols, request.rows, connection);
@@ -134,18 +134,6 @@ export class Supervisor {
           return result.ok ? { ...result } : { ok: false, error: result.error };
         }
         return { ok: false, error: `task ${request.task} is not running under this supervisor` };
-      }
-      case 'input': {
-        const pty = this.attached.get(connection);
-        if (!pty) return { ok: false, error: 'not attached' };
-        pty.write(Buffer.from(request.data, 'base64').toString('utf8'));
-        return Promise.resolve(null);
-      }
-      case 'resize': {
-        const pty = this.attached.get(connection);
-        if (!pty) return { ok: false, error: 'not attached' };
-        pty.resize(request.cols, request.rows);
-        return Promise.resolve(null);
       }
       case 'ping':
         return { ok: true, pid: process.pid, runs: [...this.executors.keys()] };
@@ -160,10 +148,11 @@ export class Supervisor {
   }
 
   /**
-   * Streams a task's PTY to a viewer: a reply line, the current screen, then every new
-   * chunk. Several viewers may watch one task; closing the connection detaches.
+   * Streams a task's PTY to a viewer: a reply line, then frames (the current screen, every
+   * new chunk; keys and sizes back). Several viewers may watch one task; closing the
+   * connection detaches.
    */
-  private async attach(ref: string, cols: number | undefined, rows: number | undefined, connection: ControlConnection): Promise<ControlReply | null> {
+  private attach(ref: string, cols: number | undefined, rows: number | undefined, connection: ControlConnection): ControlReply | null {
     let pty: PtyProcess | null = null;
     let taskId = ref;
     for (const executor of this.executors.values()) {
@@ -179,24 +168,8 @@ export class Supervisor {
       return { ok: false, error: `task ${ref} has no running process here`, status: task?.status ?? 'unknown' };
     }
     if (cols && rows) pty.resize(cols, rows);
-    const queued: Buffer[] = [];
-    let ready = false;
-    const viewer = (chunk: Buffer): void => {
-      if (ready) connection.send(chunk);
-      else queued.push(chunk);
-    };
-    const screen = await pty.attach(viewer);
-    const live = pty;
-    connection.onClose(() => {
-      live.detach(viewer);
-      this.attached.delete(connection);
-    });
-    this.attached.set(connection, live);
-    connection.send(`${JSON.stringify({ ok: true, task: taskId, ...live.size })}\n`);
-    connection.send(screen);
-    for (const chunk of queued) connection.send(chunk);
-    ready = true;
-    void live.exited.then(() => connection.end());
+    connection.reply({ ok: true, task: taskId, ...pty.size });
+    serveAttach(connection, pty);
     this.log(`viewer attached to ${taskId}`);
     return null;
   }

@@ -18,9 +18,16 @@ const require = createRequire(import.meta.url);
  * task nobody watches costs nothing): it replays the tail of stdout.log, then follows the
  * live output, and serializes the current screen for each new viewer.
  */
+/** A rendered screen, and how many bytes of output (since the replay began) it shows. */
+export interface ScreenSnapshot {
+  screen: string;
+  position: number;
+}
+
 export class ScreenReplay {
   private readonly term: HeadlessTerminal;
   private readonly serializer: Serializer;
+  private written = 0;
 
   /** `replayLog`: rebuild the screen from stdout.log's tail (false for a process just started). */
   constructor(stdoutLog: string, cols: number, rows: number, replayLog = true) {
@@ -34,7 +41,13 @@ export class ScreenReplay {
     if (tail.length > 0) this.term.write(tail);
   }
 
+  /** Bytes of live output given to write() so far; what a snapshot's position counts. */
+  get position(): number {
+    return this.written;
+  }
+
   write(chunk: Buffer): void {
+    this.written += chunk.length;
     this.term.write(chunk);
   }
 
@@ -43,8 +56,9 @@ export class ScreenReplay {
   }
 
   /** Resolves once everything written so far is parsed, with the screen as escape sequences. */
-  snapshot(): Promise<string> {
-    return new Promise((resolve) => this.term.write('', () => resolve(this.serializer.serialize({ scrollback: SCROLLBACK_LINES }))));
+  snapshot(): Promise<ScreenSnapshot> {
+    const position = this.written;
+    return new Promise((resolve) => this.term.write('', () => resolve({ screen: this.serializer.serialize({ scrollback: SCROLLBACK_LINES }), position })));
   }
 
   /** The lines of the visible screen, as text. */

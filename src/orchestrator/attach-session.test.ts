@@ -8,8 +8,8 @@ import type { Viewer } from '../terminal/pty-process.js';
 import type { ScreenSnapshot } from '../terminal/screen-replay.js';
 import { openAttach, type AttachSession } from './attach-client.js';
 import { encodeFrame, FRAME } from './attach-frames.js';
-import { serveAttach, type AttachableTerminal } from './attach-session.js';
-import { ControlServer } from './control-server.js';
+import { serveAttach, VIEWER_HIGH_WATERMARK_BYTES, type AttachableTerminal } from './attach-session.js';
+import { ControlServer, type ControlConnection } from './control-server.js';
 
 /** A terminal that records what reaches it and emits output when told. */
 class FakeTerminal implements AttachableTerminal {
@@ -59,9 +59,11 @@ class FakeTerminal implements AttachableTerminal {
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-attach-'));
 const socketPath = path.join(tmp, 's.sock');
 let terminal = new FakeTerminal();
+let lastConnection: ControlConnection | null = null;
 const server = new ControlServer(socketPath, (request, connection) => {
   if (request.op !== 'attach') return { ok: false, error: 'attach only' };
   if (request.task !== 'live') return { ok: false, error: `task ${request.task} has no running process here` };
+  lastConnection = connection;
   connection.reply({ ok: true, task: request.task });
   serveAttach(connection, terminal);
   return null;
@@ -175,4 +177,29 @@ test('attach: a task that is not running gets one reply line, then the connectio
   const session = await openAttach(socketPath, 'gone');
   assert.equal(session?.reply.ok, false);
   await new Promise<void>((resolve) => session?.onEnd(resolve));
+});
+
+test('attach: a viewer that stops reading costs a bounded queue, then gets the current screen and live output', async () => {
+  terminal = new FakeTerminal();
+  const { session, seen } = await attached();
+  await until('the first screen', () => seen() === '[screen:SCREEN]');
+  const connection = lastConnection as unknown as ControlConnection;
+  session.pause();
+  // 32 MB of output while the viewer reads nothing: its queue stays near the high watermark.
+  const line = `${'x'.repeat(1023)}\n`;
+  let maxQueued = 0;
+  for (let i = 0; i < 32 * 1024; i += 1) {
+    terminal.output(line);
+    maxQueued = Math.max(maxQueued, connection.queuedBytes);
+    if (i % 1024 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.ok(maxQueued <= VIEWER_HIGH_WATERMARK_BYTES + 64 * 1024, `queued at most ${maxQueued} bytes`);
+  // Reading again: the backlog, then a fresh screen, then live output after it.
+  terminal.screenText = 'NOW';
+  session.resume();
+  await until('a fresh screen', () => seen().includes('[screen:NOW]'));
+  terminal.output('live again');
+  await until('live output after the screen', () => seen().endsWith('[screen:NOW]live again'));
+  assert.ok(seen().length < 8 * 1024 * 1024, `the viewer got ${seen().length} bytes of the 32 MB`);
+  session.close();
 });

@@ -79,14 +79,36 @@ function parseResize(payload: Buffer): { cols: number; rows: number } | null {
 }
 
 /**
+ * Output queued for one viewer (bytes its socket holds that the kernel has not taken) above
+ * which output to it is dropped: for that viewer only, since the task must never wait for a
+ * viewer (VS Code's pty host pauses the PTY at 100000 chars; here a slow viewer must not slow
+ * a task or another viewer) and stdout.log keeps every byte anyway. 1 MiB is a full redraw
+ * of any TUI many times over, and ~20 ms of a 50 MB/s flood, so a viewer that reads keeps up;
+ * one that stopped reading costs at most this (and one screen), whatever the task prints.
+ */
+export const VIEWER_HIGH_WATERMARK_BYTES = 1024 * 1024;
+/**
+ * A dropped viewer gets a fresh screen once its queue is below this: it reads again, and the
+ * screen reaches it right away instead of waiting behind old output.
+ */
+export const VIEWER_LOW_WATERMARK_BYTES = 64 * 1024;
+
+/**
  * Output for one viewer: a screen first, then every chunk after the position that screen
- * shows, so nothing is shown twice or missed at the seam.
+ * shows, so nothing is shown twice or missed at the seam. A viewer that falls more than the
+ * high watermark behind stops getting output, and gets the current screen (from the replay
+ * buffer) once it has drained below the low watermark.
  */
 class ViewerFeed {
-  /** Output that came while a screen was being rendered; null when live. */
-  private waiting: { chunk: Buffer; position: number }[] | null = null;
+  private state: 'screen' | 'live' | 'dropping' = 'screen';
+  /** Output that came while a screen was being rendered. */
+  private waiting: { chunk: Buffer; position: number }[] = [];
+  private waitingBytes = 0;
+  /** Output was dropped while the screen was rendered: the screen is stale once sent. */
+  private overflowed = false;
   private stopped = false;
   private readonly viewer: Viewer = (chunk, position) => this.take(chunk, position);
+  private readonly flushed = (): void => this.resyncIfDrained();
 
   constructor(
     private readonly connection: ControlConnection,
@@ -104,22 +126,47 @@ class ViewerFeed {
   }
 
   private take(chunk: Buffer, position: number): void {
-    if (this.waiting) this.waiting.push({ chunk, position });
-    else this.connection.send(FRAME.output, chunk);
+    if (this.state === 'live') {
+      if (this.connection.queuedBytes > VIEWER_HIGH_WATERMARK_BYTES) this.drop();
+      else this.connection.send(FRAME.output, chunk, this.flushed);
+    } else if (this.state === 'screen') {
+      this.waiting.push({ chunk, position });
+      this.waitingBytes += chunk.length;
+      if (this.waitingBytes > VIEWER_HIGH_WATERMARK_BYTES) {
+        this.waiting = [];
+        this.waitingBytes = 0;
+        this.overflowed = true;
+      }
+    }
+  }
+
+  private drop(): void {
+    this.state = 'dropping';
+    this.waiting = [];
+    this.waitingBytes = 0;
+    this.resyncIfDrained();
+  }
+
+  private resyncIfDrained(): void {
+    if (this.state === 'dropping' && !this.stopped && this.connection.queuedBytes < VIEWER_LOW_WATERMARK_BYTES) this.sendScreen();
   }
 
   private sendScreen(): void {
-    this.waiting = [];
+    this.state = 'screen';
+    this.overflowed = false;
     void this.terminal.screen().then((snapshot) => {
       if (this.stopped) return;
-      this.connection.send(FRAME.screen, snapshot.screen);
-      const waiting = this.waiting ?? [];
-      this.waiting = null;
+      this.connection.send(FRAME.screen, snapshot.screen, this.flushed);
+      if (this.overflowed) return this.drop();
+      const waiting = this.waiting;
+      this.waiting = [];
+      this.waitingBytes = 0;
+      this.state = 'live';
       for (const { chunk, position } of waiting) {
         // `position` is where the replay stood after this chunk.
         const unseen = position - snapshot.position;
         if (unseen <= 0) continue;
-        this.connection.send(FRAME.output, unseen >= chunk.length ? chunk : chunk.subarray(chunk.length - unseen));
+        this.connection.send(FRAME.output, unseen >= chunk.length ? chunk : chunk.subarray(chunk.length - unseen), this.flushed);
       }
     });
   }

@@ -134,6 +134,15 @@ test('ControlServer: a 100 KB line is refused and the connection closed', async 
   await assertPingAnswers();
 });
 
+test('ControlServer: many short requests read at once are not one long request', async () => {
+  // 210 KB of short lines: reads of 64 KB plus the part of a line left from the read
+  // before are over the line limit; every line is well under it.
+  const count = 15_000;
+  const result = await raw('{"op":"ping"}\n'.repeat(count), count);
+  assert.equal(result.lines.length, count);
+  assert.ok(result.lines.every((l) => l === JSON.stringify({ ok: true, pong: true, pid: process.pid })));
+});
+
 test('ControlServer: a half line followed by close gets nothing and harms nothing', async () => {
   const count = received.length;
   const result = await raw('{"op":"pi', 1, true);

@@ -29,13 +29,13 @@ export interface ControlConnection {
 /** Returns the reply, or null when the handler answered on the connection itself. */
 export type ControlHandler = (request: ControlRequest, connection: ControlConnection) => Promise<ControlReply | null> | ControlReply | null;
 
+/** How long a closing server lets its connections take what is queued for them before it cuts them. */
+const CLOSE_GRACE_MS = 1_000;
+
 /**
  * The supervisor's socket. Malformed input gets an error reply, never an exception that
  * could take the supervisor (and every task it holds) down.
  */
-/** How long a closing server lets its connections take what is queued for them before it cuts them. */
-const CLOSE_GRACE_MS = 1_000;
-
 export class ControlServer {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
@@ -102,7 +102,7 @@ export class ControlServer {
       reply: (reply) => this.reply(socket, reply),
       send: (type, payload, flushed) => {
         if (socket.destroyed) return;
-        socket.write(encodeFrame(type, payload), flushed ? () => flushed() : undefined);
+        socket.write(encodeFrame(type, payload), flushed);
       },
       get queuedBytes() {
         return socket.writableLength;

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { TaskChange } from '../orchestrator/transitions.js';
 import type { Plan } from '../orchestrator/plan.js';
 import { describePlan } from './render/plan.js';
@@ -6,7 +5,7 @@ import { runNewsText } from './render/run-news.js';
 import type { Supervisor } from '../orchestrator/supervisor.js';
 import { errorMessage } from '../domain/errors.js';
 import type { RunState } from '../domain/task-state.js';
-import { StateRoot } from '../store/state-root.js';
+import type { StateRoot } from '../store/state-root.js';
 import { TaskStore } from '../store/task-store.js';
 import { colorEnabled } from './render/color.js';
 import { formatTime, printable } from './render/format.js';
@@ -47,12 +46,12 @@ export function wantsLiveView(out: NodeJS.WritableStream, env: NodeJS.ProcessEnv
 export async function superviseInForeground(
   supervisor: Supervisor,
   runIds: string[],
-  socketPath: string,
+  root: StateRoot,
   out: NodeJS.WritableStream,
   options: ForegroundOptions = {},
 ): Promise<RunState[]> {
   keepRunningWithoutReader(out);
-  const live = options.tty !== false && wantsLiveView(out) ? startLiveView(out, runIds, socketPath) : null;
+  const live = options.tty !== false && wantsLiveView(out) ? startLiveView(out, runIds, root) : null;
   // Once the view is gone (it failed), progress goes on as plain lines.
   const say = (text: string): void => {
     if (live?.view.active) live.view.print(text);
@@ -110,9 +109,7 @@ function progressLine(change: TaskChange): string {
  * The live view reads the store itself (its own read-only connection) rather than
  * replaying transitions: tasks that have not moved yet, replans and run states all show.
  */
-function startLiveView(out: NodeJS.WritableStream, runIds: string[], socketPath: string): { view: LiveView; close(): void } | null {
-  // The socket is <root>/control/supervisor.sock (StateRoot.socketPath).
-  const root = new StateRoot(path.dirname(path.dirname(socketPath)));
+function startLiveView(out: NodeJS.WritableStream, runIds: string[], root: StateRoot): { view: LiveView; close(): void } | null {
   let store: TaskStore;
   try {
     store = TaskStore.open(root.dbPath, { readonly: true });

@@ -4,8 +4,9 @@ import type { ControlReply, ControlRequest } from './control-protocol.js';
 /** A supervisor that does not answer within this is treated as absent. */
 const CONTROL_TIMEOUT_MS = 5_000;
 
-/** Sends one request; null when no supervisor listens on the socket. */
-export function sendControl(socketPath: string, request: ControlRequest, timeoutMs = CONTROL_TIMEOUT_MS): Promise<ControlReply | null> {
+/** Sends one request; null when no supervisor listens on the socket (or none recorded one). */
+export function sendControl(socketPath: string | null, request: ControlRequest, timeoutMs = CONTROL_TIMEOUT_MS): Promise<ControlReply | null> {
+  if (socketPath === null) return Promise.resolve(null);
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
     let buffer = '';

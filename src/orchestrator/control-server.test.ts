@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -133,6 +134,15 @@ test('ControlServer: a 100 KB line is refused and the connection closed', async 
   await assertPingAnswers();
 });
 
+test('ControlServer: many short requests read at once are not one long request', async () => {
+  // 210 KB of short lines: reads of 64 KB plus the part of a line left from the read
+  // before are over the line limit; every line is well under it.
+  const count = 15_000;
+  const result = await raw('{"op":"ping"}\n'.repeat(count), count);
+  assert.equal(result.lines.length, count);
+  assert.ok(result.lines.every((l) => l === JSON.stringify({ ok: true, pong: true, pid: process.pid })));
+});
+
 test('ControlServer: a half line followed by close gets nothing and harms nothing', async () => {
   const count = received.length;
   const result = await raw('{"op":"pi', 1, true);
@@ -210,4 +220,16 @@ test('ControlServer: listen replaces a stale socket file and close removes it', 
   await second.close();
   assert.equal(existsSync(stalePath), false);
   await first.close();
+});
+
+test('ControlServer: a socket path longer than the kernel takes is refused, and nothing keeps the process alive', async () => {
+  // Node cuts such a path short and binds elsewhere; the server must refuse it and not listen.
+  const longPath = path.join(tmp, `${'d'.repeat(100)}.sock`);
+  const child = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `import { ControlServer } from ${JSON.stringify(new URL('./control-server.js', import.meta.url).href)}; await new ControlServer(${JSON.stringify(longPath)}, () => null).listen().catch((e) => console.log('refused: ' + e.message));`],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
+  assert.equal(child.error, undefined, 'the process ended by itself');
+  assert.match(child.stdout, /^refused: socket path .* is longer than 107 bytes/);
 });

@@ -1,7 +1,11 @@
 import { appendFileSync } from 'node:fs';
-import { errorMessage } from '../domain/errors.js';
-import { isInFlight, type RunState } from '../domain/task-state.js';
+import path from 'node:path';
+import { errorMessage, McpError, StateRootError } from '../domain/errors.js';
+import { isFinalRunState, isInFlight, type RunState } from '../domain/task-state.js';
+import type { TaskStore } from '../store/task-store.js';
+import { createSocketDir, removeSocketDir, SOCKET_FILE } from '../store/control-socket.js';
 import { SnapshotWriter } from '../store/snapshot.js';
+import { serveAttach } from './attach-session.js';
 import { ControlServer, type ControlConnection } from './control-server.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
 import type { ControlReply, ControlRequest } from './control-protocol.js';
@@ -19,30 +23,45 @@ export class Supervisor {
   private readonly control: ControlServer;
   private readonly snapshot: SnapshotWriter;
   private readonly changeListeners: ((change: TaskChange) => void)[] = [];
-  private readonly attached = new Map<ControlConnection, PtyProcess>();
   private readonly newsListeners: ((news: RunNews) => void)[] = [];
 
   private constructor(
     private readonly deps: ExecutorDeps,
     private readonly lock: SupervisorLock,
+    private readonly socketPath: string,
   ) {
-    this.control = new ControlServer(deps.root.socketPath, (request, connection) => this.handle(request, connection));
+    this.control = new ControlServer(socketPath, (request, connection) => this.handle(request, connection));
     this.snapshot = new SnapshotWriter(deps.store, deps.root.snapshotPath, (error) => this.log(`snapshot not written: ${errorMessage(error)}`));
   }
 
-  /** Becomes the supervisor of the state root, or returns who already is. */
+  /**
+   * Becomes the supervisor of the state root, or returns who already is. On any failure
+   * nothing is left behind: no socket listening (it would keep this process alive with
+   * nothing to do), no lock, no record.
+   */
   static async start(deps: ExecutorDeps): Promise<Supervisor | LockHolder> {
-    const lock = new SupervisorLock(deps.root.lockPath);
+    const { root } = deps;
+    const lock = new SupervisorLock(root.lockPath);
     const holder = lock.acquire();
     if (holder) return holder;
-    const supervisor = new Supervisor(deps, lock);
+    let supervisor: Supervisor | null = null;
     try {
+      // The lock is ours, so whoever recorded a socket before is dead: clear its leftovers.
+      const stale = root.socketPath;
+      if (stale) removeSocketDir(stale);
+      supervisor = new Supervisor(deps, lock, path.join(createSocketDir(), SOCKET_FILE));
       await supervisor.control.listen();
+      root.recordSocket(supervisor.socketPath);
     } catch (error) {
+      if (supervisor) {
+        await supervisor.control.close();
+        removeSocketDir(supervisor.socketPath);
+      }
       lock.release();
-      throw error;
+      if (error instanceof McpError) throw error;
+      throw new StateRootError(`the supervisor of ${root.dir} could not open its control socket: ${errorMessage(error)}`, 'mcp doctor checks the state root; a short TMPDIR you can write to holds the socket');
     }
-    supervisor.log(`supervisor ${process.pid} started`);
+    supervisor.log(`supervisor ${process.pid} started, socket ${supervisor.socketPath}`);
     return supervisor;
   }
 
@@ -103,7 +122,7 @@ export class Supervisor {
     while (this.executors.size > 0) await Promise.all([...this.finished.values()]);
   }
 
-  private handle(request: ControlRequest, connection: ControlConnection): ControlReply | Promise<ControlReply | null> {
+  private handle(request: ControlRequest, connection: ControlConnection): ControlReply | null {
     switch (request.op) {
       case 'attach':
         return this.attach(request.task, request.cols, request.rows, connection);
@@ -116,18 +135,6 @@ export class Supervisor {
           return result.ok ? { ...result } : { ok: false, error: result.error };
         }
         return { ok: false, error: `task ${request.task} is not running under this supervisor` };
-      }
-      case 'input': {
-        const pty = this.attached.get(connection);
-        if (!pty) return { ok: false, error: 'not attached' };
-        pty.write(Buffer.from(request.data, 'base64').toString('utf8'));
-        return Promise.resolve(null);
-      }
-      case 'resize': {
-        const pty = this.attached.get(connection);
-        if (!pty) return { ok: false, error: 'not attached' };
-        pty.resize(request.cols, request.rows);
-        return Promise.resolve(null);
       }
       case 'ping':
         return { ok: true, pid: process.pid, runs: [...this.executors.keys()] };
@@ -142,10 +149,11 @@ export class Supervisor {
   }
 
   /**
-   * Streams a task's PTY to a viewer: a reply line, the current screen, then every new
-   * chunk. Several viewers may watch one task; closing the connection detaches.
+   * Streams a task's PTY to a viewer: a reply line, then frames (the current screen, every
+   * new chunk; keys and sizes back). Several viewers may watch one task; closing the
+   * connection detaches.
    */
-  private async attach(ref: string, cols: number | undefined, rows: number | undefined, connection: ControlConnection): Promise<ControlReply | null> {
+  private attach(ref: string, cols: number | undefined, rows: number | undefined, connection: ControlConnection): ControlReply | null {
     let pty: PtyProcess | null = null;
     let taskId = ref;
     for (const executor of this.executors.values()) {
@@ -161,24 +169,8 @@ export class Supervisor {
       return { ok: false, error: `task ${ref} has no running process here`, status: task?.status ?? 'unknown' };
     }
     if (cols && rows) pty.resize(cols, rows);
-    const queued: Buffer[] = [];
-    let ready = false;
-    const viewer = (chunk: Buffer): void => {
-      if (ready) connection.send(chunk);
-      else queued.push(chunk);
-    };
-    const screen = await pty.attach(viewer);
-    const live = pty;
-    connection.onClose(() => {
-      live.detach(viewer);
-      this.attached.delete(connection);
-    });
-    this.attached.set(connection, live);
-    connection.send(`${JSON.stringify({ ok: true, task: taskId, ...live.size })}\n`);
-    connection.send(screen);
-    for (const chunk of queued) connection.send(chunk);
-    ready = true;
-    void live.exited.then(() => connection.end());
+    connection.reply({ ok: true, task: taskId, ...pty.size });
+    serveAttach(connection, pty);
     this.log(`viewer attached to ${taskId}`);
     return null;
   }
@@ -206,8 +198,21 @@ export class Supervisor {
 
   async shutdown(): Promise<void> {
     this.snapshot.flush();
+    // The record goes before the lock: once the lock is free, a new supervisor writes its own.
+    this.deps.root.forgetSocket(this.socketPath);
     await this.control.close();
+    removeSocketDir(this.socketPath);
     this.lock.release();
     this.log(`supervisor ${process.pid} stopped`);
   }
+}
+
+/**
+ * A run given to a supervisor that could not start would otherwise stay `running` with
+ * nobody running it: it ends `failed`, saying why.
+ */
+export function failUnstartedRun(store: TaskStore, runId: string, error: unknown): void {
+  const run = store.getRun(runId);
+  if (!run || isFinalRunState(run.status)) return;
+  store.updateRun(runId, { status: 'failed', reason: `supervisor did not start: ${errorMessage(error)}`, endedAt: new Date().toISOString() });
 }

@@ -1,6 +1,7 @@
-import { accessSync, constants, mkdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { StateRootError } from '../domain/errors.js';
+import { socketPathFits } from './control-socket.js';
 import { migrateLayout } from './layout-migration.js';
 
 export interface TaskFiles {
@@ -49,12 +50,48 @@ export class StateRoot {
   get runsDir(): string {
     return path.join(this.dir, 'runs');
   }
-  /** The socket sits in its own 0700 directory so no other user can even reach it. */
+  /** Private (0700): it holds where the supervisor's socket is. */
   get controlDir(): string {
     return path.join(this.dir, 'control');
   }
-  get socketPath(): string {
-    return path.join(this.controlDir, 'supervisor.sock');
+  /**
+   * The socket itself lives outside the state root, in a short private directory (see
+   * control-socket.ts): a state root's path can be longer than a socket path may be. The
+   * supervisor writes where it listens here, so every client of this state root finds it
+   * whatever its own environment (TMPDIR) says.
+   */
+  get socketRecordPath(): string {
+    return path.join(this.controlDir, 'socket');
+  }
+  /** Where the supervisor that last started here listens; null when none recorded it. */
+  get socketPath(): string | null {
+    let recorded: string;
+    try {
+      recorded = readFileSync(this.socketRecordPath, 'utf8').trim();
+    } catch {
+      return null;
+    }
+    return path.isAbsolute(recorded) && socketPathFits(recorded) ? recorded : null;
+  }
+  /** Written whole (tmp + rename): a client never reads half a path. */
+  recordSocket(socketPath: string): void {
+    const tmp = `${this.socketRecordPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${socketPath}\n`, { mode: 0o600 });
+    try {
+      renameSync(tmp, this.socketRecordPath);
+    } catch (error) {
+      unlinkSync(tmp);
+      throw error;
+    }
+  }
+  /** Forgets the record if it still names `socketPath` (a newer supervisor's stays). */
+  forgetSocket(socketPath: string): void {
+    if (this.socketPath !== socketPath) return;
+    try {
+      unlinkSync(this.socketRecordPath);
+    } catch {
+      /* already gone */
+    }
   }
   get lockPath(): string {
     return path.join(this.dir, 'supervisor.lock');

@@ -6,7 +6,7 @@ import * as pty from 'node-pty';
 import { processStartTime, signalGroup } from './process-info.js';
 import { MaskingStream } from './masking-stream.js';
 import { processMasker } from './process-masker.js';
-import { ScreenReplay } from './screen-replay.js';
+import { ScreenReplay, type ScreenSnapshot } from './screen-replay.js';
 
 /** A terminal wide enough that Codex and build tools do not wrap every line. */
 export const DEFAULT_COLS = 160;
@@ -91,6 +91,9 @@ function guardExit(): void {
 
 const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
+/** Gets each chunk of output and where the replay stands after it (ScreenSnapshot.position). */
+export type Viewer = (chunk: Buffer, position: number) => void;
+
 /** One child process in its own PTY, its output appended raw to stdout.log. */
 export class PtyProcess {
   readonly pid: number;
@@ -98,7 +101,7 @@ export class PtyProcess {
   private readonly term: pty.IPty;
   private readonly log: WriteStream;
   private readonly mask = new MaskingStream(processMasker());
-  private readonly viewers = new Set<(chunk: Buffer) => void>();
+  private readonly viewers = new Set<Viewer>();
   private replay: ScreenReplay | null = null;
   private screenTimer: NodeJS.Timeout | undefined;
   private cols: number;
@@ -256,9 +259,10 @@ export class PtyProcess {
       });
     }
     this.options.onData?.(chunk);
-    if (this.replay) {
-      this.replay.write(chunk);
-      for (const viewer of this.viewers) viewer(chunk);
+    const replay = this.replay;
+    if (replay) {
+      replay.write(chunk);
+      for (const viewer of this.viewers) viewer(chunk, replay.position);
       this.scheduleScreenCheck();
     }
   }
@@ -279,18 +283,15 @@ export class PtyProcess {
   }
 
   /**
-   * Adds a viewer (`mcp attach`): resolves with the current screen, after which `viewer`
-   * receives every new chunk. Output is never duplicated between the two: the screen is
-   * taken at the moment of the call, the chunks start right after it.
+   * Adds a viewer (`mcp attach`): from now on it gets every chunk of output. The replay
+   * buffer is built on the first one, from the tail of stdout.log.
    */
-  attach(viewer: (chunk: Buffer) => void): Promise<string> {
+  watch(viewer: Viewer): void {
     this.replay ??= new ScreenReplay(this.options.stdoutLog, this.cols, this.rows);
-    const screen = this.replay.snapshot();
     this.viewers.add(viewer);
-    return screen;
   }
 
-  detach(viewer: (chunk: Buffer) => void): void {
+  unwatch(viewer: Viewer): void {
     this.viewers.delete(viewer);
     if (this.viewers.size === 0 && this.replay && !this.options.onScreen) {
       this.replay.dispose();
@@ -298,12 +299,32 @@ export class PtyProcess {
     }
   }
 
+  /** The current screen, and the position of the output it shows; for a watched process. */
+  screen(): Promise<ScreenSnapshot> {
+    this.replay ??= new ScreenReplay(this.options.stdoutLog, this.cols, this.rows);
+    return this.replay.snapshot();
+  }
+
   get size(): { cols: number; rows: number } {
     return { cols: this.cols, rows: this.rows };
   }
 
-  write(data: string): void {
+  /** Bytes are written as they are: a character split across two writes arrives whole. */
+  write(data: string | Buffer): void {
     this.term.write(data);
+  }
+
+  /**
+   * Input node-pty holds because the child does not read it yet (its write queue, a private
+   * field of the pinned version; 0 without it): lets a viewer's paste be held back at the
+   * socket rather than pile up here.
+   */
+  get pendingInput(): number {
+    const queue = (this.term as unknown as { _writeStream?: { _writeQueue?: { buffer: Buffer; offset: number }[] } })._writeStream?._writeQueue;
+    if (!Array.isArray(queue)) return 0;
+    let bytes = 0;
+    for (const task of queue) bytes += task.buffer.length - task.offset;
+    return bytes;
   }
 
   /** The last viewer to resize wins, as in tmux: one PTY has one size. */

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openAttach } from '../../src/orchestrator/attach-client.js';
+import { StateRoot } from '../../src/store/state-root.js';
 import { findTask, finished, mcp, sandbox, startMcp, status, waitFor, writePlan, type Sandbox } from './harness.js';
 
 // The model asks to push (an escalated command): Codex's own approval prompt appears in
@@ -29,7 +30,7 @@ function eventsOf(stateRoot: string, taskId: string): { type: string; [k: string
 }
 
 /** Types into the task's TUI through the supervisor, as a viewer would. */
-async function typeInto(socketPath: string, taskId: string, text: string): Promise<void> {
+async function typeInto(socketPath: string | null, taskId: string, text: string): Promise<void> {
   const session = await openAttach(socketPath, taskId, 120, 40);
   assert.ok(session?.reply.ok, 'attached');
   session.input(Buffer.from(text));
@@ -66,7 +67,7 @@ async function scenario(key: string, prompt: string, deny: boolean): Promise<{ s
   const again = await mcp(['approve', key], { cwd: sb.project, env: sb.env });
   assert.equal(again.code, 2);
   assert.match(again.stderr, /not waiting for an approval/);
-  await typeInto(path.join(stateRoot, 'control', 'supervisor.sock'), taskId, '/quit');
+  await typeInto(new StateRoot(stateRoot).socketPath, taskId, '/quit');
   const result = await done;
   return { stateRoot, taskId, workspace: waiting.workspace ?? '', code: result.code, approveOut: approve.stdout };
 }

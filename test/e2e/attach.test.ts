@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as pty from 'node-pty';
 import { findTask, finished, MCP, mcp, sandbox, startMcp, status, waitFor, writePlan, type Sandbox } from './harness.js';
@@ -71,4 +73,40 @@ test('attach to a finished task says so and shows the tail of its log', async ()
   assert.equal(result.code, 0);
   assert.match(result.stdout, /-watched is succeeded; the end of its log:/);
   assert.match(result.stdout, /got:quit/);
+});
+
+// Records every byte it reads (raw mode: no line editing, no echo), ends once it has them all.
+const SINK = [
+  'const fs = require("fs"); const want = Number(process.argv[1]); const file = process.argv[2];',
+  'process.stdin.setRawMode(true); let n = 0; console.log("ready for " + want);',
+  'process.stdin.on("data", (d) => { fs.appendFileSync(file, d); n += d.length; if (n >= want) { console.log("got all " + n); process.exit(0); } });',
+].join(' ');
+
+test('attach: a 200 KB paste reaches the task whole, a character split across two reads too, and no protocol text reaches the screen', async () => {
+  const paste = Buffer.from('paste 0123456789 abcdefghijklmnopqrstuvwxyz é€😀 '.repeat(4000));
+  const euro = Buffer.from('€');
+  const sent = Buffer.concat([paste, euro]);
+  const file = path.join(sb.dir, 'received.bin');
+  writePlan(sb.project, { tasks: [{ id: 'sink', command: ['node', '-e', SINK, String(sent.length), file] }] });
+  const run = startMcp(['run', '--plan', 'plan.json'], { cwd: sb.project, env: sb.env });
+  const done = finished(run);
+  await waitFor('the task to run', async () => (findTask(await status(sb), 'sink')?.status === 'running' ? true : undefined));
+
+  const v = viewer('sink', 100, 30);
+  await waitFor('the task to be ready', () => (v.output().includes('ready for') ? true : undefined), 15_000);
+  // The paste ends with the first two bytes of a three-byte character; its last byte comes in
+  // a later read of the attach client's stdin.
+  v.term.write(Buffer.concat([paste, euro.subarray(0, 2)]));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  v.term.write(euro.subarray(2));
+
+  assert.equal(await v.exited, 0);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(v.output(), /got all \d+/);
+  const received = readFileSync(file);
+  assert.equal(received.length, sent.length);
+  assert.ok(received.equals(sent), 'every byte arrived, in order');
+  // Nothing of the protocol on the user's screen: no reply or error JSON.
+  assert.doesNotMatch(v.output(), /"ok"|"error"|request too long/);
 });

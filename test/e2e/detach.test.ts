@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { sendControl } from '../../src/orchestrator/control-client.js';
+import { StateRoot } from '../../src/store/state-root.js';
 import { mcp, sandbox, status, taskOf, waitFor, writePlan, type Sandbox } from './harness.js';
 
 let sb: Sandbox;
@@ -43,9 +44,9 @@ test('run --detach returns at once; the background supervisor finishes the run, 
   assert.ok(Date.now() - started < 2500, 'returned before the task could finish');
   assert.match(result.stdout, /runs in the background \(supervisor pid \d+\)/);
 
-  // The socket is private: 0600 inside a 0700 directory.
-  const socketPath = path.join(stateRoot, 'control', 'supervisor.sock');
-  await waitFor('the socket', () => (existsSync(socketPath) ? true : undefined));
+  // The socket is private: 0600 inside a 0700 directory; the state root records where it is.
+  const root = new StateRoot(stateRoot);
+  const socketPath = await waitFor('the socket', () => (root.socketPath && existsSync(root.socketPath) ? root.socketPath : undefined));
   assert.equal(statSync(socketPath).mode & 0o777, 0o600);
   assert.equal(statSync(path.dirname(socketPath)).mode & 0o777, 0o700);
 
@@ -60,4 +61,5 @@ test('run --detach returns at once; the background supervisor finishes the run, 
   await waitFor('the run to finish in the background', async () => (taskOf(await status(sb), 'slow').status === 'succeeded' ? true : undefined), 30_000);
   await waitFor('the supervisor to exit', () => (existsSync(path.join(stateRoot, 'supervisor.lock')) ? undefined : true), 15_000);
   assert.equal(existsSync(socketPath), false);
+  assert.equal(root.socketPath, null);
 });

@@ -5,9 +5,12 @@ import { resolveContext, type ContextOptions } from '../context.js';
 import { readFileTail } from '../../terminal/file-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { requireStore } from '../open-store.js';
+import { printable } from '../render/format.js';
 
 /** Ctrl-]: the detach key of telnet and docker attach; never sent to the task. */
 const DETACH_KEY = 0x1d;
+/** Reset attributes, home, erase the display: where a fresh screen is drawn. */
+const CLEAR_SCREEN = '\u001b[0m\u001b[H\u001b[2J';
 /** Lines of log shown when the task is no longer running. */
 const TAIL_LINES = 20;
 
@@ -38,7 +41,6 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   if (raw) stdin.setRawMode(true);
-  out.write('\u001b[2J\u001b[H');
   return new Promise<number>((resolve) => {
     let detached = false;
     const finish = (message: string): void => {
@@ -59,7 +61,22 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
     const onResize = (): void => {
       if (out.columns && out.rows) session.resize(out.columns, out.rows);
     };
-    session.onOutput((chunk) => out.write(chunk));
+    let held = false;
+    session.onOutput((chunk, screen) => {
+      if (screen) out.write(CLEAR_SCREEN);
+      // A terminal slower than the task holds the stream back; the supervisor then drops
+      // output for this viewer and sends a fresh screen once it reads again.
+      if (!out.write(chunk) && !held) {
+        held = true;
+        session.pause();
+        out.once('drain', () => {
+          held = false;
+          session.resume();
+        });
+      }
+    });
+    // Messages from the supervisor go to stderr, one line each, never into the task's screen.
+    session.onNotice((message) => process.stderr.write(`\r\nmcp attach: ${printable(message)}\r\n`));
     session.onEnd(() => finish(detached ? `[detached from ${task.id}; it keeps running]` : `[${task.id} ended]`));
     stdin.on('data', onKey);
     stdin.resume();

@@ -41,7 +41,7 @@ export async function resumeCommand(ref: string | undefined, options: ResumeOpti
         `resuming run ${run.id}: ${recovery.interrupted.length} interrupted task(s)${recovery.orphansStopped.length ? `, stopped orphaned process(es) ${recovery.orphansStopped.join(', ')}` : ''}\n`,
       );
     }
-    const states = await superviseInForeground(supervisor, todo.map((r) => r.id), ctx.root.socketPath, out, { store });
+    const states = await superviseInForeground(supervisor, todo.map((r) => r.id), ctx.root, out, { store });
     const views = todo.map((r) => runView(store.getRun(r.id) ?? r, store.tasksOf(r.id)));
     if (options.json) process.stdout.write(`${JSON.stringify({ runs: views }, null, 2)}\n`);
     else process.stdout.write(`\n${views.map((v) => renderRun(v)).join('\n\n')}\n`);

@@ -1,18 +1,18 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import os from 'node:os';
-import { allowListOf } from '../../config/config.js';
+import { allowListOf, type McpConfig } from '../../config/config.js';
 import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { checkCodexBeforePlanning } from '../codex-check.js';
 import { isFinalRunState, type RunState } from '../../domain/task-state.js';
 import { sendControl } from '../../orchestrator/control-client.js';
 import { unfinishedRuns } from '../../orchestrator/recovery.js';
-import { currentLockHolder } from '../../orchestrator/supervisor-lock.js';
+import { currentLockHolder, type LockHolder } from '../../orchestrator/supervisor-lock.js';
 import { createRun } from '../../orchestrator/create-run.js';
 import { applyRunResult } from '../../orchestrator/apply-result.js';
 import { loadPlanFile, validatePlan } from '../../orchestrator/plan.js';
 import { describePlan } from '../render/plan.js';
-import { Supervisor } from '../../orchestrator/supervisor.js';
+import { failUnstartedRun, Supervisor } from '../../orchestrator/supervisor.js';
 import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
 import type { RunOptions as StoredRunOptions } from '../../store/records.js';
@@ -87,16 +87,16 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     out.write(`run ${runId}: state in ${ctx.root.dir}\n`);
     if (plan) out.write(`${describePlan(plan)}\n`);
     if (options.detach) {
-      const pid = await startDetachedSupervisor(ctx, runId);
+      const pid = await startDetachedSupervisor(ctx, store, runId);
       const view = runView(store.getRun(runId) ?? store.resolveRun(runId), store.tasksOf(runId));
       if (options.json) process.stdout.write(`${JSON.stringify({ run: view, supervisorPid: pid }, null, 2)}\n`);
       else out.write(`run ${runId} runs in the background (supervisor pid ${pid}); watch it with: mcp status ${runId} | mcp logs TASK -f | mcp attach TASK\n`);
       return 0;
     }
-    const supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
+    const supervisor = await startSupervisorFor(ctx, store, config, runId);
     let state: RunState;
     if (supervisor instanceof Supervisor) {
-      [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root.socketPath, out, { tty: options.tty, store });
+      [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root, out, { tty: options.tty, store });
     } else {
       const reply = await sendControl(ctx.root.socketPath, { op: 'submit', runId });
       if (!reply?.ok) throw new UsageError(`the supervisor (pid ${supervisor.pid}) of ${ctx.root.dir} did not take the run`, 'retry, or stop it with `mcp kill --all`');
@@ -111,6 +111,16 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     return state === 'succeeded' ? 0 : 1;
   } finally {
     store.close();
+  }
+}
+
+/** A run whose supervisor cannot start will never run: it ends `failed`, never stays `running`. */
+async function startSupervisorFor(ctx: McpContext, store: TaskStore, config: McpConfig, runId: string): Promise<Supervisor | LockHolder> {
+  try {
+    return await Supervisor.start(supervisorDeps(ctx.root, store, config));
+  } catch (error) {
+    failUnstartedRun(store, runId, error);
+    throw error;
   }
 }
 
@@ -130,7 +140,7 @@ const DETACH_START_TIMEOUT_MS = 10_000;
  * Starts `mcp supervise` in its own session, detached from this terminal, with its output
  * in supervisor.log; or hands the run to the supervisor already alive. Returns its PID.
  */
-async function startDetachedSupervisor(ctx: McpContext, runId: string): Promise<number> {
+async function startDetachedSupervisor(ctx: McpContext, store: TaskStore, runId: string): Promise<number> {
   const holder = currentLockHolder(ctx.root.lockPath);
   if (holder) {
     const reply = await sendControl(ctx.root.socketPath, { op: 'submit', runId });
@@ -149,6 +159,8 @@ async function startDetachedSupervisor(ctx: McpContext, runId: string): Promise<
   while (Date.now() < deadline) {
     const reply = await sendControl(ctx.root.socketPath, { op: 'ping' }, 500);
     if (reply?.ok) return Number(reply.pid);
+    const run = store.getRun(runId);
+    if (run && isFinalRunState(run.status)) throw new NoSupervisorError(`the background supervisor did not start: ${run.reason ?? run.status}`, `see ${ctx.root.supervisorLogPath}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new NoSupervisorError(`the background supervisor did not start (see ${ctx.root.supervisorLogPath})`, 'run without --detach to see what fails');

@@ -1,5 +1,5 @@
 import { sendControl } from '../../orchestrator/control-client.js';
-import { Supervisor } from '../../orchestrator/supervisor.js';
+import { failUnstartedRun, Supervisor } from '../../orchestrator/supervisor.js';
 import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import { TaskStore } from '../../store/task-store.js';
@@ -20,7 +20,13 @@ export async function superviseCommand(options: SuperviseOptions): Promise<numbe
   const config = await ctx.loadConfig();
   const store = TaskStore.open(ctx.root.dbPath);
   try {
-    const supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
+    let supervisor;
+    try {
+      supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
+    } catch (error) {
+      for (const runId of options.run ?? []) failUnstartedRun(store, runId, error);
+      throw error;
+    }
     if (!(supervisor instanceof Supervisor)) {
       // Another supervisor won the race: hand it the runs.
       for (const runId of options.run ?? []) await sendControl(ctx.root.socketPath, { op: 'submit', runId });

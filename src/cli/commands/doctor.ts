@@ -74,7 +74,7 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   const control = statSync(ctx.root.controlDir, { throwIfNoEntry: false });
   if (stat && !stat.isDirectory()) checks.push({ name: 'state root', ok: false, detail: `${stateDir} is not a directory`, fix: 'use --state-dir' });
   else if (control && (control.mode & 0o077) !== 0) checks.push({ name: 'state root', ok: false, detail: `${ctx.root.controlDir} is open to other users (mode ${(control.mode & 0o777).toString(8)})`, fix: `chmod 700 ${ctx.root.controlDir}` });
-  else checks.push({ name: 'state root', ok: true, detail: stat ? `${stateDir}, socket directory private` : `${stateDir} (created on first run)` });
+  else checks.push({ name: 'state root', ok: true, detail: stat ? `${stateDir}, control directory private` : `${stateDir} (created on first run)` });
 
   if (options.json) process.stdout.write(`${JSON.stringify({ ok: checks.every((c) => c.ok), checks }, null, 2)}\n`);
   else {

@@ -211,7 +211,7 @@ export class RunController {
             this.run = store.getRun(this.run.id) ?? this.run;
             return result;
           }),
-        onSucceeded: (task) => merger.taskSucceeded(task),
+        onSucceeded: (task, outcome) => merger.taskSucceeded(task, outcome.changed !== false),
       },
       { parallel: this.run.parallel, maxAttempts: this.maxAttempts, backoffMs: this.run.options.backoffMs ?? DEFAULT_BACKOFF_MS, maxBackoffMs: MAX_BACKOFF_MS },
     );

@@ -58,7 +58,7 @@ export class AttemptRunner implements TaskRunner {
     try {
       const changed = await commitWorkspace(workspace, `mcp: ${task.key}${task.title ? ` — ${task.title}` : ''}`);
       events.append({ type: 'committed', branch: `mcp/${task.id}`, changed });
-      return outcome;
+      return { ...outcome, changed };
     } catch (error) {
       const reason = `could not commit the workspace: ${errorMessage(error)}`;
       events.append({ type: 'error', message: reason });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +26,10 @@ interface FakeServer {
 }
 
 const dirs: string[] = [];
-after(() => {
+// A failing test leaves its server open; closing them all here keeps the run from hanging.
+const servers: FakeServer[] = [];
+after(async () => {
+  await Promise.all(servers.map((server) => server.close()));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -61,7 +64,8 @@ async function fakeServer(socketPath = tempSocket()): Promise<FakeServer> {
     });
   });
   await new Promise<void>((resolve) => http_.listen(socketPath, resolve));
-  return {
+  let closed: Promise<void> | null = null;
+  const server: FakeServer = {
     socketPath,
     received,
     peer: () => {
@@ -77,12 +81,14 @@ async function fakeServer(socketPath = tempSocket()): Promise<FakeServer> {
       }),
     answer: (method, reply) => replies.set(method, reply),
     close: () =>
-      new Promise<void>((resolve) => {
+      (closed ??= new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();
         wss.close();
         http_.close(() => resolve());
-      }),
+      })),
   };
+  servers.push(server);
+  return server;
 }
 
 const clientInfo = { name: 'mcp-test', title: null, version: '0.0.0' };
@@ -128,6 +134,19 @@ test('connect: an abort signal stops the wait at once', async () => {
 test('connect: a socket path with a space and non-ASCII characters works', async () => {
   const server = await fakeServer(tempSocket('co dex é.sock'));
   const client = await AppServerClient.connect({ socketPath: server.socketPath, clientInfo });
+  assert.ok(client.isOpen);
+  await client.close();
+  await server.close();
+});
+
+test('connect: a path too long for connect(2) works through the symlink codex makes there', async () => {
+  const server = await fakeServer();
+  const deep = path.join(path.dirname(server.socketPath), 'd'.repeat(60), 'e'.repeat(60));
+  mkdirSync(deep, { recursive: true });
+  const longPath = path.join(deep, 'codex.sock');
+  assert.ok(Buffer.byteLength(longPath) > 108);
+  symlinkSync(server.socketPath, longPath);
+  const client = await AppServerClient.connect({ socketPath: longPath, clientInfo, connectTimeoutMs: 1_000 });
   assert.ok(client.isOpen);
   await client.close();
   await server.close();

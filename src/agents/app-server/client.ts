@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { AppServerClosedError, AppServerConnectError, AppServerRequestError, AppServerTimeoutError } from './errors.js';
@@ -40,6 +41,13 @@ const HANDSHAKE_TIMEOUT_MS = 2_000;
  * long thread reads a file first. A frozen app-server must not freeze the task forever.
  */
 export const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * Linux's `sun_path` holds 108 bytes with the final NUL. Seen with 0.169.0: `--listen
+ * unix://PATH` makes PATH a symlink to a socket in /tmp/codex-daemon-<uid>/, so a PATH too
+ * long for connect(2) still works once resolved.
+ */
+const MAX_SOCKET_PATH_BYTES = 107;
 
 /** Errors of a socket that is not there yet, or not listening yet. */
 const TRANSIENT_CONNECT_ERRORS = new Set(['ENOENT', 'ECONNREFUSED', 'EAGAIN']);
@@ -108,9 +116,18 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
 
 function openSocket(socketPath: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
+    let target = socketPath;
+    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+      try {
+        target = realpathSync(socketPath);
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+    }
     // `ws+unix://` URLs percent-encode the path, which breaks socket paths with spaces or
     // non-ASCII characters; handing ws the connection keeps the path as it is.
-    const ws = new WebSocket('ws://localhost/', { createConnection: () => net.connect(socketPath), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+    const ws = new WebSocket('ws://localhost/', { createConnection: () => net.connect(target), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     const onError = (error: Error): void => {
       ws.off('open', onOpen);
       ws.terminate();

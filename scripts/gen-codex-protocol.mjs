@@ -2,10 +2,15 @@
 // `npm run gen:codex-protocol`: regenerates src/agents/app-server/protocol/ from the pinned
 // Codex CLI (`codex app-server generate-ts`, stable surface only, no --experimental).
 //
-// One mechanical change is made to Codex's output: relative import specifiers get an explicit
-// `.js` (and `./v2` becomes `./v2/index.js`), because this repository compiles with
-// `moduleResolution: NodeNext`, which refuses extensionless relative imports (TS2835). Nothing
-// else is touched, so the folder stays the exact contract of the pinned version.
+// Two mechanical changes are made to Codex's output, nothing else, so the folder stays the
+// exact contract of the pinned version:
+// - relative import specifiers get an explicit `.js` (`./v2` becomes `./v2/index.js`): this
+//   repository compiles with `moduleResolution: NodeNext`, which refuses extensionless
+//   relative imports (TS2835);
+// - every `X.ts` becomes `X.d.ts`: the files only declare types (ts-rs output), and as `.ts`
+//   they would each compile to an empty module, about 1,600 files of nothing in dist/ and two
+//   more seconds of build. As declarations they are not emitted and, with `skipLibCheck`, not
+//   checked themselves; every use of them in mcp's code is.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
 import os from 'node:os';
@@ -58,8 +63,11 @@ let count = 0;
 let bytes = 0;
 for (const file of files(out)) {
   if (!file.endsWith('.ts')) continue;
+  if (file.endsWith('.d.ts')) throw new Error(`gen:codex-protocol: unexpected declaration file ${file}`);
   const text = readFileSync(file, 'utf8').replace(/(\bfrom\s+")(\.[^"]*)(")/g, (_, a, spec, b) => a + withExtension(file, spec) + b);
-  writeFileSync(file, text);
+  if (/^export (const|let|function|class|enum|default)\b/m.test(text)) throw new Error(`gen:codex-protocol: ${file} has runtime code; it cannot become a .d.ts`);
+  writeFileSync(file.replace(/\.ts$/, '.d.ts'), text);
+  rmSync(file);
   count += 1;
   bytes += Buffer.byteLength(text);
 }
@@ -74,9 +82,11 @@ Generated from the pinned Codex CLI ${codexVersion} by \`npm run gen:codex-proto
     codex app-server generate-ts --out <tmp>
 
 with an empty \`CODEX_HOME\` (stable methods only, no \`--experimental\`), then adds \`.js\` to
-relative import specifiers (NodeNext module resolution needs them). Do not edit by hand:
-bump @openai/codex in package.json, run the script, and review the diff: it is the change of
-contract between mcp and Codex. What mcp relies on is described in docs/codex-app-server.md.
+relative import specifiers (NodeNext module resolution needs them) and renames each \`X.ts\`
+to \`X.d.ts\` (they only declare types; as declarations they are not compiled into dist/).
+
+Do not edit by hand: bump @openai/codex in package.json, run the script, and review the diff:
+it is the change of contract between mcp and Codex. What mcp relies on is described in docs/codex-app-server.md.
 `,
 );
 

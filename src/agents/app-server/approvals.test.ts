@@ -53,11 +53,16 @@ test('describeApproval: an escalated command, with its reason and directory', ()
     threadId: 't1',
     turnId: 'u1',
     itemId: 'call_1',
-    summary: "/bin/bash -lc 'git push origin main'",
+    summary: 'git push origin main',
     reason: 'needs to leave the sandbox',
     cwd: '/w',
     answers: ['approve', 'approveForSession', 'deny', 'abort'],
   });
+});
+
+test('describeApproval: without parsed actions, the command as Codex runs it', () => {
+  const params = { ...commandParams, commandActions: null };
+  assert.equal(describeApproval(handle('item/commandExecution/requestApproval', params))?.summary, "/bin/bash -lc 'git push origin main'");
 });
 
 test('describeApproval: a file change names its files from the item Codex started before asking', () => {

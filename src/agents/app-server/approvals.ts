@@ -61,7 +61,10 @@ export function describeApproval(handle: ServerRequestHandle, fileChanges?: (ite
   switch (handle.method) {
     case 'item/commandExecution/requestApproval': {
       const p = handle.params;
-      const summary = p.command ?? (p.networkApprovalContext ? `network access to ${p.networkApprovalContext.host}` : `(${p.kind})`);
+      // `command` is the shell wrapper Codex runs (/bin/bash -lc '…'); `commandActions` holds
+      // what the model asked for, which is what a person should read.
+      const asked = p.commandActions?.map((a) => a.command).join(' && ');
+      const summary = asked || p.command || (p.networkApprovalContext ? `network access to ${p.networkApprovalContext.host}` : `(${p.kind})`);
       return { requestId: handle.id, kind: 'command', threadId: p.threadId, turnId: p.turnId, itemId: p.itemId, summary, reason: p.reason ?? null, cwd: p.cwd ?? null, answers: ALL_ANSWERS };
     }
     case 'item/fileChange/requestApproval': {

@@ -215,7 +215,11 @@ export class AppServerClient {
     return this.closeInfo === null && this.ws.readyState === WebSocket.OPEN;
   }
 
-  /** Sends a request and resolves with its result; rejects with a typed error, never hangs. */
+  /**
+   * Sends a request and resolves with its result; rejects with a typed error, never hangs:
+   * `AppServerRequestError` (Codex refused), `AppServerClosedError` (the connection ended
+   * first), `AppServerTimeoutError` (no answer by `timeoutMs`; 0 waits without a deadline).
+   */
   request<M extends ClientMethod>(method: M, params: ClientParams<M>, options: { timeoutMs?: number } = {}): Promise<ClientResults[M]> {
     return new Promise<ClientResults[M]>((resolve, reject) => {
       if (!this.isOpen) {

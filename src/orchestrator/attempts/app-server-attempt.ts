@@ -285,7 +285,8 @@ export class AppServerAttempt extends Attempt {
     this.writeLastMessage();
     const base = { exitCode: exit.exitCode, signal: exit.signal, lastError: this.lastError };
     if (end?.kind === 'done' || (end?.kind === 'turn' && end.status === 'completed')) return { ...base, status: 'succeeded', reason: null };
-    if (end?.kind === 'turn') return { ...base, status: 'failed', reason: `codex turn ${end.status === 'failed' ? 'failed' : 'ended'}: ${end.error ?? end.status}` };
+    // The turn failed, not a process: the app-server's own exit code (mcp ended it) says nothing.
+    if (end?.kind === 'turn') return { ...base, exitCode: null, signal: null, status: 'failed', reason: `codex turn ${end.status === 'failed' ? 'failed' : 'ended'}: ${end.error ?? end.status}` };
     return { ...base, status: 'failed', reason: `${problem ?? 'codex app-server ended before the turn did'} (${this.failure(exit, isCodexStderrNoise)})` };
   }
 }

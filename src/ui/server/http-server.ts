@@ -180,7 +180,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     ws.on('message', (data) => {
       try {
         const message = watchMessage.safeParse(JSON.parse(String(data)));
-        if (message.success) client.watching = message.data.runId;
+        if (message.success) feed.watch(client, message.data.runId);
       } catch {
         /* not JSON: ignored */
       }

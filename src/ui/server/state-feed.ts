@@ -32,6 +32,8 @@ export interface FeedClient {
 
 /** What the events of one task came to so far, and (once its panel was opened) the events themselves. */
 interface TaskEntry {
+  taskId: string;
+  runId: string;
   tail: EventTail;
   builder: TaskDigestBuilder;
   /** Events read so far (the index of the next one). */
@@ -95,6 +97,23 @@ export class StateFeed {
     client.send({ type: 'inbox', items: this.inbox() });
   }
 
+  /**
+   * A page starts watching a run: it gets every task of it at once, so a change made between
+   * its first read and this moment is not lost (later ones are pushed as they come).
+   */
+  watch(client: FeedClient, runId: string | null): void {
+    client.watching = runId;
+    if (runId === null || !this.store.getRun(runId)) return;
+    const now = Date.now();
+    const tasks: TaskView[] = [];
+    const digests: Record<string, TaskDigest> = {};
+    for (const task of this.store.taskSummaries(runId)) {
+      tasks.push(taskView(task, now));
+      digests[task.id] = this.digest(task);
+    }
+    client.send({ type: 'tasks', runId, tasks, digests });
+  }
+
   remove(client: FeedClient): void {
     this.clients.delete(client);
   }
@@ -116,7 +135,7 @@ export class StateFeed {
     const digests: Record<string, TaskDigest> = {};
     let tokens = ZERO;
     for (const task of summaries) {
-      const digest = this.digest(task.id);
+      const digest = this.digest(task);
       digests[task.id] = digest;
       tokens = add(tokens, digest.tokens);
     }
@@ -126,12 +145,15 @@ export class StateFeed {
 
   taskReply(ref: string): TaskReply {
     const record = this.store.resolveTask(ref);
-    const entry = this.taskEntry(record.id);
+    const entry = this.taskEntry(record);
     if (entry.kept === null) {
-      // Read again from the start, this time keeping the events.
-      const fresh: TaskEntry = { tail: new EventTail(entry.tail.file), builder: new TaskDigestBuilder(), count: 0, kept: [] };
-      this.catchUp(fresh);
+      // Read again from the start, this time keeping the events; pages already following the
+      // task get what this read found beyond what they had.
+      const fresh: TaskEntry = { ...entry, tail: new EventTail(entry.tail.file), builder: new TaskDigestBuilder(), count: 0, kept: [] };
+      const { events } = this.catchUp(fresh, false);
       this.tasks.set(record.id, fresh);
+      const newer = events.slice(entry.count);
+      if (newer.length > 0) this.pushEvents(fresh, entry.count, newer);
       return this.taskReplyOf(record, fresh);
     }
     this.catchUp(entry);
@@ -161,7 +183,7 @@ export class StateFeed {
       if (isFinalRunState(run.status)) continue;
       for (const task of this.store.taskSummaries(run.id)) {
         if (task.status !== 'waiting_approval' && task.status !== 'waiting_input' && task.status !== 'running') continue;
-        const digest = this.digest(task.id);
+        const digest = this.digest(task);
         for (const approval of digest.approvals) {
           items.push({ runId: run.id, taskId: task.id, key: task.key, title: task.title, kind: 'approval', approval, since: approval.since });
         }
@@ -175,17 +197,20 @@ export class StateFeed {
 
   // ---- reading ----
 
-  private taskEntry(taskId: string): TaskEntry {
-    let entry = this.tasks.get(taskId);
+  private taskEntry(task: { id: string; runId: string }): TaskEntry {
+    let entry = this.tasks.get(task.id);
     if (!entry) {
-      entry = { tail: new EventTail(this.root.taskFiles(taskId).events), builder: new TaskDigestBuilder(), count: 0, kept: null };
-      this.tasks.set(taskId, entry);
+      entry = { taskId: task.id, runId: task.runId, tail: new EventTail(this.root.taskFiles(task.id).events), builder: new TaskDigestBuilder(), count: 0, kept: null };
+      this.tasks.set(task.id, entry);
     }
     return entry;
   }
 
-  /** Reads what was appended; returns the new events and the index of the first. */
-  private catchUp(entry: TaskEntry): { from: number; events: StoredEvent[] } {
+  /**
+   * Reads what was appended and, whoever asked, pushes it to the pages watching the run:
+   * a read made for one page's request must not hide events from another page.
+   */
+  private catchUp(entry: TaskEntry, push = true): { from: number; events: StoredEvent[] } {
     const from = entry.count;
     const events = entry.tail.readAll();
     for (const event of events) {
@@ -194,11 +219,17 @@ export class StateFeed {
     }
     entry.count += events.length;
     if (entry.kept && entry.kept.length > MAX_KEPT_EVENTS) entry.kept.splice(0, entry.kept.length - MAX_KEPT_EVENTS);
+    if (push && events.length > 0) this.pushEvents(entry, from, events);
     return { from, events };
   }
 
-  private digest(taskId: string): TaskDigest {
-    const entry = this.taskEntry(taskId);
+  private pushEvents(entry: TaskEntry, from: number, events: StoredEvent[]): void {
+    this.broadcast({ type: 'events', runId: entry.runId, taskId: entry.taskId, from, events }, entry.runId);
+    this.broadcast({ type: 'tasks', runId: entry.runId, tasks: [], digests: { [entry.taskId]: entry.builder.value } }, entry.runId);
+  }
+
+  private digest(task: { id: string; runId: string }): TaskDigest {
+    const entry = this.taskEntry(task);
     this.catchUp(entry);
     return entry.builder.value;
   }
@@ -244,7 +275,7 @@ export class StateFeed {
     let tokens = ZERO;
     for (const task of this.store.taskSummaries(run.id)) {
       if (!task.superseded) counts[task.status] = (counts[task.status] ?? 0) + 1;
-      if (task.kind === 'prompt' && task.startedAt) tokens = add(tokens, this.digest(task.id).tokens);
+      if (task.kind === 'prompt' && task.startedAt) tokens = add(tokens, this.digest(task).tokens);
     }
     return { ...rest, counts, tokens };
   }
@@ -315,17 +346,13 @@ export class StateFeed {
       const view = taskView(task, now);
       const json = JSON.stringify({ ...view, durationMs: null });
       next.set(task.id, json);
-      let moved = previous.get(task.id) !== json;
-      if (this.live(task, now) || moved) {
-        const entry = this.taskEntry(task.id);
-        const { from, events } = this.catchUp(entry);
-        if (events.length > 0) {
-          moved = true;
-          this.broadcast({ type: 'events', runId: run.id, taskId: task.id, from, events }, run.id);
-        }
-        if (moved) digests[task.id] = entry.builder.value;
+      const moved = previous.get(task.id) !== json;
+      // Events of a live task are pushed by catchUp with its digest.
+      if (this.live(task, now) || moved) this.catchUp(this.taskEntry(task));
+      if (moved) {
+        changed.push(view);
+        digests[task.id] = this.taskEntry(task).builder.value;
       }
-      if (moved) changed.push(view);
     }
     this.lastTasks.set(run.id, next);
     if (changed.length > 0) this.broadcast({ type: 'tasks', runId: run.id, tasks: changed, digests }, run.id);

@@ -13,7 +13,8 @@ mkdirSync(out, { recursive: true });
 
 await build({
   // main.ts imports styles.css: esbuild writes it beside the script as app.css.
-  entryPoints: { app: path.join(web, 'main.ts') },
+  // panel.js: the terminal and diff libraries, loaded when a task panel opens.
+  entryPoints: { app: path.join(web, 'main.ts'), panel: path.join(web, 'panel-libs.ts') },
   outdir: out,
   bundle: true,
   minify: true,

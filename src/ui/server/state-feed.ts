@@ -49,6 +49,7 @@ interface RunEntry {
 }
 
 const ZERO: Tokens = { input: 0, output: 0 };
+const EMPTY_DIGEST: TaskDigest = new TaskDigestBuilder().value;
 
 function add(a: Tokens, b: Tokens): Tokens {
   return { input: a.input + b.input, output: a.output + b.output };
@@ -228,7 +229,9 @@ export class StateFeed {
     this.broadcast({ type: 'tasks', runId: entry.runId, tasks: [], digests: { [entry.taskId]: entry.builder.value } }, entry.runId);
   }
 
-  private digest(task: { id: string; runId: string }): TaskDigest {
+  private digest(task: { id: string; runId: string; startedAt: string | null }): TaskDigest {
+    // A task that never started has written nothing: no file to look for (1,000 pending tasks).
+    if (!task.startedAt && !this.tasks.has(task.id)) return EMPTY_DIGEST;
     const entry = this.taskEntry(task);
     this.catchUp(entry);
     return entry.builder.value;

@@ -24,6 +24,8 @@ export interface GraphInput {
  */
 export const MAX_NODES_UNGROUPED = 150;
 
+/** Below this, node labels cannot be read: "fit" stops there and the graph scrolls. */
+const MIN_FIT_ZOOM = 0.6;
 const NODE_W = 196;
 const NODE_H = 54;
 const GROUP_W = 180;
@@ -232,9 +234,10 @@ export class RunGraph {
     return `${version}${task.status.replace('_', ' ')}${time ? ` · ${time}` : ''}${task.attempts > 1 ? ` · try ${task.attempts}` : ''}`;
   }
 
+  /** Shrinks a wide graph to the panel, but never below a readable size: past that, it scrolls. */
   private fit(): void {
     const width = this.svgHost.clientWidth || this.element.clientWidth || 800;
-    this.setZoom(Math.min(1, width / this.natural.width));
+    this.setZoom(Math.max(MIN_FIT_ZOOM, Math.min(1, width / this.natural.width)));
   }
 
   private setZoom(zoom: number): void {

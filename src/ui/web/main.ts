@@ -6,7 +6,7 @@ import { diffView } from './diff-view.js';
 import { clear, clock, duration, elapsed, h, tokens } from './dom.js';
 import { Feed } from './feed.js';
 import { MAX_NODES_UNGROUPED, RunGraph, type GroupBy } from './graph.js';
-import { inboxView } from './inbox.js';
+import { InboxView } from './inbox.js';
 import { showReply, TaskPanel } from './task-panel.js';
 
 /** The whole page: a header, then the runs, one run (graph, task list, task panel), or the inbox. */
@@ -21,6 +21,7 @@ const nav = {
   notify: h('button', { type: 'button', class: 'notify', title: 'a browser notification when something waits for you' }, 'Notify me'),
 };
 const main = h('main');
+const inbox = new InboxView();
 app.append(h('header', { class: 'top' }, h('a', { href: '#/', class: 'brand' }, 'mcp'), h('a', { href: '#/' }, 'Runs'), nav.inbox, h('span', { class: 'spacer' }), nav.supervisor, nav.connection, nav.notify), main);
 
 const state = {
@@ -28,6 +29,7 @@ const state = {
   inbox: [] as InboxItem[],
   supervisor: { live: false, pid: null } as SupervisorState,
   route: { view: 'runs' } as Route,
+  runsLoaded: false,
 };
 
 // ---- the run page's state ----
@@ -77,7 +79,7 @@ function route(): void {
   feed.watch(null);
   clear(main);
   if (next.view === 'runs') renderRuns();
-  else if (next.view === 'inbox') main.append(inboxView(state.inbox));
+  else if (next.view === 'inbox') main.append(inbox.element);
   else void openRun(next.runId, next.taskId);
 }
 
@@ -108,7 +110,7 @@ function renderRuns(): void {
       { class: 'panel runs' },
       h('h2', undefined, 'Runs'),
       runs.length === 0
-        ? h('p', { class: 'muted' }, 'No run yet. Start one with mcp run; it shows up here.')
+        ? h('p', { class: 'muted' }, state.runsLoaded ? 'No run yet. Start one with mcp run; it shows up here.' : 'loading…')
         : h('div', { class: 'table-wrap' }, h('table', { class: 'runs-table' }, h('thead', undefined, h('tr', undefined, ...['run', 'state', 'objective', 'time', 'tasks', 'tokens', 'started'].map((t) => h('th', undefined, t)))), h('tbody', undefined, ...runs.map(runRow)))),
     ),
   );
@@ -146,7 +148,9 @@ async function openRun(runId: string, taskId: string | null): Promise<void> {
   main.append(h('div', { class: 'run-page' }, h('div', { class: 'run-main' }, p.head, p.reply, h('section', { class: 'panel graph-panel' }, controls, graphHost), h('section', { class: 'panel' }, p.list)), p.side));
   let reply: RunReply;
   try {
+    performance.mark('mcp-run-fetch');
     reply = await get<RunReply>(`/api/runs/${encodeURIComponent(runId)}`);
+    performance.mark('mcp-run-fetched');
   } catch (error) {
     p.head.replaceChildren(h('p', { class: 'bad' }, (error as Error).message));
     return;
@@ -211,25 +215,28 @@ function drawRun(p: RunPage): void {
   p.rendered = true;
 }
 
+/** Built as one string: 1,000 rows through the DOM API took a fifth of the first render. */
 function renderList(p: RunPage, tasks: TaskView[], selected: string | null): void {
   const shown = tasks.filter((t) => (p.showReplaced || !t.superseded) && (!p.listFilter || (p.groupBy === 'state' ? `state:${t.status}` : `version:${t.planVersion}`) === p.listFilter));
-  const rows = shown.map((t) =>
-    h(
-      'tr',
-      { 'data-task': t.id, class: `${t.superseded ? 'superseded' : ''}${t.id === selected ? ' selected' : ''}` },
-      h('td', undefined, h('a', { href: `#/run/${encodeURIComponent(p.runId)}/task/${encodeURIComponent(t.id)}` }, t.key)),
-      h('td', undefined, h('span', { class: `badge state-${t.status}` }, t.status.replace('_', ' '))),
-      h('td', { class: 'num elapsed', 'data-start': t.startedAt ?? '', 'data-end': t.endedAt ?? '' }, duration(elapsed(t.startedAt, t.endedAt))),
-      h('td', { class: 'num' }, String(t.attempts)),
-      h('td', { class: 'num' }, `v${t.planVersion}`),
-      h('td', { class: 'num' }, tokens(p.digests[t.id]?.tokens ?? { input: 0, output: 0 })),
-      h('td', { class: 'last' }, describe(p.digests[t.id]?.last ?? null) || t.reason || ''),
-    ),
-  );
-  p.list.replaceChildren(
-    h('h3', undefined, `Tasks (${shown.length}${p.listFilter ? ` of ${tasks.length}, ${p.listFilter.replace(':', ' ')}` : ''})`),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'tasks-table' }, h('thead', undefined, h('tr', undefined, ...['task', 'state', 'time', 'tries', 'plan', 'tokens', 'last activity'].map((t) => h('th', undefined, t)))), h('tbody', undefined, ...rows))),
-  );
+  const run = encodeURIComponent(p.runId);
+  const rows = shown.map((t) => {
+    const cls = `${t.superseded ? 'superseded' : ''}${t.id === selected ? ' selected' : ''}`;
+    const digest = p.digests[t.id];
+    return `<tr data-task="${esc(t.id)}" class="${cls}"><td><a href="#/run/${run}/task/${esc(encodeURIComponent(t.id))}">${esc(t.key)}</a></td>`
+      + `<td><span class="badge state-${esc(t.status)}">${esc(t.status.replace('_', ' '))}</span></td>`
+      + `<td class="num elapsed" data-start="${esc(t.startedAt ?? '')}" data-end="${esc(t.endedAt ?? '')}">${duration(elapsed(t.startedAt, t.endedAt))}</td>`
+      + `<td class="num">${t.attempts}</td><td class="num">v${t.planVersion}</td><td class="num">${esc(tokens(digest?.tokens ?? { input: 0, output: 0 }))}</td>`
+      + `<td class="last">${esc(describe(digest?.last ?? null) || t.reason || '')}</td></tr>`;
+  });
+  const head = ['task', 'state', 'time', 'tries', 'plan', 'tokens', 'last activity'].map((t) => `<th>${t}</th>`).join('');
+  const title = `Tasks (${shown.length}${p.listFilter ? ` of ${tasks.length}, ${p.listFilter.replace(':', ' ')}` : ''})`;
+  p.list.innerHTML = `<h3>${esc(title)}</h3><div class="table-wrap"><table class="tasks-table"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
 function renderRunHead(p: RunPage, run: RunHead): void {
@@ -297,6 +304,7 @@ function onFeed(message: FeedMessage): void {
   switch (message.type) {
     case 'runs':
       state.runs = message.runs;
+      state.runsLoaded = true;
       renderRuns();
       if (page) {
         const run = message.runs.find((r) => r.id === page?.runId);
@@ -336,7 +344,7 @@ function updateInbox(items: InboxItem[]): void {
     }
   }
   notified = keys;
-  if (state.route.view === 'inbox') main.replaceChildren(inboxView(items));
+  inbox.update(items);
 }
 
 nav.notify.addEventListener('click', () => {
@@ -356,16 +364,20 @@ const feed = new Feed(onFeed, (connected, reconnected) => {
 });
 
 async function start(): Promise<void> {
+  performance.mark('mcp-start');
+  window.addEventListener('hashchange', route);
+  // The page shown first does not wait for the list of runs: both are read at once.
+  route();
   try {
     const reply = await get<RunsReply>('/api/runs');
     state.runs = reply.runs;
+    state.runsLoaded = true;
     onFeed({ type: 'supervisor', supervisor: reply.supervisor });
+    renderRuns();
   } catch (error) {
     main.replaceChildren(h('p', { class: 'bad' }, (error as Error).message));
     return;
   }
-  window.addEventListener('hashchange', route);
-  route();
   // The clock of running tasks; nothing is fetched.
   setInterval(() => {
     if (!page?.rendered) return;

@@ -1,6 +1,7 @@
-import { Terminal } from '@xterm/xterm';
+import type { Terminal } from '@xterm/xterm';
 import { socketUrl } from './api.js';
 import { h } from './dom.js';
+import { panelLibs } from './load-panel-libs.js';
 
 /** The size used for a task with no live PTY (its log replayed): the PTY's default. */
 const HISTORY_COLS = 120;
@@ -15,7 +16,8 @@ type Notice = { type: 'attached'; cols: number | null; rows: number | null } | {
  */
 export class TerminalView {
   readonly element: HTMLElement;
-  private readonly term: Terminal;
+  private term: Terminal | null = null;
+  private disposed = false;
   private readonly status = h('span', { class: 'term-status' }, 'connecting…');
   private readonly typeButton = h('button', { type: 'button', class: 'term-type', disabled: true }, 'Type into it');
   private ws: WebSocket | null = null;
@@ -23,19 +25,27 @@ export class TerminalView {
   private live = false;
 
   constructor(private readonly taskId: string) {
-    this.term = new Terminal({ cols: HISTORY_COLS, rows: HISTORY_ROWS, fontSize: 12, scrollback: 5000, disableStdin: true, convertEol: false, cursorBlink: false, theme: { background: '#11151c' } });
     const screen = h('div', { class: 'term-screen', 'data-task': taskId });
     this.element = h('div', { class: 'term' }, h('div', { class: 'term-bar' }, this.status, this.typeButton), h('div', { class: 'term-scroll' }, screen));
-    this.term.open(screen);
     this.typeButton.addEventListener('click', () => this.setTyping(!this.typing));
-    this.term.onData((data) => {
-      if (this.typing && this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'input', data }));
-    });
-    this.connect();
+    void panelLibs().then(
+      ({ Terminal }) => {
+        if (this.disposed) return;
+        const term = new Terminal({ cols: HISTORY_COLS, rows: HISTORY_ROWS, fontSize: 12, scrollback: 5000, disableStdin: true, convertEol: false, cursorBlink: false, theme: { background: '#11151c' } });
+        this.term = term;
+        term.open(screen);
+        term.onData((data) => {
+          if (this.typing && this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'input', data }));
+        });
+        this.connect(term);
+      },
+      (error: Error) => (this.status.textContent = error.message),
+    );
   }
 
   /** What the terminal shows, as text (for tests and copy). */
   text(): string {
+    if (!this.term) return '';
     const buffer = this.term.buffer.active;
     const lines: string[] = [];
     for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? '');
@@ -44,30 +54,31 @@ export class TerminalView {
 
   private setTyping(on: boolean): void {
     this.typing = on && this.live;
-    this.term.options.disableStdin = !this.typing;
     this.typeButton.textContent = this.typing ? 'Stop typing' : 'Type into it';
     this.element.classList.toggle('typing', this.typing);
+    if (!this.term) return;
+    this.term.options.disableStdin = !this.typing;
     if (this.typing) this.term.focus();
     else this.term.blur();
   }
 
-  private connect(): void {
+  private connect(term: Terminal): void {
     const ws = new WebSocket(socketUrl(`/ws/term?task=${encodeURIComponent(this.taskId)}`));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onmessage = (message) => {
       if (typeof message.data !== 'string') {
-        this.term.write(new Uint8Array(message.data as ArrayBuffer));
+        term.write(new Uint8Array(message.data as ArrayBuffer));
         return;
       }
       const notice = JSON.parse(message.data) as Notice;
       if (notice.type === 'attached') {
         this.live = true;
-        if (notice.cols && notice.rows) this.term.resize(notice.cols, notice.rows);
+        if (notice.cols && notice.rows) term.resize(notice.cols, notice.rows);
         this.status.textContent = 'live';
         this.typeButton.disabled = false;
       } else if (notice.type === 'screen') {
-        this.term.reset();
+        term.reset();
       } else if (notice.type === 'history') {
         this.status.textContent = notice.why;
       } else if (notice.type === 'notice') {
@@ -87,7 +98,8 @@ export class TerminalView {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.ws?.close();
-    this.term.dispose();
+    this.term?.dispose();
   }
 }

@@ -274,7 +274,7 @@ function openTask(p: RunPage, taskId: string | null): void {
   if (taskId) {
     p.panel = new TaskPanel(taskId, `#/run/${encodeURIComponent(p.runId)}`);
     p.side.append(p.panel.element);
-    if (window.matchMedia('(max-width: 900px)').matches) p.side.scrollIntoView({ block: 'start' });
+    if (window.matchMedia('(max-width: 900px)').matches) window.scrollTo(0, 0);
   }
   scheduleDraw(p);
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -182,6 +182,17 @@ test('the inbox: two interactive tasks ask to push; Approve lets one run it, Den
     }
     assert.equal(existsSync(path.join(pusher.workspace ?? '', 'push-attempted.txt')), true, 'the approved command ran');
     assert.equal(existsSync(path.join(refused.workspace ?? '', 'push-attempted.txt')), false, 'the denied command did not run');
+
+    // The run's result: its diff, then Merge (what mcp merge does) into the project's branch.
+    const runId = pusher.id.split('-')[0] ?? '';
+    await page.goto(`${url}#/run/${runId}`);
+    await page.locator('[data-run-state="succeeded"]').waitFor({ timeout: 60_000 });
+    await page.locator('button.result-diff').click();
+    await page.locator('span.d2h-file-name', { hasText: 'push-attempted.txt' }).waitFor();
+    assert.equal(existsSync(path.join(sb.project, 'push-attempted.txt')), false);
+    await page.locator('button.merge').click();
+    await page.locator('.action-reply.good', { hasText: `merged mcp/run-${runId} into main` }).waitFor();
+    assert.equal(existsSync(path.join(sb.project, 'push-attempted.txt')), true, 'the result was merged into the checkout');
     assert.deepEqual(browser.errors, []);
     console.log(`send reply shown: ${sendReply}`);
   } finally {
@@ -212,17 +223,37 @@ test('1,000 tasks: the run page renders grouped by state within a second, opens 
     if (state === 'pending') return;
     store.updateTask(task.id, { status: state as 'succeeded', attempts: 1, startedAt: new Date(now - 50_000).toISOString(), endedAt: state === 'running' ? null : new Date(now - 20_000).toISOString() });
   });
+  // A small run with a replan (a task replaced) and a conflict resolver (merge-b resolves b).
+  const small = 'rsmall001';
+  const at = new Date(now).toISOString();
+  const plain = { runId: small, planVersion: 1, kind: 'prompt' as const, mode: 'exec' as const, prompt: 'p', command: null, acceptance: null, timeoutSeconds: null, status: 'succeeded' as const, workspace: null, branch: null, updatedAt: at };
+  store.createRun({ run: { id: small, objective: 'replan and resolve', status: 'succeeded', project: sb.project, planJson: '{}', parallel: 2, options: {}, createdAt: at }, tasks: [
+    { ...plain, id: `${small}-a`, key: 'a', position: 0, title: 'A', dependsOn: [] },
+    { ...plain, id: `${small}-old`, key: 'old', position: 1, title: 'replaced', dependsOn: ['a'], status: 'failed' as const },
+    { ...plain, id: `${small}-b`, key: 'b', position: 2, planVersion: 2, title: 'B', dependsOn: ['a'] },
+    { ...plain, id: `${small}-merge-b`, key: 'merge-b', position: 3, planVersion: 2, title: 'Resolve the merge conflict of b', dependsOn: [] },
+  ] });
+  store.updateTask(`${small}-old`, { superseded: true });
+  store.updateRun(small, { planVersion: 2, replans: 1, startedAt: at, endedAt: at });
+  mkdirSync(root.runDir(small), { recursive: true });
+  writeFileSync(root.runFiles(small).events, [{ type: 'planned', version: 1, tasks: ['a', 'old'] }, { type: 'replan', version: 2, tasks: ['b'] }, { type: 'merge.conflict', task: 'b', files: ['x.txt'], resolver: 'merge-b' }].map((e) => JSON.stringify({ ts: at, task: small, ...e })).join('\n') + '\n');
   store.close();
   const ui = startMcp(['ui', '--state-dir', stateDir], { cwd: sb.project, env: sb.env });
   try {
     const url = await dashboardUrl(ui);
     const { page } = browser;
-    await page.goto('about:blank');
-    await page.goto(`${url}#/run/${runId}`);
-    await page.waitForSelector('body[data-run-rendered]');
-    const renderedMs = Number(await page.evaluate(() => document.body.dataset.runRendered));
-    console.log(`first render of a 1,000-task run: ${renderedMs} ms from navigation`);
-    assert.ok(renderedMs <= 1000, `first render took ${renderedMs} ms`);
+    // Three fresh loads of the page (other work on this 2-core machine makes one alone noisy);
+    // the median, from navigation to the graph and the list drawn, must be within a second.
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.goto('about:blank');
+      await page.goto(`${url}#/run/${runId}`);
+      await page.waitForSelector('body[data-run-rendered]');
+      times.push(Number(await page.evaluate(() => document.body.dataset.runRendered)));
+    }
+    const median = [...times].sort((a, b) => a - b)[1] ?? Infinity;
+    console.log(`first render of a 1,000-task run: ${times.join(', ')} ms from navigation (median ${median})`);
+    assert.ok(median <= 1000, `first render took ${times.join(', ')} ms`);
     assert.equal(await page.locator('g.node-task').count(), 0, 'grouped: no task node');
     assert.equal(await page.locator('g.node-group').count(), 4);
     assert.equal(await page.locator('table.tasks-table tbody tr').count(), 1000);
@@ -241,6 +272,13 @@ test('1,000 tasks: the run page renders grouped by state within a second, opens 
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(shots, 'phone-run.png') });
     await page.setViewportSize({ width: 1400, height: 900 });
+
+    await page.goto(`${url}#/run/${small}`);
+    await page.locator('g.node[data-key="merge-b"]').waitFor();
+    assert.equal(await page.locator('path.edge-resolves').count(), 1, 'the resolver hangs off the task it resolves');
+    assert.equal(await page.locator('g.node.superseded[data-key="old"]').count(), 1, 'the replaced task is shown as replaced');
+    assert.match(await page.locator('g.node[data-key="b"] .node-state').textContent() ?? '', /^v2 · succeeded/);
+    await page.screenshot({ path: path.join(shots, 'replan-resolver.png') });
     assert.deepEqual(browser.errors, []);
   } finally {
     ui.kill('SIGINT');

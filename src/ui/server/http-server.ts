@@ -24,6 +24,9 @@ const MAX_BODY_BYTES = 256 * 1024;
  */
 const MAX_FEED_BUFFER_BYTES = 8 * 1024 * 1024;
 
+/** How long pages get to take their last messages when the server stops. */
+const CLOSE_GRACE_MS = 1_000;
+
 const ASSET_TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -200,14 +203,24 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
-    close: () =>
-      new Promise<void>((resolve) => {
-        feed.stop();
-        for (const ws of sockets.clients) ws.terminate();
+    close: async () => {
+      feed.stop();
+      // The last changes (`mcp run --ui` closes right after its run ended) reach the pages first.
+      await feed.tick();
+      await new Promise<void>((resolve) => {
+        for (const ws of sockets.clients) ws.close(1001, 'mcp stopped');
+        const cut = setTimeout(() => {
+          for (const ws of sockets.clients) ws.terminate();
+          server.closeAllConnections();
+        }, CLOSE_GRACE_MS);
         sockets.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
   };
 }
 

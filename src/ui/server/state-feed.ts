@@ -83,6 +83,9 @@ export class StateFeed {
 
   async start(): Promise<void> {
     this.supervisor = await this.ping();
+    // Runs that can still change are read now, before any page asks: the first page then
+    // gets them from memory rather than from a thousand event files.
+    this.readChanges();
     this.timer = setInterval(() => void this.tick(), this.pollMs);
     this.timer.unref();
   }
@@ -301,6 +304,7 @@ export class StateFeed {
     return !task.endedAt || now - Date.parse(task.endedAt) < SETTLE_MS;
   }
 
+  /** Reads what changed and pushes it; also called once more when the server stops. */
   async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;

@@ -149,7 +149,7 @@ export class RunGraph {
 
   private layout(nodes: NodeSpec[], edges: EdgeSpec[]): void {
     const g = new dagre.graphlib.Graph({ multigraph: true });
-    g.setGraph({ rankdir: this.direction(), nodesep: 14, ranksep: 46, marginx: 12, marginy: 12 });
+    g.setGraph({ rankdir: this.direction(), nodesep: 14, ranksep: 56, marginx: 12, marginy: 12 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const node of nodes) g.setNode(node.id, node.kind === 'task' ? { width: NODE_W, height: NODE_H } : { width: GROUP_W, height: GROUP_H });
     for (const edge of edges) g.setEdge(edge.from, edge.to, {}, `${edge.kind}`);
@@ -167,7 +167,7 @@ export class RunGraph {
       svg.append(path);
       const mid = points[Math.floor(points.length / 2)];
       if (mid && (edge.count > 1 || edge.kind === 'resolves')) {
-        svg.append(s('text', { x: mid.x + 4, y: mid.y - 4, class: 'edge-label' }, edge.kind === 'resolves' ? 'resolves conflict' : `×${edge.count}`));
+        svg.append(s('text', { x: mid.x, y: mid.y - 6, class: 'edge-label', 'text-anchor': 'middle' }, edge.kind === 'resolves' ? 'resolves' : `×${edge.count}`));
       }
     }
     this.labels.clear();

@@ -248,7 +248,7 @@ function renderRunHead(p: RunPage, run: RunHead): void {
   const final = run.status === 'succeeded' || run.status === 'failed' || run.status === 'killed';
   const counts = Object.entries(run.counts).map(([s, n]) => h('span', { class: `count state-${s}` }, `${n} ${s.replace('_', ' ')}`));
   p.head.replaceChildren(
-    h('div', { class: 'run-title' }, h('h2', undefined, `run ${run.id}`), h('span', { class: `badge state-${run.status}`, 'data-run-state': run.status }, run.status), h('span', { class: 'muted' }, `plan v${run.planVersion}${run.replans ? ` · ${run.replans} replans` : ''} · ${duration(elapsed(run.startedAt, run.endedAt))}${tokens(run.tokens) ? ` · ${tokens(run.tokens)}` : ''}`)),
+    h('div', { class: 'run-title' }, h('h2', undefined, `run ${run.id}`), h('span', { class: `badge state-${run.status}`, 'data-run-state': run.status }, run.status), h('span', { class: 'muted' }, `plan v${run.planVersion}${run.replans ? ` · ${run.replans} replan${run.replans === 1 ? '' : 's'}` : ''} · ${duration(elapsed(run.startedAt, run.endedAt))}${tokens(run.tokens) ? ` · ${tokens(run.tokens)}` : ''}`)),
     h('p', { class: 'objective' }, run.objective || '(a plan file)'),
     h('div', { class: 'counts' }, ...counts),
     run.reason ? h('p', { class: 'reason' }, run.reason) : '',

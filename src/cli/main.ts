@@ -57,6 +57,7 @@ function build(): Command {
     .option('--detach', 'return at once; a background supervisor runs the tasks (watch with status, logs, attach)')
     .option('--no-tty', 'print one plain line per task change instead of the live table (also: NO_TTY=1)')
     .option('--json', 'print one JSON document (the run) on stdout')
+    .option('--ui', 'serve the web dashboard while the run runs (prints its URL; see mcp ui)')
     .addHelpText('after', '\nExamples:\n  mcp run "add a health endpoint with tests"\n  mcp run --plan plan.json --parallel 2 --json\n  mcp run "fix the flaky test" --max-attempts 2 --idle-timeout 300 --apply')
     .action(action(async () => (await import('./commands/run.js')).runCommand));
 
@@ -136,6 +137,13 @@ function build(): Command {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  mcp kill build\n  mcp kill --all')
     .action(action(async () => (await import('./commands/kill.js')).killCommand));
+
+  common(program.command('ui'))
+    .description('a web dashboard of the state root on 127.0.0.1: runs as live graphs, task terminals, approvals, diffs')
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--open', 'open the dashboard in the browser')
+    .addHelpText('after', '\nThe URL printed carries a random token: every request needs it.\n\nExamples:\n  mcp ui --open\n  mcp ui --port 7300 --state-dir ~/work/app/.mcp')
+    .action(action(async () => (await import('./commands/ui.js')).uiCommand));
 
   common(program.command('doctor'))
     .description('check that codex, node-pty, SQLite and the state root work here')

@@ -21,6 +21,7 @@ import { runView } from '../../store/views.js';
 import { superviseInForeground } from '../foreground.js';
 import { renderRun } from '../render/run-summary.js';
 import { parseCount, parseSeconds } from '../parse-options.js';
+import type { UiServer } from '../../ui/server/http-server.js';
 
 export interface RunOptions extends ContextOptions {
   plan?: string;
@@ -37,6 +38,8 @@ export interface RunOptions extends ContextOptions {
   task?: string;
   /** false with --no-tty: plain progress lines even on a terminal. */
   tty?: boolean;
+  /** Serve the web dashboard from this process while the run runs. */
+  ui?: boolean;
 }
 
 /** How often a client whose run went to another supervisor looks at the store. */
@@ -57,6 +60,7 @@ function runOptionsFrom(options: RunOptions, config: { taskTimeoutSeconds?: numb
 export async function runCommand(objective: string | undefined, options: RunOptions): Promise<number> {
   if (Boolean(options.interactive) !== (options.task !== undefined)) throw new UsageError('--interactive and --task go together', 'mcp run --interactive --task "what to do"');
   if (options.interactive && options.plan) throw new UsageError('--interactive --task replaces --plan; give one of them');
+  if (options.detach && options.ui) throw new UsageError('--ui serves the dashboard from this process, which --detach leaves at once', 'run `mcp ui` next to the detached run');
   if (options.detach && options.apply) throw new UsageError('--apply needs to wait for the run', 'drop --detach, or run `mcp merge RUN` when it is done');
   if (!options.plan && !objective?.trim() && !options.interactive) throw new UsageError('nothing to run', 'give an objective (mcp run "…") or a plan (mcp run --plan plan.json)');
   const parallelFlag = options.parallel !== undefined ? parseCount(options.parallel, '--parallel', 64) : undefined;
@@ -76,6 +80,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
   ctx.root.prepare();
   const store = TaskStore.open(ctx.root.dbPath);
   const out = options.json ? process.stderr : process.stdout;
+  let ui: UiServer | null = null;
   try {
     if (!currentLockHolder(ctx.root.lockPath)) {
       for (const run of unfinishedRuns(store)) {
@@ -92,6 +97,15 @@ export async function runCommand(objective: string | undefined, options: RunOpti
       if (options.json) process.stdout.write(`${JSON.stringify({ run: view, supervisorPid: pid }, null, 2)}\n`);
       else out.write(`run ${runId} runs in the background (supervisor pid ${pid}); watch it with: mcp status ${runId} | mcp logs TASK -f | mcp attach TASK\n`);
       return 0;
+    }
+    if (options.ui) {
+      // Loaded only here: a run without --ui does not pay for the web server's modules.
+      const { startDashboard } = await import('../dashboard.js');
+      ui = await startDashboard(ctx, store, 0).catch((error: unknown) => {
+        failUnstartedRun(store, runId, error);
+        throw error;
+      });
+      out.write(`dashboard: ${ui.url}\n`);
     }
     const supervisor = await startSupervisorFor(ctx, store, config, runId);
     let state: RunState;
@@ -110,6 +124,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     else if (view) process.stdout.write(`\n${renderRun(view, { logsDir: (id) => ctx.root.taskDir(id) })}\n`);
     return state === 'succeeded' ? 0 : 1;
   } finally {
+    await ui?.close();
     store.close();
   }
 }

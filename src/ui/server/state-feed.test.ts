@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { StateRoot } from '../../store/state-root.js';
+import { TaskStore } from '../../store/task-store.js';
+import type { FeedMessage } from '../wire.js';
+import { StateFeed } from './state-feed.js';
+
+function line(task: string, event: Record<string, unknown>): string {
+  return `${JSON.stringify({ ts: new Date().toISOString(), task, ...event })}\n`;
+}
+
+function fixture(): { dir: string; root: StateRoot; store: TaskStore; events: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-feed-'));
+  const root = new StateRoot(dir);
+  root.prepare();
+  const store = TaskStore.open(root.dbPath);
+  const now = new Date().toISOString();
+  const base = { runId: 'r1', position: 0, planVersion: 1, title: 'A', kind: 'prompt' as const, mode: 'interactive' as const, prompt: 'p', command: null, dependsOn: [], acceptance: null, timeoutSeconds: null, status: 'pending' as const, workspace: null, branch: null, updatedAt: now };
+  store.createRun({ run: { id: 'r1', objective: 'o', status: 'running', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: now }, tasks: [{ ...base, id: 'r1-a', key: 'a' }, { ...base, id: 'r1-b', key: 'b', position: 1, dependsOn: ['a'] }] });
+  store.updateTask('r1-a', { status: 'waiting_approval', startedAt: now });
+  const events = root.taskFiles('r1-a').events;
+  mkdirSync(path.dirname(events), { recursive: true });
+  writeFileSync(events, line('r1-a', { type: 'codex.usage', usage: { inputTokens: 7, outputTokens: 3 } }) + line('r1-a', { type: 'approval.requested', id: 1, kind: 'command', command: 'git push', reason: 'why' }));
+  return { dir, root, store, events };
+}
+
+test('a run read from the store and its event files: tokens, digests, and the inbox across runs', async () => {
+  const { dir, root, store } = fixture();
+  try {
+    const feed = new StateFeed(store, root, async () => ({ live: false, pid: null }));
+    const run = feed.runReply('r1');
+    assert.deepEqual(run.tokens, { input: 7, output: 3 });
+    assert.equal(run.digests['r1-a']?.approvals[0]?.command, 'git push');
+    assert.deepEqual(feed.runsReply().runs.map((r) => [r.id, r.tokens.input, r.counts.waiting_approval]), [['r1', 7, 1]]);
+    assert.deepEqual(feed.inbox().map((i) => [i.taskId, i.kind, i.approval?.id]), [['r1-a', 'approval', 1]]);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pushes: a watching page gets each new event once, numbered, and the task that changed', async () => {
+  const { dir, root, store, events } = fixture();
+  try {
+    const feed = new StateFeed(store, root, async () => ({ live: false, pid: null }), 60_000);
+    const got: FeedMessage[] = [];
+    const client = { watching: null as string | null, send: (m: FeedMessage) => got.push(m) };
+    feed.add(client);
+    feed.watch(client, 'r1');
+    const reply = feed.taskReply('r1-a');
+    assert.equal(reply.eventsEnd, 2);
+    await feed.tick(); // the first look at the run: everything is new
+    got.length = 0;
+    appendFileSync(events, line('r1-a', { type: 'approval.decided', id: 1, decision: 'accept', by: { kind: 'person', user: 'u', uid: 1, pid: 2, via: 'ui' }, at: 'now' }));
+    store.updateTask('r1-a', { status: 'running' });
+    await feed.tick();
+    const pushed = got.filter((m): m is Extract<FeedMessage, { type: 'events' }> => m.type === 'events');
+    assert.deepEqual(pushed.map((m) => [m.taskId, m.from, m.events.map((e) => e.type)]), [['r1-a', 2, ['approval.decided']]]);
+    const tasks = got.filter((m): m is Extract<FeedMessage, { type: 'tasks' }> => m.type === 'tasks' && m.tasks.length > 0);
+    assert.deepEqual(tasks.flatMap((m) => m.tasks.map((t) => [t.id, t.status])), [['r1-a', 'running']]);
+    assert.deepEqual(got.find((m) => m.type === 'inbox'), { type: 'inbox', items: [] });
+    // Nothing new: nothing pushed.
+    got.length = 0;
+    await feed.tick();
+    assert.deepEqual(got.filter((m) => m.type === 'events' || (m.type === 'tasks' && m.tasks.length > 0)), []);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

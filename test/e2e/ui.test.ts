@@ -8,7 +8,7 @@ import { StateRoot } from '../../src/store/state-root.js';
 import { TaskStore, type NewTask } from '../../src/store/task-store.js';
 import { dashboardUrl, openBrowser, screenshotDir, type Browser } from './browser.js';
 import type { ChildProcess } from 'node:child_process';
-import { exited, finished, findTask, mcp, sandbox, startMcp, status, writePlan, type McpResult, type Sandbox } from './harness.js';
+import { exited, finished, findTask, mcp, sandbox, startMcp, status, waitFor, writePlan, type McpResult, type Sandbox } from './harness.js';
 
 // The dashboard against real runs: the real codex binary and the scripted model.
 const PUSH = 'git push origin main 2>/dev/null; echo attempted > push-attempted.txt';
@@ -138,7 +138,7 @@ async function runPageScenario(run: ChildProcess, done: Promise<McpResult>): Pro
   assert.deepEqual(browser.errors, []);
 }
 
-test('the inbox: two interactive tasks ask to push; Approve lets one run it, Deny refuses the other; both end from the page terminal', async () => {
+test('the inbox: two interactive tasks ask to push; Approve lets one run it, Deny refuses the other; Send gives one more; the Codex TUI shows in the page; both end from the page', async () => {
   writePlan(sb.project, { tasks: [{ id: 'pusher', prompt: 'PUSH_APPROVED', mode: 'interactive' }, { id: 'refused', prompt: 'PUSH_DENIED', mode: 'interactive' }] }, 'ui-approvals.json');
   const started = await mcp(['run', '--plan', 'ui-approvals.json', '--parallel', '2', '--detach'], { cwd: sb.project, env: sb.env });
   assert.equal(started.code, 0, started.stderr);
@@ -160,24 +160,24 @@ test('the inbox: two interactive tasks ask to push; Approve lets one run it, Den
     await item(refused.id).locator('button.deny').click();
     await page.locator('.action-reply.good', { hasText: /denied approval 1/ }).waitFor();
 
-    // After its turn each session waits for a message: Send is the reworked protocol's
-    // request, and whatever the supervisor answers is shown.
+    // After its turn each session waits for a message: Send starts the next turn, which the
+    // model sees.
     const input = page.locator(`.inbox-input[data-task="${pusher.id}"]`);
     await input.waitFor({ timeout: 60_000 });
-    await input.locator('textarea').fill('thanks');
+    await input.locator('textarea').fill('THANKS_FROM_THE_PAGE');
     await input.locator('button.send-button').click();
-    const sendReply = await input.locator('.action-reply').innerText({ timeout: 10_000 });
-    assert.ok(sendReply.length > 0);
+    const sendReply = await page.locator('.action-reply.good', { hasText: /message sent: a new turn starts/ }).innerText({ timeout: 10_000 });
+    await waitFor('the model to get the message', () => (sb.model.records().some((r) => r.userText.includes('THANKS_FROM_THE_PAGE')) ? true : undefined), 60_000);
     await page.locator(`.inbox-input[data-task="${refused.id}"]`).waitFor({ timeout: 60_000 });
 
-    // /quit typed into each task's terminal in the page ends its session.
+    // A Codex task's terminal in the page is the real Codex TUI on its session; End session ends it.
     for (const task of [pusher, refused]) {
       await page.goto(`${url}#/run/${task.id.split('-')[0]}/task/${task.id}`);
       await page.locator('.term-status', { hasText: 'live' }).waitFor();
-      await page.locator('button.term-type').click();
-      await page.keyboard.type('/quit');
-      await page.waitForTimeout(400);
-      await page.keyboard.press('Enter');
+      await page.locator('.xterm-rows', { hasText: /gpt|Codex|model/ }).waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: path.join(shots, `codex-tui-${task.key}.png`) });
+      await waitFor(`${task.key} to wait for a message`, async () => (findTask(await status(sb), task.key)?.status === 'waiting_input' ? true : undefined), 60_000);
+      await page.locator('button.done').click();
       await page.locator(`g.node[data-task="${task.id}"][data-state="succeeded"]`).waitFor({ timeout: 60_000 });
     }
     assert.equal(existsSync(path.join(pusher.workspace ?? '', 'push-attempted.txt')), true, 'the approved command ran');

@@ -58,12 +58,12 @@ export class InboxView {
       );
     } else {
       const text = h('textarea', { rows: 2, placeholder: 'your message', class: 'send-text', 'aria-label': 'message' });
-      const reply = h('div', { class: 'replies' });
+      // The answer goes to the inbox's own replies: a sent message takes the item out of the inbox.
       const send = (event: Event): void => {
         event.preventDefault();
-        if (text.value.trim()) void post(`/api/tasks/${id}/send`, { text: text.value }).then((r) => showReply(reply, r));
+        if (text.value.trim()) void post(`/api/tasks/${id}/send`, { text: text.value }).then((r) => showReply(this.replies, r));
       };
-      body.push(h('form', { class: 'send', onsubmit: send }, text, h('button', { type: 'submit', class: 'send-button' }, 'Send')), reply);
+      body.push(h('form', { class: 'send', onsubmit: send }, text, h('button', { type: 'submit', class: 'send-button' }, 'Send')));
     }
     return h(
       'li',

@@ -94,8 +94,24 @@ export interface NewRun {
  */
 export class TaskStore {
   private readonly listeners: (() => void)[] = [];
+  /**
+   * Statements by their SQL: preparing one costs more than running it, and a run writes the
+   * same few updates thousands of times.
+   */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(private readonly db: Database.Database) {}
+
+  private prepared(sql: string, raw = false): Database.Statement {
+    const key = raw ? `raw:${sql}` : sql;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.prepared(sql);
+      if (raw) statement.raw(true);
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
 
   static open(dbPath: string, options: { readonly?: boolean } = {}): TaskStore {
     return new TaskStore(openDatabase(dbPath, options));
@@ -115,7 +131,7 @@ export class TaskStore {
   }
 
   createRun(input: NewRun): void {
-    const insertRun = this.db.prepare(
+    const insertRun = this.prepared(
       `INSERT INTO runs (id, objective, status, project, plan_json, parallel, options_json, created_at)
        VALUES (@id, @objective, @status, @project, @planJson, @parallel, @options, @createdAt)`,
     );
@@ -136,7 +152,7 @@ export class TaskStore {
   }
 
   private insertTasks(tasks: NewTask[]): void {
-    const insert = this.db.prepare(
+    const insert = this.prepared(
       `INSERT INTO tasks (id, run_id, key, position, plan_version, title, kind, mode, prompt, command_json, depends_on_json,
                           acceptance, timeout_seconds, status, workspace, branch, updated_at)
        VALUES (@id, @runId, @key, @position, @planVersion, @title, @kind, @mode, @prompt, @command, @dependsOn,
@@ -177,25 +193,25 @@ export class TaskStore {
       }
     }
     if (sets.length === 0) return;
-    this.db.prepare(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+    this.prepared(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
   }
 
   getRun(id: string): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    const row = this.prepared('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row ? rowToRun(row) : undefined;
   }
 
   listRuns(): RunRecord[] {
-    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at, id').all() as Row[]).map(rowToRun);
+    return (this.prepared('SELECT * FROM runs ORDER BY created_at, id').all() as Row[]).map(rowToRun);
   }
 
   latestRun(): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT 1').get() as Row | undefined;
+    const row = this.prepared('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT 1').get() as Row | undefined;
     return row ? rowToRun(row) : undefined;
   }
 
   tasksOf(runId: string): TaskRecord[] {
-    return (this.db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY position').all(runId) as Row[]).map(rowToTask);
+    return (this.prepared('SELECT * FROM tasks WHERE run_id = ? ORDER BY position').all(runId) as Row[]).map(rowToTask);
   }
 
   /**
@@ -206,7 +222,7 @@ export class TaskStore {
     const sql = `SELECT id, run_id, key, title, kind, mode, status, attempts, exit_code, signal, reason, depends_on_json,
                         started_at, ended_at, workspace, branch, session_id, pid, plan_version, superseded
                  FROM tasks ${runId ? 'WHERE run_id = ?' : ''} ORDER BY run_id, position`;
-    const statement = this.db.prepare(sql).raw(true);
+    const statement = this.prepared(sql, true);
     const rows = (runId ? statement.all(runId) : statement.all()) as unknown[][];
     return rows.map((r) => ({
       id: r[0] as string,
@@ -254,14 +270,14 @@ export class TaskStore {
                    'superseded', CASE WHEN superseded THEN json('true') ELSE json('false') END
                  )) AS BLOB)
                  FROM tasks INDEXED BY tasks_by_run ${runId ? 'WHERE run_id = @runId' : ''} GROUP BY run_id`;
-    const rows = this.db.prepare(sql).raw(true).all(runId ? { now, runId } : { now }) as [string, Buffer][];
+    const rows = this.prepared(sql, true).all(runId ? { now, runId } : { now }) as [string, Buffer][];
     return new Map(rows);
   }
 
   /** How many live (not superseded) tasks of each run are in each state (from an index alone). */
   taskCountsByRun(runId?: string): Map<string, Map<string, number>> {
     const sql = `SELECT run_id, status, count(*) FROM tasks WHERE superseded = 0 ${runId ? 'AND run_id = ?' : ''} GROUP BY run_id, status`;
-    const statement = this.db.prepare(sql).raw(true);
+    const statement = this.prepared(sql, true);
     const rows = (runId ? statement.all(runId) : statement.all()) as [string, string, number][];
     const out = new Map<string, Map<string, number>>();
     for (const [run, status, count] of rows) {
@@ -273,11 +289,11 @@ export class TaskStore {
   }
 
   allTasks(): TaskRecord[] {
-    return (this.db.prepare('SELECT * FROM tasks ORDER BY run_id, position').all() as Row[]).map(rowToTask);
+    return (this.prepared('SELECT * FROM tasks ORDER BY run_id, position').all() as Row[]).map(rowToTask);
   }
 
   getTask(id: string): TaskRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    const row = this.prepared('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
     return row ? rowToTask(row) : undefined;
   }
 
@@ -285,8 +301,8 @@ export class TaskStore {
   resolveTask(ref: string): TaskRecord {
     const exact = this.getTask(ref);
     if (exact) return exact;
-    const row = this.db
-      .prepare(`SELECT t.* FROM tasks t JOIN runs r ON r.id = t.run_id WHERE t.key = ?
+    const row = this
+      .prepared(`SELECT t.* FROM tasks t JOIN runs r ON r.id = t.run_id WHERE t.key = ?
                 ORDER BY r.created_at DESC, r.id DESC, t.superseded ASC, t.plan_version DESC LIMIT 1`)
       .get(ref) as Row | undefined;
     if (row) return rowToTask(row);

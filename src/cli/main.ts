@@ -98,13 +98,14 @@ function build(): Command {
 
   common(program.command('status [target]'))
     .description('show runs and tasks (works without a running supervisor)')
-    .option('--json', 'print {"stateRoot", "runs": [...]} on stdout (with --watch: one compact document a line)')
+    .option('--json', 'print {"stateRoot", "disk", "runs": [...]} on stdout (with --watch: one compact document a line)')
     .option('-w, --watch', 'redraw every --interval seconds until Ctrl-C')
     .option('--interval <seconds>', 'with --watch: seconds between redraws (default 2)')
     .option('--until-done', 'with --watch: stop once the runs shown (or the task asked for) have ended')
     .option('--state <states>', 'only tasks in these states, comma-separated (e.g. running,failed)')
     .addOption(new Option('--sort <key>', 'task order (default: plan order; duration: longest first)').choices(['id', 'state', 'start', 'duration']))
-    .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json\n  mcp status --watch --state running,failed --sort duration\n  mcp status r0abc123 --watch --until-done')
+    .option('--disk', "measure the state root's disk use now, all of it (else: what was measured before, plus what 50 ms of walking reaches)")
+    .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json\n  mcp status --watch --state running,failed --sort duration\n  mcp status r0abc123 --watch --until-done\n  mcp status --disk')
     .action(action(async () => (await import('./commands/status.js')).statusCommand));
 
   common(program.command('logs <task>'))

@@ -96,6 +96,21 @@ function build(): Command {
     .addHelpText('after', '\nExamples:\n  mcp merge r0abc123')
     .action(action(async () => (await import('./commands/merge.js')).mergeCommand));
 
+  common(program.command('clean [run]'))
+    .description("free disk: remove finished runs' task worktrees and task branches (without RUN: every finished run); logs and the store stay")
+    .option('--all', 'every finished run (what no RUN means too)')
+    .option('--older-than <age>', 'only runs that ended longer ago than this: 7d, 12h, 30m')
+    .option('--dry-run', 'change nothing; print what would go')
+    .option('--logs', "also the runs' logs, records and rows in the store: the runs are forgotten")
+    .option('--branches', 'also delete run branches (mcp/run-<id>) not merged into your current branch')
+    .option('--force', 'also remove worktrees with uncommitted changes and branches holding commits no other branch has')
+    .option('--json', 'print {"removed", "skipped", "failed", "freedBytes", ...} on stdout')
+    .addHelpText(
+      'after',
+      "\nA running run is never touched, nor work that exists nowhere else without --force; what is kept is listed with\nthe reason and the flag that removes it.\n\nExamples:\n  mcp clean --dry-run\n  mcp clean r0abc123\n  mcp clean --older-than 7d --logs\n  mcp clean --all --branches --force --json",
+    )
+    .action(action(async () => (await import('./commands/clean.js')).cleanCommand));
+
   common(program.command('status [target]'))
     .description('show runs and tasks (works without a running supervisor)')
     .option('--json', 'print {"stateRoot", "disk", "runs": [...]} on stdout (with --watch: one compact document a line)')

@@ -80,9 +80,9 @@ export async function gatherRunFacts(root: StateRoot, store: TaskStore, run: Run
   if (options.logs) {
     for (const task of tasks) {
       const dir = root.taskDir(task.id);
-      if (existsSync(dir)) folders.push({ task: task.id, path: dir, bytes: directoryBytes(dir, { exclude: new Set([root.workspaceDir(task.id)]) }) ?? 0 });
+      if (existsSync(dir)) folders.push({ task: task.id, path: dir, bytes: directoryBytes(dir, { exclude: [root.workspaceDir(task.id)] }) ?? 0 });
     }
-    if (existsSync(files.dir)) folders.push({ task: null, path: files.dir, bytes: directoryBytes(files.dir, { exclude: new Set([files.resultWorktree]) }) ?? 0 });
+    if (existsSync(files.dir)) folders.push({ task: null, path: files.dir, bytes: directoryBytes(files.dir, { exclude: [files.resultWorktree] }) ?? 0 });
     if (repo.private && top) {
       const patch = existsSync(files.resultPatch) ? files.resultPatch : null;
       privateWork = { commits: await commitsBeyond(top, BASE_BRANCH), patch, applied: patch ? await patchApplied(run.project, patch) : false };

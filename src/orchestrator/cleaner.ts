@@ -68,7 +68,7 @@ export async function cleanRuns(root: StateRoot, store: TaskStore, options: Clea
         report.failed.push({ item, message: errorMessage(error) });
       }
     }
-    touched.push(...store.tasksOf(run.id).map((task) => root.taskDir(task.id)), root.runDir(run.id));
+    touched.push(run.id);
     if (repo.top && !(repo.private && report.removed.some((item) => item.kind === 'record' && item.run === run.id))) repositories.add(repo.top);
   }
 

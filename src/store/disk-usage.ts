@@ -2,28 +2,26 @@ import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 
 /**
- * What a folder holds on disk, as `du -s` counts it: allocated blocks of every entry, the
- * folder itself included, symlinks never followed, a file with several hard links counted
- * once. Blocks rather than sizes, because this is what removing the folder frees.
+ * What folders hold on disk, as `du -s` counts it: allocated blocks of every entry, the
+ * folders themselves included, symlinks never followed, a file with several hard links
+ * counted once. Blocks rather than sizes, because this is what removing them frees.
  *
- * A walk can stop at a deadline and go on later from where it stopped (its state is plain
- * data, kept between two `mcp status`): it stops between folders, never inside one.
+ * A walk can stop at a deadline and go on later from where it stopped: its state is plain
+ * data, kept between two `mcp status` in store/disk-usage.json (root-usage.ts).
  */
 
 export interface Walk {
-  /** Folders not read yet. */
+  /** Paths not looked at yet. */
   pending: string[];
+  /** Paths left out, with everything under them. */
+  exclude: string[];
   bytes: number;
   /** `dev:ino` of files with several links already counted. */
   linked: string[];
 }
 
-export interface WalkOptions {
-  /** performance.now() after which the walk stops (between two folders). */
-  deadline?: number;
-  /** Absolute paths left out, with everything under them. */
-  exclude?: ReadonlySet<string>;
-}
+/** The clock is read every this many entries: a stat costs microseconds, reading the clock far less, but not nothing. */
+const ENTRIES_PER_CLOCK_READ = 16;
 
 function allocated(stat: Stats): number {
   return stat.blocks * 512;
@@ -38,46 +36,37 @@ export function entryBytes(file: string): number {
   }
 }
 
-/** A walk of `dir` that has read nothing yet; a missing `dir` is an empty walk, done. */
-export function startWalk(dir: string): Walk {
-  let stat: Stats;
-  try {
-    stat = lstatSync(dir);
-  } catch {
-    return { pending: [], bytes: 0, linked: [] };
-  }
-  return { pending: stat.isDirectory() ? [dir] : [], bytes: allocated(stat), linked: [] };
+/** A walk of these paths (missing ones count 0) that has looked at nothing yet. */
+export function startWalk(paths: readonly string[], exclude: readonly string[] = []): Walk {
+  return { pending: [...paths].reverse(), exclude: [...exclude], bytes: 0, linked: [] };
 }
 
-/** Walks on until done (true) or the deadline passed (false; call again to go on). */
-export function continueWalk(walk: Walk, options: WalkOptions = {}): boolean {
+/** Walks on until done (true) or `deadline` (performance.now()) passed (false; call again to go on). */
+export function continueWalk(walk: Walk, deadline?: number): boolean {
+  const exclude = new Set(walk.exclude);
   const linked = new Set(walk.linked);
   try {
-    while (walk.pending.length > 0) {
-      if (options.deadline !== undefined && performance.now() > options.deadline) return false;
+    for (let seen = 1; walk.pending.length > 0; seen += 1) {
+      if (deadline !== undefined && seen % ENTRIES_PER_CLOCK_READ === 0 && performance.now() > deadline) return false;
       const current = walk.pending.pop() as string;
-      let names: string[];
+      if (exclude.has(current)) continue;
+      let stat: Stats;
       try {
-        names = readdirSync(current);
+        stat = lstatSync(current);
       } catch {
-        continue; // gone meanwhile, or not readable: it counts for what was seen
+        continue; // gone meanwhile
       }
-      for (const name of names) {
-        const full = path.join(current, name);
-        if (options.exclude?.has(full)) continue;
-        let stat: Stats;
-        try {
-          stat = lstatSync(full);
-        } catch {
-          continue;
-        }
-        if (stat.nlink > 1 && !stat.isDirectory()) {
-          const inode = `${stat.dev}:${stat.ino}`;
-          if (linked.has(inode)) continue;
-          linked.add(inode);
-        }
-        walk.bytes += allocated(stat);
-        if (stat.isDirectory()) walk.pending.push(full);
+      if (stat.nlink > 1 && !stat.isDirectory()) {
+        const inode = `${stat.dev}:${stat.ino}`;
+        if (linked.has(inode)) continue;
+        linked.add(inode);
+      }
+      walk.bytes += allocated(stat);
+      if (!stat.isDirectory()) continue;
+      try {
+        for (const name of readdirSync(current)) walk.pending.push(path.join(current, name));
+      } catch {
+        /* not readable: it counts for itself */
       }
     }
     return true;
@@ -87,7 +76,7 @@ export function continueWalk(walk: Walk, options: WalkOptions = {}): boolean {
 }
 
 /** Bytes `dir` takes on disk; 0 when it does not exist; null when the deadline passed first. */
-export function directoryBytes(dir: string, options: WalkOptions = {}): number | null {
-  const walk = startWalk(dir);
-  return continueWalk(walk, options) ? walk.bytes : null;
+export function directoryBytes(dir: string, options: { deadline?: number; exclude?: readonly string[] } = {}): number | null {
+  const walk = startWalk([dir], options.exclude);
+  return continueWalk(walk, options.deadline) ? walk.bytes : null;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isFinalRunState, type RunState } from '../domain/task-state.js';
 import { continueWalk, directoryBytes, entryBytes, startWalk, type Walk } from './disk-usage.js';
@@ -6,13 +6,19 @@ import type { StateRoot } from './state-root.js';
 
 /**
  * How much disk a state root holds, for `mcp status`. Walking it is slow: each entry costs
- * a stat (about 30 µs on a busy 2-core machine), so a hundred workspaces of a 1,000-file
- * project took 3.4 s. The walk is therefore remembered per folder (`runs/<taskId>`,
- * `run-records/<runId>`) in `store/disk-usage.json`: a finished run's folders do not change
- * by themselves, so they are measured once, and `mcp clean` forgets what it changed. What
- * is not remembered yet is measured within a time budget; a walk the budget cut short is
- * remembered where it stopped, reported as not measured yet, and the next status goes on
- * from there, so even a workspace far larger than one budget gets measured in the end.
+ * a stat (about 30 µs on a busy 2-core machine: a hundred workspaces of a 1,000-file
+ * project took 3.4 s), so what was measured is remembered in `store/disk-usage.json`:
+ *
+ * - per run (its `runs/<taskId>` folders and `run-records/<runId>`), stamped with how the
+ *   run ended: a finished run's folders do not change by themselves, so it is measured
+ *   once (`mcp clean` forgets the runs it changed); a running run's at most every 10 s;
+ * - the folders that belong to no run of the store, by the modification times of `runs/`
+ *   and `run-records/`: listed again only when a folder came or went.
+ *
+ * So a status on a state root of 10,000 task folders reads a small file and two stats, and
+ * lists no folder. What is not known yet is walked within a time budget; a walk cut short is
+ * remembered where it stopped and the next status goes on from there, so even a workspace
+ * far larger than one budget gets measured in the end.
  */
 
 /** Status answers ~90 ms after process start on 10,000 tasks; a walk may add about half that. */
@@ -30,7 +36,7 @@ export interface DiskUsage {
   workspaceBytes: number;
   /** False when the time budget ran out: the figures are then a lower bound. */
   complete: boolean;
-  /** Folders the budget did not reach. */
+  /** Runs (and leftovers of no run, counted as one) whose folders are not measured yet. */
   unmeasured: number;
 }
 
@@ -41,33 +47,40 @@ export interface RunEnd {
   endedAt: string | null;
 }
 
-interface Entry {
-  /** What the folder's run was when measured; a different stamp means measure again. */
-  stamp: string;
+/** The runs of the store, and the tasks of one (whose folders are in runs/). */
+export interface UsageSource {
+  runs: readonly RunEnd[];
+  taskIdsOf(runId: string): string[];
+}
+
+interface Figures {
   bytes: number;
   workspaceBytes: number;
+}
+
+interface RunEntry extends Figures {
+  /** How the run was when measured; another stamp means measure again. */
+  stamp: string;
   measuredAt: number;
-  /** A measure the budget cut short: the walks to go on with (bytes are then not known yet). */
+  /** A measure the budget cut short: the walks to go on with (the figures are not known yet). */
   walks?: { workspace: Walk; rest: Walk };
 }
 
-type Entries = Record<string, Entry>;
-
-const LIVE = 'live';
-const CACHE_VERSION = 1;
-
-/**
- * The run a folder of runs/ belongs to: task ids are `<runId>-<key>` and run ids hold no
- * `-`. (Not checked against domain/ids.ts: its module loads node:crypto, which alone costs
- * `mcp status` 10 ms; a name that is no run of the store is simply a folder of no run.)
- */
-function runOfTaskFolder(name: string): string {
-  const dash = name.indexOf('-');
-  return dash === -1 ? name : name.slice(0, dash);
+/** Folders of runs/ and run-records/ that belong to no run of the store, as of those folders' times. */
+interface Leftovers extends Figures {
+  runsMtimeMs: number;
+  recordsMtimeMs: number;
 }
 
-function stampOf(run: RunEnd | undefined): string {
-  if (!run) return 'no-run'; // its run is not in the store: nothing writes there any more
+interface Memory {
+  runs: Record<string, RunEntry>;
+  leftovers: Leftovers | null;
+}
+
+const LIVE = 'live';
+const MEMORY_VERSION = 2;
+
+function stampOf(run: RunEnd): string {
   return isFinalRunState(run.status) ? `${run.status}@${run.endedAt ?? ''}` : LIVE;
 }
 
@@ -79,39 +92,52 @@ function names(dir: string): string[] {
   }
 }
 
-function isWalk(value: unknown): value is Walk {
-  const w = value as Partial<Walk> | null;
-  return Boolean(w && Array.isArray(w.pending) && w.pending.every((p) => typeof p === 'string') && typeof w.bytes === 'number' && Array.isArray(w.linked) && w.linked.every((l) => typeof l === 'string'));
+function mtimeMs(dir: string): number {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
-/** The remembered folders; anything unreadable or of another version is no memory at all. */
-function readEntries(file: string): Entries {
-  let data: unknown;
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+function isWalk(value: unknown): value is Walk {
+  const w = value as Partial<Walk> | null;
+  return Boolean(w && isStrings(w.pending) && isStrings(w.exclude) && isNumber(w.bytes) && isStrings(w.linked));
+}
+
+/** What was remembered; anything unreadable, or of another version, is no memory at all. */
+function readMemory(file: string): Memory {
+  const memory: Memory = { runs: {}, leftovers: null };
+  let data: { version?: unknown; runs?: unknown; leftovers?: unknown } | null;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(readFileSync(file, 'utf8')) as typeof data;
   } catch {
-    return {};
+    return memory;
   }
-  const folders = (data as { version?: unknown; folders?: unknown } | null)?.folders;
-  if ((data as { version?: unknown }).version !== CACHE_VERSION || typeof folders !== 'object' || folders === null) return {};
-  const out: Entries = {};
-  for (const [key, value] of Object.entries(folders as Record<string, unknown>)) {
-    const e = value as Partial<Entry> | null;
-    if (!e || typeof e.stamp !== 'string' || typeof e.bytes !== 'number' || typeof e.workspaceBytes !== 'number' || typeof e.measuredAt !== 'number') continue;
-    const walks = e.walks === undefined ? undefined : isWalk(e.walks.workspace) && isWalk(e.walks.rest) ? e.walks : null;
-    if (walks === null) continue;
-    out[key] = { stamp: e.stamp, bytes: e.bytes, workspaceBytes: e.workspaceBytes, measuredAt: e.measuredAt, ...(walks ? { walks } : {}) };
+  if (data?.version !== MEMORY_VERSION || typeof data.runs !== 'object' || data.runs === null) return memory;
+  for (const [id, value] of Object.entries(data.runs as Record<string, unknown>)) {
+    const e = value as Partial<RunEntry> | null;
+    if (!e || typeof e.stamp !== 'string' || !isNumber(e.bytes) || !isNumber(e.workspaceBytes) || !isNumber(e.measuredAt)) continue;
+    if (e.walks !== undefined && !(isWalk(e.walks.workspace) && isWalk(e.walks.rest))) continue;
+    memory.runs[id] = { stamp: e.stamp, bytes: e.bytes, workspaceBytes: e.workspaceBytes, measuredAt: e.measuredAt, ...(e.walks ? { walks: e.walks } : {}) };
   }
-  return out;
+  const l = data.leftovers as Partial<Leftovers> | null | undefined;
+  if (l && isNumber(l.bytes) && isNumber(l.workspaceBytes) && isNumber(l.runsMtimeMs) && isNumber(l.recordsMtimeMs)) {
+    memory.leftovers = { bytes: l.bytes, workspaceBytes: l.workspaceBytes, runsMtimeMs: l.runsMtimeMs, recordsMtimeMs: l.recordsMtimeMs };
+  }
+  return memory;
 }
 
 /** Best effort: a state root this user may not write is measured again next time. */
-function writeEntries(root: StateRoot, entries: Entries): void {
+function writeMemory(root: StateRoot, memory: Memory): void {
   if (!existsSync(root.storeDir)) return;
   const file = root.diskUsagePath;
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, `${JSON.stringify({ version: CACHE_VERSION, folders: entries })}\n`);
+    writeFileSync(tmp, `${JSON.stringify({ version: MEMORY_VERSION, ...memory })}\n`);
     renameSync(tmp, file);
   } catch {
     try {
@@ -122,88 +148,105 @@ function writeEntries(root: StateRoot, entries: Entries): void {
   }
 }
 
-interface Folder {
-  key: string;
-  dir: string;
-  runId: string;
-  /** The part of it that is a working copy. */
-  workspace: string;
+/** The walks that measure a run: its workspaces, and the rest of its folders without them. */
+function runWalks(root: StateRoot, runId: string, taskIds: readonly string[]): { workspace: Walk; rest: Walk } {
+  const files = root.runFiles(runId);
+  const workspaces = [...taskIds.map((id) => root.workspaceDir(id)), files.resultWorktree];
+  return { workspace: startWalk(workspaces), rest: startWalk([...taskIds.map((id) => root.taskDir(id)), files.dir], workspaces) };
 }
 
-/** Measures a folder, or goes on with a measure cut short before; an entry with `walks` when cut short again. */
-function measureFolder(folder: Folder, stamp: string, now: number, started: Entry['walks'] | undefined, deadline: number | undefined): Entry {
-  const walks = started ?? { workspace: startWalk(folder.workspace), rest: startWalk(folder.dir) };
-  const done = continueWalk(walks.workspace, { deadline }) && continueWalk(walks.rest, { deadline, exclude: new Set([folder.workspace]) });
+function measureRun(root: StateRoot, run: RunEnd, source: UsageSource, now: number, started: RunEntry['walks'], deadline: number | undefined): RunEntry {
+  const walks = started ?? runWalks(root, run.id, source.taskIdsOf(run.id));
+  const stamp = stampOf(run);
+  const done = continueWalk(walks.workspace, deadline) && continueWalk(walks.rest, deadline);
   if (!done) return { stamp, bytes: 0, workspaceBytes: 0, measuredAt: now, walks };
-  return { stamp, bytes: walks.rest.bytes + walks.workspace.bytes, workspaceBytes: walks.workspace.bytes, measuredAt: now };
+  return { stamp, bytes: walks.workspace.bytes + walks.rest.bytes, workspaceBytes: walks.workspace.bytes, measuredAt: now };
+}
+
+/** The folders of runs/ and run-records/ of no run in the store (a run forgotten by hand, a half-removed one). */
+function measureLeftovers(root: StateRoot, runIds: ReadonlySet<string>, deadline: number | undefined): Figures | null {
+  const figures: Figures = { bytes: 0, workspaceBytes: 0 };
+  const folders: { dir: string; workspace: string }[] = [];
+  // A task folder is `<runId>-<key>`, and run ids hold no `-`.
+  for (const name of names(root.runsDir)) if (!runIds.has(name.split('-', 1)[0] ?? '')) folders.push({ dir: path.join(root.runsDir, name), workspace: path.join(root.runsDir, name, 'workspace') });
+  for (const name of names(root.runRecordsDir)) if (!runIds.has(name)) folders.push({ dir: path.join(root.runRecordsDir, name), workspace: root.runFiles(name).resultWorktree });
+  for (const folder of folders) {
+    const workspace = directoryBytes(folder.workspace, { deadline });
+    const rest = workspace === null ? null : directoryBytes(folder.dir, { deadline, exclude: [folder.workspace] });
+    if (workspace === null || rest === null) return null;
+    figures.bytes += workspace + rest;
+    figures.workspaceBytes += workspace;
+  }
+  return figures;
 }
 
 /**
  * The disk the state root holds. `fresh`: measure everything now, whatever it takes (`mcp
- * status --disk`); otherwise remembered folders are reused and the rest is measured within
+ * status --disk`); otherwise what is remembered is reused and the rest is measured within
  * `budgetMs`.
  */
-export function stateRootUsage(root: StateRoot, runs: readonly RunEnd[], options: { fresh?: boolean; budgetMs?: number; now?: number } = {}): DiskUsage {
+export function stateRootUsage(root: StateRoot, source: UsageSource, options: { fresh?: boolean; budgetMs?: number; now?: number } = {}): DiskUsage {
   const usage: DiskUsage = { totalBytes: 0, workspaceBytes: 0, complete: true, unmeasured: 0 };
   if (!existsSync(root.dir)) return usage;
   const now = options.now ?? Date.now();
   const deadline = options.fresh ? undefined : performance.now() + (options.budgetMs ?? DISK_WALK_BUDGET_MS);
-  const byId = new Map(runs.map((run) => [run.id, run]));
-  const remembered = options.fresh ? {} : readEntries(root.diskUsagePath);
-  const kept: Entries = {};
+  const timeLeft = (): boolean => deadline === undefined || performance.now() < deadline;
+  const memory = options.fresh ? { runs: {}, leftovers: null } : readMemory(root.diskUsagePath);
+  const next: Memory = { runs: {}, leftovers: null };
   let changed = options.fresh === true;
 
-  const folders: Folder[] = [];
+  // The state root's own files (the store, plans, the supervisor's log): a handful, measured every time.
   usage.totalBytes += entryBytes(root.dir);
   for (const name of names(root.dir)) {
     const full = path.join(root.dir, name);
-    if (full !== root.runsDir && full !== root.runRecordsDir) {
-      // The store, plans, the supervisor's log: a handful of files, measured every time.
-      usage.totalBytes += directoryBytes(full) ?? 0;
-      continue;
-    }
-    usage.totalBytes += entryBytes(full);
-    const tasks = full === root.runsDir;
-    for (const child of names(full)) {
-      const dir = path.join(full, child);
-      folders.push({ key: `${name}/${child}`, dir, runId: tasks ? runOfTaskFolder(child) : child, workspace: path.join(dir, tasks ? 'workspace' : 'result') });
-    }
+    usage.totalBytes += full === root.runsDir || full === root.runRecordsDir ? entryBytes(full) : (directoryBytes(full) ?? 0);
   }
 
-  for (const folder of folders) {
-    const stamp = stampOf(byId.get(folder.runId));
-    const before = remembered[folder.key]?.stamp === stamp ? remembered[folder.key] : undefined;
-    let entry = before && !before.walks && (stamp !== LIVE || now - before.measuredAt < LIVE_REMEASURE_MS) ? before : undefined;
-    if (!entry && (deadline === undefined || performance.now() < deadline)) {
-      entry = measureFolder(folder, stamp, now, before?.walks, deadline);
+  const add = (figures: Figures): void => {
+    usage.totalBytes += figures.bytes;
+    usage.workspaceBytes += figures.workspaceBytes;
+  };
+  for (const run of source.runs) {
+    const before = memory.runs[run.id]?.stamp === stampOf(run) ? memory.runs[run.id] : undefined;
+    let entry = before && !before.walks && (before.stamp !== LIVE || now - before.measuredAt < LIVE_REMEASURE_MS) ? before : undefined;
+    if (!entry && timeLeft()) {
+      entry = measureRun(root, run, source, now, before?.walks, deadline);
       changed = true;
     }
     // Out of time: a running run's last figure, however old, is better than none.
     entry ??= before;
-    if (entry) kept[folder.key] = entry;
-    if (!entry || entry.walks) {
-      usage.unmeasured += 1;
-      continue;
-    }
-    usage.totalBytes += entry.bytes;
-    usage.workspaceBytes += entry.workspaceBytes;
+    if (entry) next.runs[run.id] = entry;
+    if (entry && !entry.walks) add(entry);
+    else usage.unmeasured += 1;
   }
+
+  const times = { runsMtimeMs: mtimeMs(root.runsDir), recordsMtimeMs: mtimeMs(root.runRecordsDir) };
+  const known = memory.leftovers;
+  if (known && known.runsMtimeMs === times.runsMtimeMs && known.recordsMtimeMs === times.recordsMtimeMs) {
+    next.leftovers = known;
+  } else if (timeLeft()) {
+    const measured = measureLeftovers(root, new Set(source.runs.map((run) => run.id)), deadline);
+    if (measured) next.leftovers = { ...measured, ...times };
+    changed = true;
+  }
+  if (next.leftovers) add(next.leftovers);
+  else usage.unmeasured += 1;
+
   usage.complete = usage.unmeasured === 0;
-  // Folders that are gone are forgotten too.
-  if (changed || Object.keys(remembered).some((key) => !(key in kept))) writeEntries(root, kept);
+  // Runs that are gone from the store are forgotten too.
+  if (changed || Object.keys(memory.runs).some((id) => !(id in next.runs))) writeMemory(root, next);
   return usage;
 }
 
-/** `mcp clean` changed these folders (`runs/<taskId>`, `run-records/<runId>`): measure them again next time. */
-export function forgetUsage(root: StateRoot, dirs: readonly string[]): void {
-  const entries = readEntries(root.diskUsagePath);
+/** `mcp clean` changed these runs' folders: measure them again next time. */
+export function forgetUsage(root: StateRoot, runIds: readonly string[]): void {
+  const memory = readMemory(root.diskUsagePath);
   let changed = false;
-  for (const dir of dirs) {
-    const key = path.relative(root.dir, dir).split(path.sep).join('/');
-    if (key in entries) {
-      delete entries[key];
+  for (const id of runIds) {
+    if (id in memory.runs) {
+      delete memory.runs[id];
       changed = true;
     }
   }
-  if (changed) writeEntries(root, entries);
+  if (changed) writeMemory(root, memory);
 }

@@ -102,16 +102,17 @@ interface StatusView {
   done: boolean;
 }
 
-/** The state root's disk use (root-usage.ts): remembered per folder, the rest measured within a budget. */
+/** The state root's disk use (root-usage.ts): remembered per run, the rest measured within a budget. */
 function diskUsage(root: StateRoot, store: TaskStore | null, fresh: boolean): DiskUsage {
-  return stateRootUsage(root, store ? store.runStates() : [], { fresh });
+  const source = store ? { runs: store.runStates(), taskIdsOf: (runId: string) => store.taskIds(runId) } : { runs: [], taskIdsOf: () => [] };
+  return stateRootUsage(root, source, { fresh });
 }
 
 /** One line under the runs: what the state root holds, and what mcp clean can free. */
 export function diskLine(disk: DiskUsage): string {
   const workspaces = `${formatBytes(disk.workspaceBytes)} of it task workspaces`;
   if (!disk.complete) {
-    return `disk: at least ${formatBytes(disk.totalBytes)} in the state root, ${workspaces}; ${disk.unmeasured} folder${disk.unmeasured === 1 ? '' : 's'} not measured yet (mcp status --disk measures them all)`;
+    return `disk: at least ${formatBytes(disk.totalBytes)} in the state root, ${workspaces}; ${disk.unmeasured} run${disk.unmeasured === 1 ? '' : 's'} not measured yet (mcp status --disk measures them all)`;
   }
   return `disk: ${formatBytes(disk.totalBytes)} in the state root, ${workspaces}${disk.workspaceBytes > 0 ? ' (mcp clean removes those of finished runs)' : ''}`;
 }

@@ -50,12 +50,14 @@ export function continueWalk(walk: Walk, deadline?: number): boolean {
       if (deadline !== undefined && seen % ENTRIES_PER_CLOCK_READ === 0 && performance.now() > deadline) return false;
       const current = walk.pending.pop() as string;
       if (exclude.has(current)) continue;
-      let stat: Stats;
+      let stat: Stats | undefined;
       try {
-        stat = lstatSync(current);
+        // No exception for a missing path: building one costs more than the stat.
+        stat = lstatSync(current, { throwIfNoEntry: false });
       } catch {
-        continue; // gone meanwhile
+        stat = undefined; // not readable
       }
+      if (!stat) continue;
       if (stat.nlink > 1 && !stat.isDirectory()) {
         const inode = `${stat.dev}:${stat.ino}`;
         if (linked.has(inode)) continue;

@@ -148,15 +148,21 @@ function writeMemory(root: StateRoot, memory: Memory): void {
   }
 }
 
-/** The walks that measure a run: its workspaces, and the rest of its folders without them. */
-function runWalks(root: StateRoot, runId: string, taskIds: readonly string[]): { workspace: Walk; rest: Walk } {
+/**
+ * The walks that measure a run: its workspaces, and the rest of its folders without them.
+ * Only tasks with a folder: one that never started has none, and a run of 1,000 such
+ * tasks must not cost 2,000 failed stats. Paths are joined by hand: the state root's are
+ * absolute and clean, task ids are plain names, and path.join on thousands of them was a
+ * visible part of a status.
+ */
+function runWalks(root: StateRoot, runId: string, taskIds: readonly string[], present: ReadonlySet<string>): { workspace: Walk; rest: Walk } {
   const files = root.runFiles(runId);
-  const workspaces = [...taskIds.map((id) => root.workspaceDir(id)), files.resultWorktree];
-  return { workspace: startWalk(workspaces), rest: startWalk([...taskIds.map((id) => root.taskDir(id)), files.dir], workspaces) };
+  const folders = taskIds.filter((id) => present.has(id)).map((id) => `${root.runsDir}${path.sep}${id}`);
+  const workspaces = [...folders.map((dir) => `${dir}${path.sep}workspace`), files.resultWorktree];
+  return { workspace: startWalk(workspaces), rest: startWalk([...folders, files.dir], workspaces) };
 }
 
-function measureRun(root: StateRoot, run: RunEnd, source: UsageSource, now: number, started: RunEntry['walks'], deadline: number | undefined): RunEntry {
-  const walks = started ?? runWalks(root, run.id, source.taskIdsOf(run.id));
+function measureRun(run: RunEnd, now: number, walks: { workspace: Walk; rest: Walk }, deadline: number | undefined): RunEntry {
   const stamp = stampOf(run);
   const done = continueWalk(walks.workspace, deadline) && continueWalk(walks.rest, deadline);
   if (!done) return { stamp, bytes: 0, workspaceBytes: 0, measuredAt: now, walks };
@@ -206,11 +212,14 @@ export function stateRootUsage(root: StateRoot, source: UsageSource, options: { 
     usage.totalBytes += figures.bytes;
     usage.workspaceBytes += figures.workspaceBytes;
   };
+  let present: Set<string> | undefined;
   for (const run of source.runs) {
     const before = memory.runs[run.id]?.stamp === stampOf(run) ? memory.runs[run.id] : undefined;
     let entry = before && !before.walks && (before.stamp !== LIVE || now - before.measuredAt < LIVE_REMEASURE_MS) ? before : undefined;
     if (!entry && timeLeft()) {
-      entry = measureRun(root, run, source, now, before?.walks, deadline);
+      // Listed once, and only when a run is to be measured: never on a status that measures nothing.
+      present ??= new Set(names(root.runsDir));
+      entry = measureRun(run, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), deadline);
       changed = true;
     }
     // Out of time: a running run's last figure, however old, is better than none.

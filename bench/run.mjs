@@ -5,11 +5,13 @@
 //
 // One case a file in bench/cases/, shared helpers in bench/lib/:
 //   1  orchestration overhead: 24 Codex tasks through `mcp run --parallel 4` vs the same
-//      24 `codex exec` started by `xargs -P 4` (same scripted model, same CODEX_HOME)
-//   2  log path: 200 MiB from a command task into runs/<id>/stdout.log vs `> file`
+//      24 `codex exec` started by `xargs -P 4` (same scripted model, same CODEX_HOME); from
+//      the same runs, idle slot time per task and the last task's end to mcp's exit
+//   2  log path: 200 MiB from a command task into runs/<id>/stdout.log vs `script`, and `> file`
 //   3  `mcp status --json` over 10,000 tasks vs `mcp --version`
 //   4  supervisor RSS with 50 concurrent tasks
 //   5  cold start: `mcp --version` vs `node -e 0`
+//   6  cost at scale: mcp's CPU per task with 1,000 command tasks vs 24, RSS, status meanwhile
 //
 // Environment: BENCH_REPS (runs per side of 1 and 2, default 3), BENCH_ONLY=1,3 (some sections),
 // BENCH_KEEP=1 (keep the temporary directory).
@@ -40,7 +42,7 @@ for (const [what, file] of [
 }
 
 // Imported only now: the cases load modules of the build checked for above.
-const cases = await Promise.all(['overhead', 'log-path', 'status', 'memory', 'cold-start'].map((name) => import(`./cases/${name}.mjs`)));
+const cases = await Promise.all(['overhead', 'log-path', 'status', 'memory', 'cold-start', 'scale'].map((name) => import(`./cases/${name}.mjs`)));
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'mcp-bench-'));
 const cleanup = () => {
@@ -81,7 +83,10 @@ try {
       if (row.contention.otherShare > 0.05) {
         row.details.push(`note: other processes on this machine used ${(row.contention.otherShare * 100).toFixed(0)}% of its CPU during this measurement`);
       }
-      rows.push(row);
+      const { extraRows = [], ...main } = row;
+      rows.push(main);
+      // A case may measure more than one figure in the same runs: each is a row of its own.
+      for (const extra of extraRows) rows.push({ ...extra, seconds: 0, contention: main.contention });
     } catch (error) {
       progress(`${id}. ${name} FAILED: ${error instanceof Error ? error.stack : String(error)}`);
       rows.push({ id, name, target, error: error instanceof Error ? error.message : String(error), pass: false, seconds: round((performance.now() - t) / 1000, 1) });

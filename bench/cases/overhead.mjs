@@ -9,13 +9,14 @@ import { CODEX, dist } from '../lib/paths.mjs';
 import { measure, median } from '../lib/proc.mjs';
 import { progress } from '../lib/progress.mjs';
 import { gitProject, writeJson } from '../lib/project.mjs';
+import { processTimes, slotGaps } from '../lib/slots.mjs';
 
 const { startScriptedModel } = await import(dist('scripted-model/server.js'));
 const { writeScriptedCodexHome } = await import(dist('scripted-model/codex-home.js'));
 
 export const id = 1;
 export const title = 'orchestration overhead';
-export const target = 'ratio <= 1.10';
+export const target = 'ratio <= 1.05';
 
 /** `ctx.model` holds the scripted model while it runs, for the driver to close should this throw. */
 export async function run(ctx) {
@@ -88,7 +89,18 @@ export async function run(ctx) {
     const { m, run } = await mcpRun(project, planFile, P, { env, tag: 'mcp' });
     const after = modelCounts();
     if (run.tasks.length !== N) throw new Error(`mcp ran ${run.tasks.length} tasks, expected ${N}`);
-    return { wallMs: m.wallMs, treeCpuS: m.treeCpuS, selfCpuS: m.selfCpuS, selfMaxRssKiB: m.selfMaxRssKiB, modelRequests: after.requests - before.requests, execRoundTrips: after.says - before.says };
+    const slots = slotGaps(processTimes(path.join(project, '.mcp'), run.tasks.map((t) => t.id)), P, m.exitAtMs);
+    return {
+      wallMs: m.wallMs,
+      treeCpuS: m.treeCpuS,
+      selfCpuS: m.selfCpuS,
+      selfMaxRssKiB: m.selfMaxRssKiB,
+      modelRequests: after.requests - before.requests,
+      execRoundTrips: after.says - before.says,
+      idleSlotMedianMs: slots.medianGapMs,
+      idleSlotMaxMs: Math.max(...slots.gaps),
+      lastExitToProcessExitMs: slots.lastExitToProcessExitMs,
+    };
   };
 
   // 24 prepared directories (git repos like mcp's worktrees, made before the clock starts),
@@ -124,7 +136,9 @@ export async function run(ctx) {
       if (side === 'mcp') {
         const r = await runMcp(rep);
         mcpRuns.push(r);
-        progress(`overhead: mcp  run ${rep + 1}/${reps}: ${ms(r.wallMs)} wall, mcp itself ${r.selfCpuS?.toFixed(2)} s CPU, whole tree ${r.treeCpuS.toFixed(1)} s CPU, ${r.modelRequests} model requests`);
+        progress(
+          `overhead: mcp  run ${rep + 1}/${reps}: ${ms(r.wallMs)} wall, mcp itself ${r.selfCpuS?.toFixed(2)} s CPU, whole tree ${r.treeCpuS.toFixed(1)} s CPU, ${r.modelRequests} model requests; idle slot median ${ms(r.idleSlotMedianMs)}, last exit to mcp exit ${ms(r.lastExitToProcessExitMs)}`,
+        );
       } else {
         const r = await runBare(rep);
         bareRuns.push(r);
@@ -165,6 +179,8 @@ export async function run(ctx) {
   const mcpWall = median(mcpRuns.map((r) => r.wallMs));
   const bareWall = median(bareRuns.map((r) => r.wallMs));
   const ratio = mcpWall / bareWall;
+  const idleSlot = median(mcpRuns.map((r) => r.idleSlotMedianMs));
+  const lastToExit = median(mcpRuns.map((r) => r.lastExitToProcessExitMs));
   const mcpSelf = median(mcpRuns.map((r) => r.selfCpuS ?? NaN));
   const mcpTree = median(mcpRuns.map((r) => r.treeCpuS));
   const bareTree = median(bareRuns.map((r) => r.treeCpuS));
@@ -176,8 +192,13 @@ export async function run(ctx) {
     baseline: round(bareWall, 1),
     baselineLabel: 'xargs -P 4 codex exec',
     ratio: round(ratio),
-    target: 'ratio <= 1.10',
-    pass: ratio <= 1.1,
+    target: 'ratio <= 1.05',
+    pass: ratio <= 1.05,
+    // Measured on the same mcp runs: a slot is held only while a task's own process runs.
+    extraRows: [
+      { id: '1a', name: `idle slot time per task: one process's exit to the next start in its slot (median of medians, ${reps} runs)`, unit: 'ms', mcp: round(idleSlot, 1), baseline: null, baselineLabel: '-', ratio: null, target: 'median <= 50 ms', pass: idleSlot <= 50, details: [`per run: ${mcpRuns.map((r) => `median ${ms(r.idleSlotMedianMs)}, max ${ms(r.idleSlotMaxMs)}`).join('; ')}`] },
+      { id: '1b', name: `last task's process exit to mcp's exit, no conflict (median of ${reps})`, unit: 'ms', mcp: round(lastToExit, 1), baseline: null, baselineLabel: '-', ratio: null, target: '<= 300 ms', pass: lastToExit <= 300, details: [`per run: ${mcpRuns.map((r) => ms(r.lastExitToProcessExitMs)).join(', ')} (commit, merge into the result branch, summary, store)`] },
+    ],
     details: [
       `CPU (user+sys, median): whole tree ${mcpTree.toFixed(1)} s with mcp vs ${bareTree.toFixed(1)} s bare: ${mcpTree >= bareTree ? '+' : ''}${(mcpTree - bareTree).toFixed(1)} s (${(((mcpTree - bareTree) * 1000) / N).toFixed(0)} ms/task, CPU ratio ${(mcpTree / bareTree).toFixed(2)}) on ${os.availableParallelism()} CPUs`,
       `  of which the mcp process itself ${mcpSelf.toFixed(2)} s (${((mcpSelf * 1000) / N).toFixed(0)} ms/task), its git commands ~${gitReplay.cpuS.toFixed(2)} s (replayed alone), rest ${(mcpTree - bareTree - mcpSelf - gitReplay.cpuS).toFixed(2)} s (sh wrapper, PTY, noise)`,
@@ -186,7 +207,7 @@ export async function run(ctx) {
     raw: {
       tasks: N,
       parallel: P,
-      mcpRuns: mcpRuns.map((r) => ({ ...r, wallMs: round(r.wallMs, 1), treeCpuS: round(r.treeCpuS, 2), selfCpuS: round(r.selfCpuS, 3) })),
+      mcpRuns: mcpRuns.map((r) => ({ ...r, wallMs: round(r.wallMs, 1), treeCpuS: round(r.treeCpuS, 2), selfCpuS: round(r.selfCpuS, 3), idleSlotMedianMs: round(r.idleSlotMedianMs, 1), lastExitToProcessExitMs: round(r.lastExitToProcessExitMs, 1) })),
       bareRuns: bareRuns.map((r) => ({ ...r, wallMs: round(r.wallMs, 1), treeCpuS: round(r.treeCpuS, 2) })),
       mcpSelfCpuSMedian: round(mcpSelf),
       worktreeFailures,

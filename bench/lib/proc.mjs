@@ -118,8 +118,10 @@ export function measure(file, args, options = {}) {
       reject(error);
     });
     let wallMs = 0;
+    let exitAtMs = 0;
     child.on('exit', () => {
       wallMs = performance.now() - t0;
+      exitAtMs = Date.now();
       clearInterval(sampler);
     });
     child.on('close', (code, signal) => {
@@ -133,6 +135,8 @@ export function measure(file, args, options = {}) {
         signal,
         pid: child.pid,
         wallMs,
+        /** Wall-clock time of the exit (epoch ms), to compare with the times the process wrote. */
+        exitAtMs,
         treeCpuS,
         selfCpuS: selfRusage ? (selfRusage.userCPUTime + selfRusage.systemCPUTime) / 1e6 : null,
         selfMaxRssKiB: selfRusage ? selfRusage.maxRSS : null,

@@ -1,11 +1,7 @@
 /**
- * Arguments of Codex runs. Prompts are read from stdin (`-`) because a single argv string
- * is capped at 128 KiB by the kernel.
+ * Arguments of the planner's `codex exec` runs (tasks go through `codex app-server`).
+ * Prompts are read from stdin (`-`) because a single argv string is capped at 128 KiB.
  */
-export function codexExecArgs(options: { workspace: string; lastMessageFile: string }): string[] {
-  return ['exec', '--json', '--color', 'never', '--skip-git-repo-check', '-C', options.workspace, '-s', 'workspace-write', '-o', options.lastMessageFile, '-'];
-}
-
 /**
  * Resumes a session with a new prompt. Seen with codex 0.169.0: `exec resume` takes no
  * `-s` and no `-C`; without the sandbox override the resumed turn runs read-only and its
@@ -44,34 +40,5 @@ export function codexPlanArgs(options: { project: string; schemaFile: string; an
     '-o',
     options.answerFile,
     '-',
-  ];
-}
-
-/** Above this a prompt is typed into the TUI instead of passed as an argument (argv caps one string at 128 KiB). */
-export const MAX_ARGV_PROMPT_BYTES = 100 * 1024;
-
-/**
- * The Codex TUI for an interactive task, with Codex's own approval mode (`on-request`:
- * escalations show Codex's approval prompt, answered through `mcp approve`). Seen with
- * 0.169.0: the workspace must be trusted in config or a "Trust this folder?" screen blocks;
- * `--no-alt-screen` keeps the output in the PTY's normal buffer; `--no-daemon` keeps the TUI
- * from leaving a background app-server behind.
- */
-export function codexInteractiveArgs(options: { workspace: string; trusted: string[]; prompt: string | null }): string[] {
-  // A worktree inside the project's repository is trusted through the repository root.
-  const trust = [...new Set([options.workspace, ...options.trusted])].flatMap((dir) => ['-c', `projects.${JSON.stringify(dir)}.trust_level="trusted"`]);
-  return [
-    '--no-alt-screen',
-    '--no-daemon',
-    '-a',
-    'on-request',
-    '-s',
-    'workspace-write',
-    '-C',
-    options.workspace,
-    ...trust,
-    '-c',
-    'tui.screen_reader_detection_done=true',
-    ...(options.prompt !== null ? [options.prompt] : []),
   ];
 }

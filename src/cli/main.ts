@@ -73,14 +73,27 @@ function build(): Command {
     .action(action(async () => (await import('./commands/supervise.js')).superviseCommand));
 
   common(program.command('approve <task> [id]'))
-    .description("answer Codex's approval prompt of an interactive task (approve, or --deny)")
-    .option('--deny', 'refuse the command; Codex is told to do it differently')
+    .description('answer what a waiting task asks: a Codex approval request, or a sensitive command (approve, --session, or --deny)')
+    .option('--session', 'approve this and the same request again for the rest of the Codex session')
+    .option('--deny', 'refuse; Codex is told, and a command task fails')
     .option('--json', 'print the decision as JSON')
-    .addHelpText('after', '\nExamples:\n  mcp approve deploy\n  mcp approve deploy 2 --deny')
+    .addHelpText('after', '\nExamples:\n  mcp status --waiting            # what waits, with its approval id\n  mcp approve deploy\n  mcp approve deploy 2 --deny\n  mcp approve install --session')
     .action(action(async () => (await import('./commands/approve.js')).approveCommand));
 
+  common(program.command('send <task> <message>'))
+    .description('give a running Codex task more guidance: it joins the turn under way, or starts the next one')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  mcp send api "use the existing logger, not console.log"')
+    .action(action(async () => (await import('./commands/send.js')).sendCommand));
+
+  common(program.command('done <task>'))
+    .description('end a Codex session that waits for your next message (interactive tasks); the task succeeds with its work')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  mcp done review')
+    .action(action(async () => (await import('./commands/done.js')).doneCommand));
+
   common(program.command('attach <task>'))
-    .description("show a running task's terminal here; keys and size are forwarded; Ctrl-] detaches (the task keeps running)")
+    .description("a running task here: a Codex task in the real Codex TUI on its session, a command task's terminal; Ctrl-] detaches (the task keeps running)")
     .addHelpText('after', '\nExamples:\n  mcp attach build')
     .action(action(async () => (await import('./commands/attach.js')).attachCommand));
 
@@ -118,6 +131,7 @@ function build(): Command {
     .option('--interval <seconds>', 'with --watch: seconds between redraws (default 2)')
     .option('--until-done', 'with --watch: stop once the runs shown (or the task asked for) have ended')
     .option('--state <states>', 'only tasks in these states, comma-separated (e.g. running,failed)')
+    .option('--waiting', 'only tasks waiting for a person (an approval, or your next message), with how to answer')
     .addOption(new Option('--sort <key>', 'task order (default: plan order; duration: longest first)').choices(['id', 'state', 'start', 'duration']))
     .option('--disk', "measure the state root's disk use now, all of it (else: what was measured before, plus what 50 ms of walking reaches)")
     .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json\n  mcp status --watch --state running,failed --sort duration\n  mcp status r0abc123 --watch --until-done\n  mcp status --disk')

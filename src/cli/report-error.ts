@@ -5,19 +5,33 @@ import { isDiskFull, McpError } from '../domain/errors.js';
  * a stack trace only with --debug or MCP_DEBUG=1, for bugs.
  */
 export function reportError(error: unknown, debug: boolean): number {
+  // A full disk fails every write at once: the command's own error and a stray one from a
+  // task's bookkeeping can both arrive. The person reads one line, the first.
+  if (reported !== null) return reported;
+  reported = exitCodeOf(error);
+  write(error, debug);
+  return reported;
+}
+
+let reported: number | null = null;
+
+function exitCodeOf(error: unknown): number {
+  return error instanceof McpError ? error.exitCode : 1;
+}
+
+function write(error: unknown, debug: boolean): void {
   if (error instanceof McpError) {
     process.stderr.write(`mcp: ${oneLine(error.message)}${error.hint ? ` — ${oneLine(error.hint)}` : ''}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
+    return;
   }
   const message = error instanceof Error ? error.message : String(error);
   if (isDiskFull(error)) {
     process.stderr.write(`mcp: the disk is full (${oneLine(message)}); mcp stopped its tasks — free space, then finish unfinished runs with: mcp resume\n`);
-    return 1;
+    return;
   }
   process.stderr.write(`mcp: internal error: ${oneLine(message)} — run again with --debug for details, and report it\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return 1;
 }
 
 /** Control characters from user input never reach the terminal raw. */

@@ -45,12 +45,9 @@ export function describeEvent(event: TaskEvent, kind: 'prompt' | 'command'): str
       return `error: ${firstLine(event.message)}`;
     case 'approval.requested':
       return `approval needed: ${firstLine(event.command ?? event.files?.join(', ') ?? event.kind)}`;
-    case 'approval.needed':
-      return `approval needed: ${firstLine(event.command)}`;
     case 'approval.decided':
       return `${event.decision}: ${firstLine(event.command ?? '')}`;
     case 'input.waiting':
-    case 'interactive.waiting_input':
       return 'waiting for your message';
     case 'resume':
       return 'resuming the Codex session';

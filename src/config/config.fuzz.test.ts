@@ -21,7 +21,7 @@ mkdirSync(projectDir, { recursive: true });
 const configFile = path.join(projectDir, CONFIG_FILE_NAME);
 const explicitFile = path.join(tmp, 'autre config é.json');
 
-const KEYS = ['allow', 'sensitive', 'parallel', 'taskTimeoutSeconds', 'killGraceSeconds'];
+const KEYS = ['allow', 'sensitive', 'parallel', 'taskTimeoutSeconds', 'killGraceSeconds', 'approvals', 'notify'];
 const NAME_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -32,7 +32,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function oracle(data: unknown): McpConfig | null {
   if (!isPlainObject(data)) return null;
   for (const key of Object.keys(data)) if (!KEYS.includes(key)) return null;
-  const out: Record<string, unknown> = { allow: [], sensitive: [], killGraceSeconds: 5 };
+  const out: Record<string, unknown> = { allow: [], sensitive: [], killGraceSeconds: 5, approvals: { allow: [], deny: [] } };
   if ('allow' in data) {
     const allow = data.allow;
     if (!Array.isArray(allow)) return null;
@@ -61,6 +61,25 @@ function oracle(data: unknown): McpConfig | null {
     const k = data.killGraceSeconds;
     if (typeof k !== 'number' || !Number.isFinite(k) || k < 0 || k > 600) return null;
     out.killGraceSeconds = k;
+  }
+  if ('approvals' in data) {
+    const a = data.approvals;
+    if (!isPlainObject(a)) return null;
+    const rules: Record<string, string[]> = { allow: [], deny: [] };
+    for (const [list, value] of Object.entries(a)) {
+      if (list !== 'allow' && list !== 'deny') return null;
+      if (!Array.isArray(value)) return null;
+      // Each rule is trimmed; a rule of nothing but blanks is refused.
+      const trimmed = value.map((v) => (typeof v === 'string' ? v.trim() : null));
+      if (trimmed.some((v) => v === null || v.length === 0)) return null;
+      rules[list] = trimmed as string[];
+    }
+    out.approvals = rules;
+  }
+  if ('notify' in data) {
+    const n = data.notify;
+    if (!Array.isArray(n) || n.length === 0 || !n.every((s) => typeof s === 'string' && s.length > 0)) return null;
+    out.notify = n;
   }
   return out as unknown as McpConfig;
 }
@@ -118,6 +137,20 @@ const configArb = fc.record(
     parallel: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 64 }) }, { weight: 1, arbitrary: numberArb }),
     taskTimeoutSeconds: fc.oneof({ weight: 4, arbitrary: fc.double({ min: 0.001, max: 604_800, noNaN: true }) }, { weight: 1, arbitrary: numberArb }),
     killGraceSeconds: fc.oneof({ weight: 4, arbitrary: fc.double({ min: 0, max: 600, noNaN: true }) }, { weight: 1, arbitrary: numberArb }),
+    approvals: fc.oneof(
+      {
+        weight: 8,
+        arbitrary: fc.record(
+          {
+            allow: fc.array(fc.oneof({ weight: 8, arbitrary: fc.constantFrom('npm ci', ' npm install ', 'git push') }, { weight: 1, arbitrary: fc.constantFrom('', '  ') }), { maxLength: 3 }),
+            deny: fc.array(fc.oneof({ weight: 8, arbitrary: fc.constantFrom('git push --force', 'rm -rf /') }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }), { maxLength: 2 }),
+          },
+          { requiredKeys: [] },
+        ),
+      },
+      { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+    ),
+    notify: fc.oneof({ weight: 8, arbitrary: fc.array(fc.constantFrom('node', 'notify.js'), { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) }),
     extra: fc.constantFrom('Allow', 'paralel', '__proto__x', 'timeout', ''),
     extraValue: fc.jsonValue({ maxDepth: 1 }),
     withExtra: fc.integer({ min: 0, max: 5 }),
@@ -185,7 +218,7 @@ test('loadConfig on arbitrary text (control characters, unicode, truncated JSON,
 test('a missing config file: defaults without --config, a one-line ConfigError with it', () => {
   const empty = path.join(tmp, 'vide é');
   mkdirSync(empty);
-  assert.deepEqual(loadConfig(empty), { allow: [], sensitive: [], killGraceSeconds: 5 });
+  assert.deepEqual(loadConfig(empty), { allow: [], sensitive: [], killGraceSeconds: 5, approvals: { allow: [], deny: [] } });
   const missing = path.join(empty, 'absent.json');
   assert.throws(
     () => loadConfig(empty, missing),

@@ -37,13 +37,18 @@ function configError(fn: () => unknown, file: string): string {
 test('loadConfig: no config file gives the defaults', () => {
   const { dir } = project();
   const config = loadConfig(dir);
-  assert.deepEqual(config, { allow: [], sensitive: [], killGraceSeconds: 5 });
+  assert.deepEqual(config, { allow: [], sensitive: [], killGraceSeconds: 5, approvals: { allow: [], deny: [] } });
   assert.deepEqual(config, defaultConfig());
 });
 
 test('loadConfig: a valid file is read and defaults fill the rest', () => {
   const { dir } = project(JSON.stringify({ allow: ['rg'], parallel: 4, taskTimeoutSeconds: 90 }));
-  assert.deepEqual(loadConfig(dir), { allow: ['rg'], sensitive: [], parallel: 4, taskTimeoutSeconds: 90, killGraceSeconds: 5 });
+  assert.deepEqual(loadConfig(dir), { allow: ['rg'], sensitive: [], parallel: 4, taskTimeoutSeconds: 90, killGraceSeconds: 5, approvals: { allow: [], deny: [] } });
+  const rules = project(JSON.stringify({ approvals: { allow: ['npm ci'] }, notify: ['node', 'notify.js'] }));
+  const loaded = loadConfig(rules.dir);
+  assert.deepEqual([loaded.approvals, loaded.notify], [{ allow: ['npm ci'], deny: [] }, ['node', 'notify.js']]);
+  const bad = project(JSON.stringify({ approvals: { allow: 'npm ci' } }));
+  assert.match(configError(() => loadConfig(bad.dir), bad.file), /approvals\.allow: /);
 });
 
 test('loadConfig: an unknown key is refused and named', () => {

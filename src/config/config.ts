@@ -26,6 +26,17 @@ export const configSchema = z
     taskTimeoutSeconds: z.number().positive().max(7 * 24 * 3600).optional(),
     /** Seconds between SIGTERM and SIGKILL when a task is stopped. */
     killGraceSeconds: z.number().min(0).max(600).default(5),
+    /**
+     * Rules that answer some approval requests without a person, matched against the
+     * command: `deny` first (anywhere in the command), then `allow` (the whole command).
+     * Without rules, everything sensitive waits for a person.
+     */
+    approvals: z
+      .object({ allow: z.array(z.string().trim().min(1)).default([]), deny: z.array(z.string().trim().min(1)).default([]) })
+      .strict()
+      .default({ allow: [], deny: [] }),
+    /** An argv run, with one JSON document on stdin, when a task starts waiting for a person. */
+    notify: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 export type McpConfig = z.infer<typeof configSchema>;

@@ -1,14 +1,11 @@
 /**
- * Commands that need a human. Interactive tasks get Codex's own
- * approval prompt for escalated commands; `codex exec` never asks, so in exec tasks these
- * are flagged as they are seen, never lost silently.
+ * Commands that need a person before they run, on top of what Codex itself asks about: a
+ * `command` task whose argv matches waits in `waiting_approval` before it is spawned. (A
+ * Codex task asks through Codex's own approval requests: escalations out of its sandbox,
+ * such as the network `git push` needs, or writes outside the workspace.)
  */
 const DEFAULT_SENSITIVE: readonly RegExp[] = [/\bgit\s+push\b/, /\brm\s+(-\w*r\w*f|-\w*f\w*r|-r\s+-f|-f\s+-r)\b/];
 
 export function sensitivePatterns(extra: readonly string[]): RegExp[] {
   return [...DEFAULT_SENSITIVE, ...extra.map((text) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))];
-}
-
-export function isSensitive(command: string, patterns: readonly RegExp[]): boolean {
-  return patterns.some((p) => p.test(command));
 }

@@ -69,13 +69,10 @@ export const taskEventSchemas = [
     by: deciderSchema,
     at: text,
   }),
-  /** A sensitive command an exec session ran without anyone being asked (codex exec cannot ask). */
-  z.object({ type: z.literal('approval.needed'), command: text, note: text }),
   z.object({ type: z.literal('input.waiting') }),
+  /** The `notify` hook of mcp.config.json ran because the task started waiting for a person. */
+  z.object({ type: z.literal('notified'), command: z.array(text), ok: z.boolean(), message: text.optional() }),
   z.object({ type: z.literal('input.sent'), text, by: deciderSchema.optional() }),
-  z.object({ type: z.literal('interactive.trusted'), workspace: text.nullable() }),
-  z.object({ type: z.literal('interactive.waiting_input') }),
-  z.object({ type: z.literal('interactive.working') }),
   // What the Codex session did (from `codex exec --json` or the app-server protocol).
   z.object({ type: z.literal('codex.session'), sessionId: text }),
   z.object({ type: z.literal('codex.turn_started') }),

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { encodeFrame, FRAME, FrameDecoder, MAX_INPUT_FRAME_BYTES, MAX_VIEWER_FRAME_BYTES, noticeSchema, type Frame } from './attach-frames.js';
-import type { ControlReply } from './control-protocol.js';
+import { parseReply, type ControlReply } from './control-protocol.js';
 
 export interface AttachSession {
   reply: ControlReply;
@@ -24,7 +24,7 @@ type Event = { kind: 'output'; chunk: Buffer; screen: boolean } | { kind: 'notic
  * Opens a viewer connection to the supervisor: the first line is the reply; everything after
  * it is frames (attach-frames.ts). Null when no supervisor listens.
  */
-export function openAttach(socketPath: string | null, task: string, cols?: number, rows?: number): Promise<AttachSession | null> {
+export function openAttach(socketPath: string | null, task: string, cols?: number, rows?: number, by?: { user: string; uid: number | null; pid: number | null }): Promise<AttachSession | null> {
   if (socketPath === null) return Promise.resolve(null);
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
@@ -66,18 +66,13 @@ export function openAttach(socketPath: string | null, task: string, cols?: numbe
     const send = (type: typeof FRAME.input | typeof FRAME.resize, payload: Buffer | string): void => {
       if (!socket.destroyed) socket.write(encodeFrame(type, payload));
     };
-    socket.on('connect', () => socket.write(`${JSON.stringify({ op: 'attach', task, ...(cols && rows ? { cols, rows } : {}) })}\n`));
+    socket.on('connect', () => socket.write(`${JSON.stringify({ op: 'attach', task, ...(cols && rows ? { cols, rows } : {}), ...(by ? { by } : {}) })}\n`));
     socket.on('data', (data: Buffer) => {
       if (session) return takeFrames(data);
       header = Buffer.concat([header, data]);
       const nl = header.indexOf(0x0a);
       if (nl === -1) return;
-      let reply: ControlReply;
-      try {
-        reply = JSON.parse(header.subarray(0, nl).toString('utf8')) as ControlReply;
-      } catch {
-        reply = { ok: false, error: 'unreadable reply from the supervisor' };
-      }
+      const reply: ControlReply = parseReply(header.subarray(0, nl).toString('utf8'));
       const rest = header.subarray(nl + 1);
       session = {
         reply,

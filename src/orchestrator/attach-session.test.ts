@@ -61,8 +61,8 @@ const socketPath = path.join(tmp, 's.sock');
 let terminal = new FakeTerminal();
 let lastConnection: ControlConnection | null = null;
 const server = new ControlServer(socketPath, (request, connection) => {
-  if (request.op !== 'attach') return { ok: false, error: 'attach only' };
-  if (request.task !== 'live') return { ok: false, error: `task ${request.task} has no running process here` };
+  if (request.op !== 'attach') return { ok: false, error: 'attach only', code: 'bad_request' };
+  if (request.task !== 'live') return { ok: false, error: `task ${request.task} has no running process here`, code: 'not_running' };
   lastConnection = connection;
   connection.reply({ ok: true, task: request.task });
   serveAttach(connection, terminal);

@@ -1,11 +1,11 @@
 import net from 'node:net';
-import type { ControlReply, ControlRequest } from './control-protocol.js';
+import { parseReply, type ControlReply, type ControlRequestInput } from './control-protocol.js';
 
 /** A supervisor that does not answer within this is treated as absent. */
 const CONTROL_TIMEOUT_MS = 5_000;
 
 /** Sends one request; null when no supervisor listens on the socket (or none recorded one). */
-export function sendControl(socketPath: string | null, request: ControlRequest, timeoutMs = CONTROL_TIMEOUT_MS): Promise<ControlReply | null> {
+export function sendControl(socketPath: string | null, request: ControlRequestInput, timeoutMs = CONTROL_TIMEOUT_MS): Promise<ControlReply | null> {
   if (socketPath === null) return Promise.resolve(null);
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
@@ -25,11 +25,7 @@ export function sendControl(socketPath: string | null, request: ControlRequest, 
       buffer += data;
       const nl = buffer.indexOf('\n');
       if (nl === -1) return;
-      try {
-        settle(JSON.parse(buffer.slice(0, nl)) as ControlReply);
-      } catch {
-        settle({ ok: false, error: 'unreadable reply from the supervisor' });
-      }
+      settle(parseReply(buffer.slice(0, nl)));
     });
     socket.on('error', () => settle(null));
     socket.on('close', () => settle(null));

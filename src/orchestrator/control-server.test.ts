@@ -21,7 +21,7 @@ const server = new ControlServer(socketPath, async (request): Promise<ControlRep
     await new Promise((resolve) => setTimeout(resolve, 20));
     return { ok: true, killed: [request.target] };
   }
-  return { ok: false, error: request.op === 'submit' ? `unknown run ${request.runId}` : `unsupported ${request.op}` };
+  return { ok: false, code: 'not_found', error: request.op === 'submit' ? `unknown run ${request.runId}` : `unsupported ${request.op}` };
 });
 
 before(() => server.listen());
@@ -80,12 +80,12 @@ test('ControlServer: the socket file is mode 0600', () => {
 test('sendControl: ping, kill and submit reach the handler and its reply comes back', async () => {
   await assertPingAnswers();
   assert.deepEqual(await sendControl(socketPath, { op: 'kill', target: 'r1-build' }, 2000), { ok: true, killed: ['r1-build'] });
-  assert.deepEqual(await sendControl(socketPath, { op: 'submit', runId: 'rzzz' }, 2000), { ok: false, error: 'unknown run rzzz' });
+  assert.deepEqual(await sendControl(socketPath, { op: 'submit', runId: 'rzzz' }, 2000), { ok: false, code: 'not_found', error: 'unknown run rzzz' });
   assert.deepEqual(received.slice(-3), [{ op: 'ping' }, { op: 'kill', target: 'r1-build' }, { op: 'submit', runId: 'rzzz' }]);
 });
 
 test('ControlServer: a handler that throws gives an error reply', async () => {
-  assert.deepEqual(await sendControl(socketPath, { op: 'kill', target: 'explode' }, 2000), { ok: false, error: 'handler blew up' });
+  assert.deepEqual(await sendControl(socketPath, { op: 'kill', target: 'explode' }, 2000), { ok: false, error: 'handler blew up', code: 'internal' });
   await assertPingAnswers();
 });
 
@@ -93,7 +93,7 @@ test('ControlServer: a line that is not JSON gets an error reply', async () => {
   const result = await raw('this is not json\n', 1);
   assert.deepEqual(
     result.lines.map((l) => JSON.parse(l) as unknown),
-    [{ ok: false, error: 'request is not JSON' }],
+    [{ ok: false, error: 'request is not JSON', code: 'bad_request' }],
   );
   await assertPingAnswers();
 });
@@ -116,7 +116,7 @@ test('ControlServer: several requests on one connection are each answered', asyn
   // the protocol has no request ids: one request per connection is the only safe use.
   const result = await raw('{"op":"ping"}\nnot json\n{"op":"ping"}\n', 3);
   assert.deepEqual(result.lines.sort(), [
-    JSON.stringify({ ok: false, error: 'request is not JSON' }),
+    JSON.stringify({ ok: false, error: 'request is not JSON', code: 'bad_request' }),
     JSON.stringify({ ok: true, pong: true, pid: process.pid }),
     JSON.stringify({ ok: true, pong: true, pid: process.pid }),
   ]);
@@ -128,7 +128,7 @@ test('ControlServer: a 100 KB line is refused and the connection closed', async 
   assert.equal(result.closed, true);
   assert.deepEqual(
     result.lines.map((l) => JSON.parse(l) as unknown),
-    [{ ok: false, error: 'request too long' }],
+    [{ ok: false, error: 'request too long', code: 'bad_request' }],
   );
   assert.equal(received.length, count);
   await assertPingAnswers();
@@ -156,7 +156,7 @@ test('ControlServer: invalid UTF-8 bytes get an error reply', async () => {
   const result = await raw(Buffer.from([0xff, 0xfe, 0x80, 0x0a]), 1);
   assert.deepEqual(
     result.lines.map((l) => JSON.parse(l) as unknown),
-    [{ ok: false, error: 'request is not JSON' }],
+    [{ ok: false, error: 'request is not JSON', code: 'bad_request' }],
   );
   await assertPingAnswers();
 });
@@ -199,7 +199,7 @@ test('sendControl: an unreadable reply is an error reply', async (t) => {
   const oddPath = path.join(tmp, 'odd.sock');
   const odd = await rawServer(oddPath, (socket) => socket.end('not json at all\n'));
   t.after(() => odd.close());
-  assert.deepEqual(await sendControl(oddPath, { op: 'ping' }, 2000), { ok: false, error: 'unreadable reply from the supervisor' });
+  assert.deepEqual(await sendControl(oddPath, { op: 'ping' }, 2000), { ok: false, error: 'unreadable reply from the supervisor', code: 'internal' });
 });
 
 test('sendControl: a server that closes without a reply gives null', async (t) => {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { StateRootError } from '../domain/errors.js';
 import { MAX_SOCKET_PATH_BYTES, socketPathFits } from '../store/control-socket.js';
 import { encodeFrame, FRAME, FrameDecoder, MAX_INPUT_FRAME_BYTES, type Frame, type FrameType } from './attach-frames.js';
-import { controlRequestSchema, isStreamRequest, MAX_CONTROL_LINE_BYTES, type ControlReply, type ControlRequest } from './control-protocol.js';
+import { controlRequestSchema, isStreamRequest, MAX_CONTROL_LINE_BYTES, refuse, type ControlReply, type ControlRequest } from './control-protocol.js';
 
 /**
  * One client connection, for requests that turn it into a stream (attach): after the reply
@@ -132,7 +132,7 @@ export class ControlServer {
       }
     };
     const tooLong = (): void => {
-      this.reply(socket, { ok: false, error: 'request too long' });
+      this.reply(socket, refuse('bad_request', 'request too long'));
       socket.end();
       socket.removeAllListeners('data');
       buffer = Buffer.alloc(0);
@@ -167,12 +167,12 @@ export class ControlServer {
     try {
       data = JSON.parse(line);
     } catch {
-      this.reply(socket, { ok: false, error: 'request is not JSON' });
+      this.reply(socket, refuse('bad_request', 'request is not JSON'));
       return null;
     }
     const parsed = controlRequestSchema.safeParse(data);
     if (!parsed.success) {
-      this.reply(socket, { ok: false, error: `bad request: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+      this.reply(socket, refuse('bad_request', `bad request: ${parsed.error.issues[0]?.message ?? 'invalid'}`));
       return null;
     }
     return parsed.data;
@@ -184,7 +184,7 @@ export class ControlServer {
     try {
       reply = await this.handle(request, connection);
     } catch (error) {
-      reply = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      reply = refuse('internal', error instanceof Error ? error.message : String(error));
     }
     if (!reply) return;
     this.reply(socket, reply);

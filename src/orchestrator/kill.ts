@@ -1,3 +1,4 @@
+import { NoSupervisorError } from '../domain/errors.js';
 import type { TaskEvent } from '../domain/events.js';
 import { isFinalTaskState } from '../domain/task-state.js';
 import type { TaskRecord } from '../store/records.js';
@@ -27,7 +28,7 @@ export async function killTarget(root: StateRoot, store: TaskStore, target: Kill
   if (reply?.ok) {
     return { via: 'supervisor', stopped: (reply.stopped as string[] | undefined) ?? [], note: reply.note as string | undefined };
   }
-  if (reply && !reply.ok && !reply.error.includes('not held by this supervisor')) throw new Error(reply.error);
+  if (reply && !reply.ok && reply.code !== 'not_held') throw new NoSupervisorError(reply.error, 'the supervisor refused; `mcp status` shows the task');
   return killByPid(root, store, target, graceMs);
 }
 

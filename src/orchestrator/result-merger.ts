@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { conflictPrompt } from '../agents/task-prompt.js';
 import { errorMessage } from '../domain/errors.js';
 import type { RunEvent } from '../domain/events.js';
@@ -40,6 +40,8 @@ export class ResultMerger {
   private readonly waiting: TaskRecord[] = [];
   private readonly merged = new Set<string>();
   private readonly resolvers = new Set<string>();
+  /** Tasks that changed no file: merged by name, with no git command. */
+  private readonly unchanged = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private started = false;
   private failure: string | null = null;
@@ -53,9 +55,13 @@ export class ResultMerger {
     return this.failure;
   }
 
-  /** A task succeeded and its work is committed on its branch. */
-  taskSucceeded(task: TaskRecord): void {
+  /**
+   * A task succeeded and its work is committed on its branch. `changed: false`: it changed
+   * no file, so its branch holds only what it depends on, merged on their own; no git at all.
+   */
+  taskSucceeded(task: TaskRecord, changed = true): void {
     if (this.resolvers.has(task.id) || this.failure) return;
+    if (!changed) this.unchanged.add(task.id);
     this.waiting.push(task);
     const step = this.chain.then(() => this.mergeWhatIsReady());
     this.chain = step.catch((error: unknown) => this.fail(`merging task branches failed: ${errorMessage(error)}`));
@@ -84,6 +90,11 @@ export class ResultMerger {
 
   private async mergeOne(task: TaskRecord): Promise<void> {
     const { repo } = this.deps;
+    if (this.unchanged.has(task.id)) {
+      this.merged.add(task.key);
+      if (repo.private) writeFileSync(this.deps.root.taskFiles(task.id).resultPatch, '');
+      return;
+    }
     if (!this.started) {
       await ensureResultBranch(repo.top, this.branch, repo.baseCommit);
       this.started = true;

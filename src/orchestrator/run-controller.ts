@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CodexBinary } from '../agents/codex-binary.js';
 import { planningPrompt } from '../agents/planner-prompt.js';
 import { errorMessage, PlannerError, PlanningStopped } from '../domain/errors.js';
-import type { Decider, RunEvent, TaskEvent } from '../domain/events.js';
+import type { ApprovalDecision, Decider, RunEvent, TaskEvent } from '../domain/events.js';
 import { isWaitingToRun, type RunState } from '../domain/task-state.js';
 import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
@@ -14,7 +14,9 @@ import type { TerminalManager } from '../terminal/terminal-manager.js';
 import { gitProjectInfo } from '../workspace/git.js';
 import { createRunRepository } from '../workspace/run-repository.js';
 import type { RunRepo } from '../workspace/workspace.js';
-import type { ApprovalAnswer } from './attempts/attempt-context.js';
+import type { DecideResult, WaitingNotice } from './attempts/approval-desk.js';
+import type { CodexThreadAddress } from './attempts/app-server-attempt.js';
+import { runNotifyHook } from './notify-hook.js';
 import { AttemptRunner } from './attempts/attempt-runner.js';
 import { planTasks } from './create-run.js';
 import { askPlanner, PLANNER_TIMEOUT_MS, type PlannerDeps } from './planner.js';
@@ -33,6 +35,10 @@ export interface ExecutorDeps {
   sensitive: readonly RegExp[];
   env: NodeJS.ProcessEnv;
   killGraceMs: number;
+  /** Rules of mcp.config.json that answer some approvals without a person. */
+  approvalRules: { allow: readonly string[]; deny: readonly string[] };
+  /** The `notify` hook of mcp.config.json: run when a task starts waiting for a person. */
+  notify: readonly string[] | null;
 }
 
 /** Run-level news (the plan, replans, merges), as typed events, for whoever shows them. */
@@ -96,8 +102,42 @@ export class RunController {
     return this.tasks.get(ref)?.id ?? this.tasks.byKey(ref)?.id;
   }
 
-  answerApproval(taskId: string, id: number | undefined, approve: boolean, by: Decider): ApprovalAnswer {
-    return this.runner?.answerApproval(taskId, id, approve, by) ?? { ok: false, error: `task ${taskId} is not running` };
+  answerApproval(taskId: string, id: number | undefined, decision: ApprovalDecision, by: Decider): DecideResult {
+    return this.runner?.answerApproval(taskId, id, decision, by) ?? { ok: false, error: `task ${taskId} is not running`, code: 'not_waiting' };
+  }
+
+  send(taskId: string, text: string, by: Decider): Promise<{ ok: true; turn: 'steered' | 'started' } | { ok: false; error: string }> {
+    return this.runner?.send(taskId, text, by) ?? Promise.resolve({ ok: false, error: `task ${taskId} is not running` });
+  }
+
+  done(taskId: string): { ok: true } | { ok: false; error: string } {
+    return this.runner?.done(taskId) ?? { ok: false, error: `task ${taskId} is not running` };
+  }
+
+  codexThread(taskId: string, by: Decider | null): CodexThreadAddress | null {
+    return this.runner?.codexThread(taskId, by) ?? null;
+  }
+
+  isCodexSession(taskId: string): boolean {
+    return this.runner?.isCodexSession(taskId) ?? false;
+  }
+
+  /** A task waits for a person: the `notify` hook hears of it (the live view sees the state). */
+  private waiting(notice: WaitingNotice): void {
+    if (!this.deps.notify) return;
+    void runNotifyHook(this.deps.notify, {
+      run: this.run.id,
+      task: notice.task.id,
+      key: notice.task.key,
+      title: notice.task.title,
+      kind: notice.kind,
+      ...(notice.approvalId !== undefined ? { approval: notice.approvalId } : {}),
+      ...(notice.command !== undefined ? { command: notice.command } : {}),
+      reason: notice.reason,
+      answer: notice.answer,
+      project: this.run.project,
+      stateRoot: this.deps.root.dir,
+    }, { cwd: this.run.project, env: this.deps.env, allowList: this.deps.allowList, codexPath: this.deps.codex.path }).then((result) => this.taskEvent(notice.task.id, { type: 'notified', command: [...(this.deps.notify ?? [])], ok: result.ok, ...(result.ok ? {} : { message: result.error }) }));
   }
 
   /** The PTY of a task's running attempt, for `mcp attach`. */
@@ -171,6 +211,8 @@ export class RunController {
       taskTimeoutMs: this.run.options.taskTimeoutMs,
       idleTimeoutMs: this.run.options.idleTimeoutMs,
       tasks,
+      approvalRules: this.deps.approvalRules,
+      onWaiting: (notice) => this.waiting(notice),
     });
     this.runner = runner;
     let scheduler: Scheduler;
@@ -211,7 +253,7 @@ export class RunController {
             this.run = store.getRun(this.run.id) ?? this.run;
             return result;
           }),
-        onSucceeded: (task) => merger.taskSucceeded(task),
+        onSucceeded: (task, outcome) => merger.taskSucceeded(task, outcome.changed !== false),
       },
       { parallel: this.run.parallel, maxAttempts: this.maxAttempts, backoffMs: this.run.options.backoffMs ?? DEFAULT_BACKOFF_MS, maxBackoffMs: MAX_BACKOFF_MS },
     );

@@ -13,6 +13,8 @@ export interface TaskOutcome {
   retryable?: boolean;
   /** Codex's last error in the attempt, quoted to the next one and to a replan. */
   lastError?: string | null;
+  /** Set by `conclude`: whether the task changed any file (false: there is nothing to merge). */
+  changed?: boolean;
 }
 
 /** What the next attempt continues from. */
@@ -60,7 +62,7 @@ export interface SchedulerDeps {
   /** Asked once a task has used its attempts; absent: failures simply stand. */
   replan?: (failed: TaskRecord, outcome: TaskOutcome) => Promise<ReplanResult>;
   /** A task succeeded and its work is recorded (the result merger listens). */
-  onSucceeded?: (task: TaskRecord) => void;
+  onSucceeded?: (task: TaskRecord, outcome: TaskOutcome) => void;
   /** Waits `ms`, or less when `cancel` is called (a kill during backoff). */
   sleep?: (ms: number, cancel: AbortSignal) => Promise<void>;
   now?: () => string;
@@ -358,7 +360,7 @@ export class Scheduler {
         reason: outcome.reason,
         endedAt: this.now(),
       });
-      if (ended.status === 'succeeded') this.deps.onSucceeded?.(ended);
+      if (ended.status === 'succeeded') this.deps.onSucceeded?.(ended, outcome);
       else if (retryable && !this.notReplannable.has(task.id) && !this.replanning && !this.killRequested && this.deps.replan) {
         this.replanning = this.replan(ended, outcome);
       }

@@ -19,5 +19,7 @@ export function supervisorDeps(root: StateRoot, store: TaskStore, config: McpCon
     sensitive: sensitivePatterns(config.sensitive),
     env,
     killGraceMs: config.killGraceSeconds * 1000,
+    approvalRules: config.approvals,
+    notify: config.notify ?? null,
   };
 }

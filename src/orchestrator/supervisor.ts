@@ -8,7 +8,8 @@ import { SnapshotWriter } from '../store/snapshot.js';
 import { serveAttach } from './attach-session.js';
 import { ControlServer, type ControlConnection } from './control-server.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
-import type { ControlReply, ControlRequest } from './control-protocol.js';
+import { refuse, type ControlReply, type ControlRequest } from './control-protocol.js';
+import type { Decider } from '../domain/events.js';
 import { RunController, type ExecutorDeps, type RunNews } from './run-controller.js';
 import type { TaskChange } from './transitions.js';
 import { SupervisorLock, type LockHolder } from './supervisor-lock.js';
@@ -122,24 +123,34 @@ export class Supervisor {
     while (this.executors.size > 0) await Promise.all([...this.finished.values()]);
   }
 
-  private handle(request: ControlRequest, connection: ControlConnection): ControlReply | null {
+  private handle(request: ControlRequest, connection: ControlConnection): ControlReply | Promise<ControlReply> | null {
     switch (request.op) {
       case 'attach':
-        return this.attach(request.task, request.cols, request.rows, connection);
+        return this.attach(request.task, request.cols, request.rows, request.by ? { kind: 'person', ...request.by, via: 'tui' } : null, connection);
       case 'approve': {
-        for (const executor of this.executors.values()) {
-          const id = executor.resolveKey(request.task);
-          if (!id) continue;
-          const result = executor.answerApproval(id, request.id, request.approve, { kind: 'person', ...request.by, via: 'cli' });
-          if (result.ok) this.log(`task ${id}: approval ${result.id} ${request.approve ? 'approved' : 'denied'} by ${request.by.user} (uid ${request.by.uid ?? '?'}, pid ${request.by.pid ?? '?'})`);
-          return result.ok ? { ...result } : { ok: false, error: result.error };
-        }
-        return { ok: false, error: `task ${request.task} is not running under this supervisor` };
+        const held = this.holder(request.task);
+        if (!held) return this.notHere(request.task);
+        const by: Decider = { kind: 'person', ...request.by, via: request.via };
+        const result = held.executor.answerApproval(held.taskId, request.id, request.decision, by);
+        if (!result.ok) return refuse(result.code, result.error);
+        this.log(`task ${held.taskId}: approval ${result.id} ${request.decision} by ${request.by.user} (uid ${request.by.uid ?? '?'}, pid ${request.by.pid ?? '?'}, ${request.via})`);
+        return { ok: true, task: held.taskId, id: result.id, command: result.command, decision: request.decision };
+      }
+      case 'send': {
+        const held = this.holder(request.task);
+        if (!held) return this.notHere(request.task);
+        return held.executor.send(held.taskId, request.text, { kind: 'person', ...request.by, via: request.via }).then((result) => (result.ok ? { ok: true, task: held.taskId, turn: result.turn } : refuse('refused', result.error)));
+      }
+      case 'done': {
+        const held = this.holder(request.task);
+        if (!held) return this.notHere(request.task);
+        const result = held.executor.done(held.taskId);
+        return result.ok ? { ok: true, task: held.taskId } : refuse('not_waiting', result.error);
       }
       case 'ping':
         return { ok: true, pid: process.pid, runs: [...this.executors.keys()] };
       case 'submit': {
-        if (!this.deps.store.getRun(request.runId)) return { ok: false, error: `no run ${request.runId}` };
+        if (!this.deps.store.getRun(request.runId)) return refuse('not_found', `no run ${request.runId}`);
         void this.runRun(request.runId);
         return { ok: true, runId: request.runId };
       }
@@ -148,30 +159,40 @@ export class Supervisor {
     }
   }
 
-  /**
-   * Streams a task's PTY to a viewer: a reply line, then frames (the current screen, every
-   * new chunk; keys and sizes back). Several viewers may watch one task; closing the
-   * connection detaches.
-   */
-  private attach(ref: string, cols: number | undefined, rows: number | undefined, connection: ControlConnection): ControlReply | null {
-    let pty: PtyProcess | null = null;
-    let taskId = ref;
+  /** The run that holds a task (by id or plan key), and the task's id. */
+  private holder(ref: string): { executor: RunController; taskId: string } | null {
     for (const executor of this.executors.values()) {
-      const id = executor.resolveKey(ref);
-      if (id && executor.livePty(id)) {
-        taskId = id;
-        pty = executor.livePty(id);
-        break;
-      }
+      const taskId = executor.resolveKey(ref);
+      if (taskId) return { executor, taskId };
     }
-    if (!pty) {
-      const task = this.deps.store.getTask(ref);
-      return { ok: false, error: `task ${ref} has no running process here`, status: task?.status ?? 'unknown' };
+    return null;
+  }
+
+  private notHere(ref: string): ControlReply {
+    const task = this.deps.store.getTask(ref);
+    return refuse(task ? 'not_running' : 'not_found', task ? `task ${ref} is not running under this supervisor (${task.status})` : `no task ${ref}`, task ? { status: task.status } : {});
+  }
+
+  /**
+   * A viewer for a task. A Codex session is reached through the Codex TUI on its thread:
+   * the reply says where, and the connection ends. A command task's PTY streams: a reply
+   * line, then frames (the current screen, every new chunk; keys and sizes back). Several
+   * viewers may watch one task; closing the connection detaches.
+   */
+  private attach(ref: string, cols: number | undefined, rows: number | undefined, by: Decider | null, connection: ControlConnection): ControlReply | null {
+    const held = this.holder(ref);
+    if (held?.executor.isCodexSession(held.taskId)) {
+      const address = held.executor.codexThread(held.taskId, by);
+      if (!address) return refuse('not_running', `task ${held.taskId} has no Codex thread to open yet; try again in a moment`, { status: 'starting' });
+      this.log(`viewer opens the Codex TUI on ${held.taskId}`);
+      return { ok: true, task: held.taskId, mode: 'codex', socket: address.socket, threadId: address.threadId };
     }
+    const pty: PtyProcess | null = held ? held.executor.livePty(held.taskId) : null;
+    if (!held || !pty) return this.notHere(ref);
     if (cols && rows) pty.resize(cols, rows);
-    connection.reply({ ok: true, task: taskId, ...pty.size });
+    connection.reply({ ok: true, task: held.taskId, mode: 'terminal', ...pty.size });
     serveAttach(connection, pty);
-    this.log(`viewer attached to ${taskId}`);
+    this.log(`viewer attached to ${held.taskId}`);
     return null;
   }
 
@@ -192,7 +213,7 @@ export class Supervisor {
       }
     }
     const task = this.deps.store.getTask(target);
-    if (task && isInFlight(task.status)) return { ok: false, error: `task ${target} is not held by this supervisor` };
+    if (task && isInFlight(task.status)) return refuse('not_held', `task ${target} is not held by this supervisor`);
     return { ok: true, stopped: [], note: 'nothing running to stop' };
   }
 

@@ -40,6 +40,8 @@ export interface TaskChange {
  */
 export class RunTasks {
   private readonly tasks = new Map<string, TaskRecord>();
+  /** Ids by plan key, oldest first: a key is looked up for every dependency at every step. */
+  private readonly byKeyIndex = new Map<string, string[]>();
   private readonly listeners: ((change: TaskChange) => void)[] = [];
 
   constructor(
@@ -47,7 +49,7 @@ export class RunTasks {
     readonly runId: string,
     records: readonly TaskRecord[],
   ) {
-    for (const record of records) this.tasks.set(record.id, record);
+    this.adopt(records);
   }
 
   onChange(listener: (change: TaskChange) => void): void {
@@ -78,9 +80,9 @@ export class RunTasks {
   /** The task a plan key means now: a succeeded one is kept across replans, else the newest. */
   byKey(key: string): TaskRecord | undefined {
     let found: TaskRecord | undefined;
-    for (const task of this.tasks.values()) {
-      if (task.key !== key) continue;
-      if (!task.superseded || task.status === 'succeeded') found = task;
+    for (const id of this.byKeyIndex.get(key) ?? []) {
+      const task = this.tasks.get(id);
+      if (task && (!task.superseded || task.status === 'succeeded')) found = task;
     }
     return found;
   }
@@ -91,7 +93,14 @@ export class RunTasks {
 
   /** Records written to the store by someone else (a replan, a resolver task). */
   adopt(records: readonly TaskRecord[]): void {
-    for (const record of records) this.tasks.set(record.id, record);
+    for (const record of records) {
+      if (!this.tasks.has(record.id)) {
+        const ids = this.byKeyIndex.get(record.key) ?? [];
+        ids.push(record.id);
+        this.byKeyIndex.set(record.key, ids);
+      }
+      this.tasks.set(record.id, record);
+    }
   }
 
   transition(task: TaskRecord, to: TaskState, patch: TaskPatch = {}): TaskRecord {

@@ -5,13 +5,20 @@ import path from 'node:path';
 export const SCRIPTED_MODEL_KEY_ENV = 'MCP_SCRIPTED_MODEL_KEY';
 
 /**
+ * A model name Codex's built-in catalog knows (codex 0.169.0): with it Codex offers the
+ * `apply_patch` tool, which it leaves out for an unknown model such as "scripted-model".
+ */
+export const SCRIPTED_PATCHING_MODEL = 'gpt-5.5';
+
+/**
  * Writes a CODEX_HOME whose config points Codex at the scripted model server.
  * Retries are off so a scripted 500 ends the Codex run at once instead of backing off.
+ * `model` is only the name Codex puts in its requests; the scripted server answers any name.
  */
-export function writeScriptedCodexHome(codexHome: string, baseUrl: string): void {
+export function writeScriptedCodexHome(codexHome: string, baseUrl: string, options: { model?: string } = {}): void {
   mkdirSync(codexHome, { recursive: true });
   const config = [
-    'model = "scripted-model"',
+    `model = ${JSON.stringify(options.model ?? 'scripted-model')}`,
     'model_provider = "scripted"',
     'approval_policy = "never"',
     '',

@@ -12,6 +12,12 @@ export const scriptStepSchema = z
     exec: z.string().optional(),
     /** With `exec`: ask for the command to run outside the sandbox (Codex asks a human first). */
     escalate: z.boolean().optional(),
+    /**
+     * Ask Codex to edit files through its `apply_patch` tool (a freeform custom tool call),
+     * e.g. "*** Begin Patch\n*** Add File: a.txt\n+hello\n*** End Patch\n". Codex offers that tool
+     * only for models its catalog knows (see `writeScriptedCodexHome`'s `model` option).
+     */
+    patch: z.string().optional(),
     /** Answer with this assistant message; the turn ends. */
     say: z.string().optional(),
     /** Answer with this HTTP status instead of a stream (a model outage). */

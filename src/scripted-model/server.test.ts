@@ -11,6 +11,7 @@ before(async () => {
       { match: 'outage', steps: [{ fail: 503 }] },
       { match: 'slow', steps: [{ say: 'late', delayMs: 300 }] },
       { match: 'flaky', failFirst: 2, steps: [{ say: 'finally' }] },
+      { match: 'edit file', steps: [{ patch: '*** Begin Patch\n*** Add File: b.txt\n+b\n*** End Patch\n' }, { say: 'Edited.' }] },
     ],
   });
 });
@@ -92,6 +93,30 @@ test('POST /v1/responses: after one model output the next step is an assistant m
   assert.equal(record?.userText, 'please make file');
   assert.equal(record?.modelOutputs, 1);
   assert.deepEqual(record?.step, { say: 'Created a.txt' });
+});
+
+test('POST /v1/responses: a patch step streams an apply_patch custom tool call', async () => {
+  const res = await post([userMessage('please edit file')]);
+  const events = parseSse(await res.text());
+  const item = events[1]?.data.item as { type: string; name: string; input: string; call_id: string };
+  assert.equal(item.type, 'custom_tool_call');
+  assert.equal(item.name, 'apply_patch');
+  assert.equal(item.input, '*** Begin Patch\n*** Add File: b.txt\n+b\n*** End Patch\n');
+  assert.match(item.call_id, /^call_\d+$/);
+});
+
+test('records: the tool results Codex sent back are kept, in order, for both tool kinds', async () => {
+  const res = await post([
+    userMessage('please edit file'),
+    { type: 'custom_tool_call', name: 'apply_patch', input: 'x', call_id: 'call_1' },
+    { type: 'custom_tool_call_output', call_id: 'call_1', output: 'patch rejected by user' },
+    { type: 'function_call', name: 'exec_command', arguments: '{}', call_id: 'call_2' },
+    { type: 'function_call_output', call_id: 'call_2', output: [{ type: 'input_text', text: 'exit ' }, { type: 'input_text', text: '0' }] },
+  ]);
+  await res.text();
+  const record = model.records().at(-1);
+  assert.equal(record?.modelOutputs, 2);
+  assert.deepEqual(record?.toolOutputs, ['patch rejected by user', 'exit 0']);
 });
 
 test('POST /v1/responses: earlier assistant messages count as model outputs (a resumed session)', async () => {

@@ -11,6 +11,8 @@ export interface RequestRecord {
   at: number;
   userText: string;
   modelOutputs: number;
+  /** What Codex sent back for the model's earlier tool calls, in order (e.g. a command's output, or its refusal). */
+  toolOutputs: string[];
   step: ScriptStep;
 }
 
@@ -33,6 +35,7 @@ interface InputItem {
   type?: string;
   role?: string;
   content?: unknown;
+  output?: unknown;
 }
 
 /** Concatenates the user-authored text of a request; system and developer text is left out. */
@@ -54,6 +57,17 @@ function userTextOf(input: InputItem[]): string {
 /** Earlier responses of the model in this conversation: its tool calls and its messages. */
 function countModelOutputs(input: InputItem[]): number {
   return input.filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call' || (i.type === 'message' && i.role === 'assistant')).length;
+}
+
+/** The text of the tool results in a request (`function_call_output`, `custom_tool_call_output`). */
+function toolOutputsOf(input: InputItem[]): string[] {
+  return input
+    .filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output')
+    .map((i) => {
+      if (typeof i.output === 'string') return i.output;
+      if (Array.isArray(i.output)) return (i.output as { text?: unknown }[]).map((c) => (typeof c.text === 'string' ? c.text : '')).join('');
+      return JSON.stringify(i.output ?? null);
+    });
 }
 
 function sse(res: http.ServerResponse, data: Record<string, unknown>): void {
@@ -79,7 +93,12 @@ function streamStep(res: http.ServerResponse, step: ScriptStep): void {
     res.socket?.destroy();
     return;
   }
-  if (step.exec !== undefined) {
+  if (step.patch !== undefined) {
+    sse(res, {
+      type: 'response.output_item.done',
+      item: { type: 'custom_tool_call', id: `ctc_${sequence}`, call_id: `call_${sequence}`, name: 'apply_patch', input: step.patch },
+    });
+  } else if (step.exec !== undefined) {
     sse(res, {
       type: 'response.output_item.done',
       item: {
@@ -151,7 +170,7 @@ export async function startScriptedModel(scriptInput: unknown, port = 0): Promis
         failures.set(rule, served + 1);
         step = { fail: 500 };
       }
-      records.push({ at: Date.now(), userText, modelOutputs, step });
+      records.push({ at: Date.now(), userText, modelOutputs, toolOutputs: toolOutputsOf(input), step });
       stats.requests += 1;
       stats.inFlight += 1;
       stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);

@@ -18,6 +18,8 @@ export interface TaskFiles {
   prompt: string;
   /** The task's own change as a patch (runs outside git). */
   resultPatch: string;
+  /** Where the task's `codex app-server` listens (Codex links it to a short socket of its own). */
+  codexSocket: string;
 }
 
 export interface RunFiles {
@@ -133,6 +135,7 @@ export class StateRoot {
       lastMessage: path.join(dir, 'last-message.md'),
       prompt: path.join(dir, 'prompt.md'),
       resultPatch: path.join(dir, 'result.patch'),
+      codexSocket: path.join(dir, 'codex.sock'),
     };
   }
 

@@ -31,8 +31,6 @@ const WRAPPER = 'err=$1; shift; exec "$@" 2>"$err" 9>&1';
  * child's last output. Pausing is memory protection for a stalled disk, nothing more.
  */
 const LOG_BATCH_BYTES = 1024 * 1024;
-/** How often a watched screen is read again while output flows: a person notices nothing faster. */
-const SCREEN_CHECK_MS = 200;
 const PAUSE_ABOVE_BYTES = 32 * 1024 * 1024;
 /** After the child exits, how long stderr may still drain (descendants can hold it open). */
 const STDERR_DRAIN_MS = 500;
@@ -52,17 +50,16 @@ export interface PtyProcessOptions {
   killGraceMs: number;
   cols?: number;
   rows?: number;
-  /**
-   * Keep a rendered screen from the start (interactive TUIs, whose state is read from
-   * it); `onScreen` is called, at most every SCREEN_CHECK_MS, after output changed it.
-   */
-  onScreen?: (lines: string[]) => void;
   /** Every chunk of PTY output, after it was queued for stdout.log. */
   onData?: (chunk: Buffer) => void;
 }
 
 /** `log_failed`: stdout.log or stderr.log could not be written (a full disk); output would be lost. */
-export type StopReason = 'killed' | 'timed_out' | 'idle' | 'log_failed';
+/**
+ * `log_failed`: stdout.log or stderr.log could not be written (a full disk); output would be
+ * lost. `finished`: its work is done and mcp ends it (an app-server after its last turn).
+ */
+export type StopReason = 'killed' | 'timed_out' | 'idle' | 'log_failed' | 'finished';
 
 export interface PtyExit {
   exitCode: number | null;
@@ -103,10 +100,10 @@ export class PtyProcess {
   private readonly mask = new MaskingStream(processMasker());
   private readonly viewers = new Set<Viewer>();
   private replay: ScreenReplay | null = null;
-  private screenTimer: NodeJS.Timeout | undefined;
   private cols: number;
   private rows: number;
   private stoppedBy: StopReason | null = null;
+  private idlePaused = false;
   private killTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -149,7 +146,6 @@ export class PtyProcess {
     running.add(this);
     this.keepOutputAtExit();
     this.pidStart = processStartTime(this.pid);
-    if (options.onScreen) this.replay = new ScreenReplay(options.stdoutLog, this.cols, this.rows, false);
     this.term.onData((data: string | Buffer) => this.handleData(typeof data === 'string' ? Buffer.from(data) : data));
     this.exited = new Promise<PtyExit>((resolve) => {
       this.term.onExit(({ exitCode, signal }) => {
@@ -157,7 +153,6 @@ export class PtyProcess {
         clearTimeout(this.killTimer);
         clearTimeout(this.timeoutTimer);
         clearTimeout(this.idleTimer);
-        clearTimeout(this.screenTimer);
         const rest = this.mask.end();
         if (rest.length > 0 && !this.logError) this.log.write(rest);
         const drained = Promise.race([stderrDone, new Promise((r) => setTimeout(r, STDERR_DRAIN_MS))]);
@@ -219,9 +214,32 @@ export class PtyProcess {
     };
   }
 
+  /**
+   * Activity seen somewhere else than in the PTY (an app-server talks on its socket): the
+   * process is not idle.
+   */
+  touch(): void {
+    this.armIdleTimer();
+  }
+
+  /**
+   * While a person is asked something, silence is theirs, not the process's: the idle timer
+   * stops until `resumeIdle`.
+   */
+  pauseIdle(): void {
+    this.idlePaused = true;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  resumeIdle(): void {
+    this.idlePaused = false;
+    this.armIdleTimer();
+  }
+
   private armIdleTimer(): void {
     const ms = this.options.idleTimeoutMs;
-    if (ms === undefined || this.stoppedBy) return;
+    if (ms === undefined || this.stoppedBy || this.idlePaused) return;
     // refresh() re-arms the same timer: cheap enough to do on every chunk of output.
     if (this.idleTimer) this.idleTimer.refresh();
     else this.idleTimer = setTimeout(() => this.stop('idle'), ms);
@@ -263,23 +281,7 @@ export class PtyProcess {
     if (replay) {
       replay.write(chunk);
       for (const viewer of this.viewers) viewer(chunk, replay.position);
-      this.scheduleScreenCheck();
     }
-  }
-
-  /** Reads the screen again soon even without new output (after sending keys to a prompt). */
-  recheckScreen(): void {
-    this.scheduleScreenCheck();
-  }
-
-  private scheduleScreenCheck(): void {
-    const onScreen = this.options.onScreen;
-    if (!onScreen || this.screenTimer) return;
-    this.screenTimer = setTimeout(() => {
-      this.screenTimer = undefined;
-      const replay = this.replay;
-      replay?.whenParsed(() => onScreen(replay.visibleLines()));
-    }, SCREEN_CHECK_MS);
   }
 
   /**
@@ -293,7 +295,7 @@ export class PtyProcess {
 
   unwatch(viewer: Viewer): void {
     this.viewers.delete(viewer);
-    if (this.viewers.size === 0 && this.replay && !this.options.onScreen) {
+    if (this.viewers.size === 0 && this.replay) {
       this.replay.dispose();
       this.replay = null;
     }

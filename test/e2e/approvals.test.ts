@@ -1,94 +1,157 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { openAttach } from '../../src/orchestrator/attach-client.js';
-import { StateRoot } from '../../src/store/state-root.js';
-import { findTask, finished, mcp, sandbox, startMcp, status, waitFor, writePlan, type Sandbox } from './harness.js';
+import * as pty from 'node-pty';
+import { events, findTask, finished, MCP, mcp, sandbox, sh, startMcp, status, waitFor, writePlan, type Sandbox } from './harness.js';
 
-// The model asks to push (an escalated command): Codex's own approval prompt appears in
-// the interactive TUI, and only `mcp approve` answers it.
-const PUSH = 'git push origin main 2>/dev/null; echo attempted > push-attempted.txt';
+// Codex asks before an escalated command (here: a push, which needs the network its
+// sandbox does not give); the task waits in waiting_approval until a person answers:
+// `mcp approve` from another terminal, the Codex TUI through `mcp attach`, or a rule.
+const PUSH = 'git push origin main';
 let sb: Sandbox;
+let remote: string;
 
 before(async () => {
   sb = await sandbox({
     rules: [
-      { match: 'PUSH_APPROVED', steps: [{ exec: PUSH, escalate: true }, { say: 'push step finished' }] },
+      { match: 'PUSH_APPROVED', steps: [{ exec: PUSH, escalate: true }, { say: 'pushed' }] },
       { match: 'PUSH_DENIED', steps: [{ exec: PUSH, escalate: true }, { say: 'understood, not pushing' }] },
+      { match: 'PUSH_IN_TUI', steps: [{ exec: PUSH, escalate: true }, { say: 'pushed from the TUI' }] },
+      { match: 'PUSH_BY_RULE', steps: [{ exec: PUSH, escalate: true }, { say: 'pushed by rule' }] },
     ],
   });
+  remote = path.join(sb.dir, 'remote.git');
+  await sh(sb.dir, `git init -q --bare ${JSON.stringify(remote)}`);
+  await sh(sb.project, `git remote add origin ${JSON.stringify(remote)}`);
 });
 
 after(async () => sb.cleanup());
 
-function eventsOf(stateRoot: string, taskId: string): { type: string; [k: string]: unknown }[] {
-  return readFileSync(path.join(stateRoot, 'runs', taskId, 'events.ndjson'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string });
+async function remoteHead(): Promise<string | null> {
+  try {
+    return (await sh(sb.dir, `git --git-dir=${JSON.stringify(remote)} rev-parse --verify -q refs/heads/main`)).trim();
+  } catch {
+    return null;
+  }
 }
 
-/** Types into the task's TUI through the supervisor, as a viewer would. */
-async function typeInto(socketPath: string | null, taskId: string, text: string): Promise<void> {
-  const session = await openAttach(socketPath, taskId, 120, 40);
-  assert.ok(session?.reply.ok, 'attached');
-  session.input(Buffer.from(text));
-  await new Promise((resolve) => setTimeout(resolve, 400));
-  session.input(Buffer.from('\r'));
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  session.close();
-}
-
-async function scenario(key: string, prompt: string, deny: boolean): Promise<{ stateRoot: string; taskId: string; workspace: string; code: number | null; approveOut: string }> {
-  writePlan(sb.project, { tasks: [{ id: key, prompt, mode: 'interactive' }] }, `${key}.json`);
-  const run = startMcp(['run', '--plan', `${key}.json`], { cwd: sb.project, env: sb.env });
+/** Starts a run of one task and waits until it asks for approval. */
+async function runUntilWaiting(key: string, task: Record<string, unknown>, extraArgs: string[] = []): Promise<{ done: ReturnType<typeof finished>; id: string; stateRoot: string }> {
+  writePlan(sb.project, { tasks: [{ id: key, ...task }] }, `${key}.json`);
+  const run = startMcp(['run', '--plan', `${key}.json`, ...extraArgs], { cwd: sb.project, env: sb.env });
   const done = finished(run);
-  const waiting = await waitFor('the approval prompt', async () => {
-    const task = findTask(await status(sb), key);
-    return task?.status === 'waiting_approval' ? task : undefined;
+  const waiting = await waitFor(`${key} to wait for approval`, async () => {
+    const found = findTask(await status(sb), key);
+    return found?.status === 'waiting_approval' ? found : undefined;
   }, 60_000);
-  assert.match(waiting.reason ?? '', /approval 1 needed: \$ git push origin main/);
-  const human = await mcp(['status', key], { cwd: sb.project, env: sb.env });
-  assert.match(human.stdout, /state\s+waiting_approval/);
-
-  const approve = await mcp(['approve', key, '1', ...(deny ? ['--deny'] : [])], { cwd: sb.project, env: sb.env });
-  assert.equal(approve.code, 0, approve.stderr);
-  const json = await status(sb);
-  const stateRoot = json.stateRoot;
-  const taskId = waiting.id;
-  const turnDone = (): true | undefined => {
-    const list = eventsOf(stateRoot, taskId);
-    const decided = list.findIndex((e) => e.type === 'approval.decided');
-    return decided !== -1 && list.slice(decided).some((e) => e.type === 'interactive.waiting_input') ? true : undefined;
-  };
-  await waitFor('the turn to finish after the decision', turnDone, 60_000);
-  // Approving again is refused: nothing is pending.
-  const again = await mcp(['approve', key], { cwd: sb.project, env: sb.env });
-  assert.equal(again.code, 2);
-  assert.match(again.stderr, /not waiting for an approval/);
-  await typeInto(new StateRoot(stateRoot).socketPath, taskId, '/quit');
-  const result = await done;
-  return { stateRoot, taskId, workspace: waiting.workspace ?? '', code: result.code, approveOut: approve.stdout };
+  return { done, id: waiting.id, stateRoot: (await status(sb)).stateRoot };
 }
 
-test('an interactive task waits for approval of a push; mcp approve lets it run, recorded with who and when', async () => {
-  const r = await scenario('pusher', 'PUSH_APPROVED', false);
-  assert.match(r.approveOut, /approved approval 1 of \S+-pusher: \$ git push origin main/);
-  assert.equal(existsSync(path.join(r.workspace, 'push-attempted.txt')), true, 'the approved command ran');
-  const decided = eventsOf(r.stateRoot, r.taskId).find((e) => e.type === 'approval.decided');
-  assert.equal(decided?.decision, 'accept');
-  const by = decided?.by as { kind: string; user: string; uid: number; pid: number; via: string };
-  assert.deepEqual([by.kind, by.via, typeof by.uid, typeof by.pid], ['person', 'cli', 'number', 'number']);
-  assert.match(String(decided?.at), /^\d{4}-\d\d-\d\dT/);
-  assert.equal(r.code, 0, 'the session ended with /quit and the task succeeded');
+test('an exec task whose Codex asks to push waits; mcp approve from another process lets it push, recorded with who', async () => {
+  const { done, id, stateRoot } = await runUntilWaiting('pusher', { prompt: 'PUSH_APPROVED' });
+  assert.equal(await remoteHead(), null, 'nothing pushed before the answer');
+  const waiting = await mcp(['status', '--waiting'], { cwd: sb.project, env: sb.env });
+  assert.match(waiting.stdout, /pusher\s+waiting_approval.*approval 1: \$ git push origin main — mcp approve pusher \[--deny\]/);
+  const requested = events(stateRoot, id).find((e) => e.type === 'approval.requested');
+  assert.deepEqual([requested?.kind, requested?.command, requested?.reason], ['command', PUSH, 'needs to leave the sandbox']);
+
+  const approve = await mcp(['approve', 'pusher'], { cwd: sb.project, env: sb.env });
+  assert.equal(approve.code, 0, approve.stderr);
+  assert.match(approve.stdout, /approved: approval 1 of \S+-pusher: git push origin main/);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.equal(findTask(await status(sb), 'pusher')?.status, 'succeeded');
+  assert.notEqual(await remoteHead(), null, 'the push happened');
+  const decided = events(stateRoot, id).find((e) => e.type === 'approval.decided') as { decision: string; by: { kind: string; via: string; uid: number } } | undefined;
+  assert.equal(decided?.decision, 'accept');
+  assert.deepEqual([decided?.by.kind, decided?.by.via, typeof decided?.by.uid], ['person', 'cli', 'number']);
+  // Nothing is left to answer.
+  const again = await mcp(['approve', 'pusher'], { cwd: sb.project, env: sb.env });
+  assert.notEqual(again.code, 0);
 });
 
-test('mcp approve --deny refuses the command: it never runs, and the refusal is recorded', async () => {
-  const r = await scenario('refused', 'PUSH_DENIED', true);
-  assert.equal(existsSync(path.join(r.workspace, 'push-attempted.txt')), false, 'the denied command did not run');
-  const events = eventsOf(r.stateRoot, r.taskId);
-  assert.equal(events.find((e) => e.type === 'approval.decided')?.decision, 'decline');
-  assert.equal(events.find((e) => e.type === 'approval.requested')?.command, PUSH);
+test('--deny: the remote is untouched, and Codex told the model it was refused', async () => {
+  const before = await remoteHead();
+  const { done } = await runUntilWaiting('refused', { prompt: 'PUSH_DENIED' });
+  const deny = await mcp(['approve', 'refused', '--deny'], { cwd: sb.project, env: sb.env });
+  assert.equal(deny.code, 0, deny.stderr);
+  assert.match(deny.stdout, /denied: approval 1/);
+  await done;
+  assert.equal(await remoteHead(), before);
+  const told = sb.model.records().find((r) => r.userText.includes('PUSH_DENIED') && r.modelOutputs === 1);
+  assert.match(told?.toolOutputs.join('\n') ?? '', /rejected by user/);
+});
+
+test('the same approval answered in the Codex TUI that mcp attach opens (y)', async () => {
+  const { done, id, stateRoot } = await runUntilWaiting('tui', { prompt: 'PUSH_IN_TUI' });
+  const term = pty.spawn(process.execPath, [MCP, 'attach', 'tui'], { cols: 120, rows: 40, cwd: sb.project, env: sb.env as Record<string, string> });
+  let screen = '';
+  term.onData((d) => (screen += d));
+  const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+  await waitFor('the approval on the TUI screen', () => (/Would you like to run the following command\?/.test(screen) ? true : undefined), 60_000);
+  term.write('y');
+  await waitFor('the task to go on', async () => (findTask(await status(sb), 'tui')?.status === 'waiting_approval' ? undefined : true), 30_000);
+  // Ctrl-] leaves the TUI; the task is not stopped by it.
+  term.write('\u001d');
+  assert.equal(await exited, 0);
+  assert.match(screen, /detached from \S+-tui; it keeps running/);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  assert.equal(findTask(await status(sb), 'tui')?.status, 'succeeded');
+  const decided = events(stateRoot, id).find((e) => e.type === 'approval.decided') as { decision: string; by: { via: string } } | undefined;
+  assert.deepEqual([decided?.decision, decided?.by.via], ['accept', 'tui']);
+});
+
+test('a command task whose argv is sensitive waits before it is spawned; approved it runs, denied it fails', async () => {
+  writeFileSync(path.join(sb.project, 'pushed-by-command.txt'), 'x\n');
+  await sh(sb.project, 'git add pushed-by-command.txt && git -c user.name=t -c user.email=t@t commit -qm more');
+  const { done, id, stateRoot } = await runUntilWaiting('cmdpush', { command: ['git', 'push', 'origin', 'main'] });
+  assert.equal(events(stateRoot, id).some((e) => e.type === 'started'), false, 'not spawned before the answer');
+  assert.equal((await mcp(['approve', 'cmdpush'], { cwd: sb.project, env: sb.env })).code, 0);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  assert.equal(await remoteHead(), (await sh(sb.project, 'git rev-parse main')).trim());
+
+  const second = await runUntilWaiting('cmddeny', { command: ['git', 'push', 'origin', 'HEAD:refs/heads/other'] });
+  assert.equal((await mcp(['approve', 'cmddeny', '--deny'], { cwd: sb.project, env: sb.env })).code, 0);
+  const denied = await second.done;
+  assert.equal(denied.code, 1);
+  const task = findTask(await status(sb), 'cmddeny');
+  assert.equal(task?.status, 'failed');
+  assert.match(task?.reason ?? '', /^denied by \S+: \$ git push origin HEAD:refs\/heads\/other$/);
+  assert.equal(events(second.stateRoot, second.id).some((e) => e.type === 'started'), false, 'never spawned');
+});
+
+test('rules of mcp.config.json answer without a person, each decision recorded with its rule', async () => {
+  const config = path.join(sb.project, 'mcp.config.json');
+  writeFileSync(config, JSON.stringify({ approvals: { allow: ['git push origin main'], deny: ['git push --force'] } }));
+  try {
+    writePlan(sb.project, { tasks: [{ id: 'ruled', prompt: 'PUSH_BY_RULE' }, { id: 'forced', command: ['git', 'push', '--force', 'origin', 'main'] }] }, 'rules.json');
+    const result = await mcp(['run', '--plan', 'rules.json'], { cwd: sb.project, env: sb.env });
+    assert.equal(result.code, 1, 'the forced push was denied');
+    const json = await status(sb);
+    const ruled = findTask(json, 'ruled');
+    const forced = findTask(json, 'forced');
+    assert.equal(ruled?.status, 'succeeded');
+    assert.equal(forced?.status, 'failed');
+    assert.match(forced?.reason ?? '', /denied by the rule "git push --force"/);
+    const allow = events(json.stateRoot, ruled?.id ?? '').find((e) => e.type === 'approval.decided') as { decision: string; by: unknown } | undefined;
+    assert.deepEqual([allow?.decision, allow?.by], ['accept', { kind: 'rule', rule: 'git push origin main', list: 'allow' }]);
+    const deny = events(json.stateRoot, forced?.id ?? '').find((e) => e.type === 'approval.decided') as { decision: string; by: unknown } | undefined;
+    assert.deepEqual([deny?.decision, deny?.by], ['decline', { kind: 'rule', rule: 'git push --force', list: 'deny' }]);
+  } finally {
+    writeFileSync(config, '{}');
+  }
+});
+
+test('mcp kill during waiting_approval stops the task and its Codex; nothing was pushed', async () => {
+  const before = await remoteHead();
+  const { done } = await runUntilWaiting('stopped', { prompt: 'PUSH_APPROVED stopped' });
+  const kill = await mcp(['kill', 'stopped'], { cwd: sb.project, env: sb.env });
+  assert.equal(kill.code, 0, kill.stderr);
+  await done;
+  assert.equal(findTask(await status(sb), 'stopped')?.status, 'killed');
+  assert.equal(await remoteHead(), before);
+  assert.equal(existsSync(path.join(sb.project, '.mcp', 'runs', findTask(await status(sb), 'stopped')?.id ?? '', 'codex.sock')), false, 'the app-server is gone');
 });

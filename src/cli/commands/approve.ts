@@ -1,33 +1,32 @@
-import os from 'node:os';
-import { NoSupervisorError, UsageError } from '../../domain/errors.js';
-import { sendControl } from '../../orchestrator/control-client.js';
+import { UsageError } from '../../domain/errors.js';
 import { resolveContext, type ContextOptions } from '../context.js';
-import { requireStore } from '../open-store.js';
+import { askSupervisor, resolveTaskId } from '../live-task.js';
+import { whoAmI } from '../who.js';
 
 export interface ApproveOptions extends ContextOptions {
   deny?: boolean;
+  session?: boolean;
   json?: boolean;
 }
 
-/** `mcp approve TASK [ID] [--deny]`: answers Codex's own approval prompt in a waiting task. */
+/**
+ * `mcp approve TASK [ID] [--session | --deny]`: answers what a waiting task asks (Codex's
+ * approval request, or a sensitive command task). Who answered, and when, goes to its events.
+ */
 export async function approveCommand(ref: string, id: string | undefined, options: ApproveOptions): Promise<number> {
   const approvalId = id === undefined ? undefined : Number(id);
   if (approvalId !== undefined && (!Number.isSafeInteger(approvalId) || approvalId < 1)) {
-    throw new UsageError(`approval id must be a positive whole number, not ${JSON.stringify(id)}`, 'see `mcp status TASK` for the pending approval');
+    throw new UsageError(`approval id must be a positive whole number, not ${JSON.stringify(id)}`, 'see `mcp status --waiting` for what waits');
   }
+  if (options.deny && options.session) throw new UsageError('--deny and --session contradict each other', 'give one of them');
   const ctx = resolveContext(options);
-  const store = requireStore(ctx.root, ref);
-  let taskId: string;
-  try {
-    taskId = store.resolveTask(ref).id;
-  } finally {
-    store.close();
-  }
-  const by = { user: os.userInfo().username, uid: process.getuid?.() ?? null, pid: process.pid };
-  const reply = await sendControl(ctx.root.socketPath, { op: 'approve', task: taskId, ...(approvalId ? { id: approvalId } : {}), approve: !options.deny, by });
-  if (!reply) throw new NoSupervisorError(`no supervisor answers for ${ctx.root.dir}`, 'approvals go to a live run; `mcp resume` restarts an interrupted one');
-  if (!reply.ok) throw new UsageError(String(reply.error), `mcp status ${ref} shows what the task is doing`);
+  const taskId = resolveTaskId(ctx, ref);
+  const decision = options.deny ? 'decline' : options.session ? 'accept_for_session' : 'accept';
+  const reply = await askSupervisor(ctx, { op: 'approve', task: taskId, ...(approvalId ? { id: approvalId } : {}), decision, by: whoAmI() }, ref);
   if (options.json) process.stdout.write(`${JSON.stringify(reply)}\n`);
-  else process.stdout.write(`${options.deny ? 'denied' : 'approved'} approval ${String(reply.id)} of ${taskId}: $ ${String(reply.command)}\n`);
+  else {
+    const verb = options.deny ? 'denied' : options.session ? 'approved for the rest of the session' : 'approved';
+    process.stdout.write(`${verb}: approval ${String(reply.id)} of ${taskId}: ${String(reply.command)}\n`);
+  }
   return 0;
 }

@@ -1,7 +1,13 @@
 import { NoSupervisorError } from '../../domain/errors.js';
 import { isFinalTaskState } from '../../domain/task-state.js';
 import { openAttach } from '../../orchestrator/attach-client.js';
-import { resolveContext, type ContextOptions } from '../context.js';
+import { findCodexBinary, missingCodexMessage } from '../../agents/codex-binary.js';
+import { codexRemoteTuiArgs } from '../../agents/app-server/task-session.js';
+import { passThrough } from '../../terminal/pass-through-pty.js';
+import { assertSpawnAllowed } from '../../terminal/spawn-policy.js';
+import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
+import { askSupervisor } from '../live-task.js';
+import { whoAmI } from '../who.js';
 import { readFileTail } from '../../terminal/file-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { requireStore } from '../open-store.js';
@@ -15,8 +21,9 @@ const CLEAR_SCREEN = '\u001b[0m\u001b[H\u001b[2J';
 const TAIL_LINES = 20;
 
 /**
- * `mcp attach TASK`: the task's PTY in this terminal (raw mode, screen redrawn, size and
- * keys forwarded) until Ctrl-] or the task's end. The task keeps running after a detach.
+ * `mcp attach TASK`: a Codex task's session in the real Codex TUI; a command task's PTY in
+ * this terminal (raw mode, screen redrawn, size and keys forwarded). Ctrl-] detaches; the
+ * task keeps running.
  */
 export async function attachCommand(ref: string, options: ContextOptions): Promise<number> {
   const ctx = resolveContext(options);
@@ -32,12 +39,13 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
     return 0;
   }
   const out = process.stdout;
-  const session = await openAttach(ctx.root.socketPath, task.id, out.columns, out.rows);
+  const session = await openAttach(ctx.root.socketPath, task.id, out.columns, out.rows, whoAmI());
   if (!session) throw new NoSupervisorError(`no supervisor answers for ${ctx.root.dir}`, 'the run is not live: `mcp resume` restarts it, `mcp logs` shows its output');
   if (!session.reply.ok) {
     process.stdout.write(`task ${task.id} is not running here (${String(session.reply.status ?? session.reply.error)}); the end of its log:\n${logTail(ctx.root.taskFiles(task.id).stdout)}\n`);
     return 0;
   }
+  if (session.reply.mode === 'codex') return openCodexTui(ctx, task.id, task.key, String(session.reply.socket), String(session.reply.threadId));
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   if (raw) stdin.setRawMode(true);
@@ -81,6 +89,48 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
     stdin.on('data', onKey);
     stdin.resume();
     out.on('resize', onResize);
+  });
+}
+
+/**
+ * A Codex session: the real Codex TUI on its thread (`codex resume --remote`), its pending
+ * approval included. Ctrl-] ends the TUI and leaves the task running; so does /quit. An
+ * interactive task that waits for input can then be ended here.
+ */
+async function openCodexTui(ctx: McpContext, taskId: string, key: string, socket: string, threadId: string): Promise<number> {
+  const codex = findCodexBinary(process.env);
+  if (!codex.path) throw new NoSupervisorError(missingCodexMessage(codex), 'the Codex TUI opens the task here');
+  assertSpawnAllowed(codex.path, [], codex.path);
+  const result = await passThrough([codex.path, ...codexRemoteTuiArgs(socket, threadId)], { cwd: process.cwd(), env: process.env, detachKey: DETACH_KEY });
+  process.stdout.write(`\r\n${result.detached ? `[detached from ${taskId}; it keeps running]` : `[left the Codex session of ${taskId}; it keeps running]`}\r\n`);
+  if (result.detached || !process.stdin.isTTY) return 0;
+  const store = requireStore(ctx.root, taskId);
+  const status = (() => {
+    try {
+      return store.getTask(taskId)?.status;
+    } finally {
+      store.close();
+    }
+  })();
+  if (status !== 'waiting_input') return 0;
+  if (!(await confirm(`${key} waits for your next message. End it now (its work is kept)? [y/N] `))) {
+    process.stdout.write(`it waits: mcp send ${key} "…", mcp attach ${key}, or mcp done ${key}\n`);
+    return 0;
+  }
+  await askSupervisor(ctx, { op: 'done', task: taskId, by: whoAmI() }, key);
+  process.stdout.write(`${taskId} ends\n`);
+  return 0;
+}
+
+function confirm(question: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    process.stdout.write(question);
+    process.stdin.setEncoding('utf8');
+    process.stdin.once('data', (answer: string) => {
+      process.stdin.pause();
+      resolve(/^\s*y(es)?\s*$/i.test(answer));
+    });
+    process.stdin.resume();
   });
 }
 

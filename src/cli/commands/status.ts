@@ -18,6 +18,7 @@ export interface StatusOptions extends ContextOptions {
   interval?: string;
   untilDone?: boolean;
   state?: string;
+  waiting?: boolean;
   sort?: string;
   disk?: boolean;
 }
@@ -163,11 +164,15 @@ function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, 
     return rows.map(([k, v]) => `${k.padEnd(11)}${v}`).join('\n');
   }
   const emptyNote = query.states ? `(no task is ${[...query.states].join(' or ')})` : undefined;
+  if (query.states && view.runs.every((run) => run.tasks.length === 0) && query.states.has('waiting_approval') && query.states.has('waiting_input')) return 'nothing waits for you';
   return `${view.runs.map((run) => renderRun(run, { color, emptyNote })).join('\n\n')}\n\n${diskLine(disk)}`;
 }
 
 export async function statusCommand(ref: string | undefined, options: StatusOptions): Promise<number> {
-  const query: TaskQuery = { states: parseStates(options.state), sort: parseSort(options.sort) };
+  if (options.waiting && options.state) throw new UsageError('--waiting and --state both choose states', 'give one of them');
+  // What waits for a person: each row's reason says what is asked and how to answer.
+  const states = options.waiting ? new Set<TaskState>(['waiting_approval', 'waiting_input']) : parseStates(options.state);
+  const query: TaskQuery = { states, sort: parseSort(options.sort) };
   const watch = watchPlan(options);
   const ctx = resolveContext(options);
   let store = ref ? requireStore(ctx.root, ref) : openExistingStore(ctx.root);

@@ -1,3 +1,4 @@
+import { isWaitingForPerson, type TaskState } from '../../domain/task-state.js';
 import type { TaskActivity } from '../task-activity.js';
 import { statePainter } from './color.js';
 import { fitLine, formatDuration, printable } from './format.js';
@@ -73,6 +74,7 @@ const MARKS: Readonly<Record<string, string>> = {
 const MOVING = new Set(['running', 'retrying', 'waiting_approval', 'waiting_input', 'planning']);
 
 const HIDE_CURSOR = '\x1b[?25l';
+const BELL = '\x07';
 const SHOW_CURSOR = '\x1b[?25h';
 const CLEAR_LINE = '\x1b[2K';
 const CLEAR_BELOW = '\x1b[J';
@@ -93,7 +95,11 @@ function elapsed(startedAt: string | null, endedAt: string | null, now: number):
   return formatDuration(Math.max(0, (endedAt ? Date.parse(endedAt) : now) - Date.parse(startedAt)));
 }
 
+/** A row that waits for a person says so first: it is the one thing the person must act on. */
+const WAITS_FOR_YOU = 'waits for you: ';
+
 function activityText(task: LiveTask, activity: TaskActivity | undefined): string {
+  if (isWaitingForPerson(task.status as TaskState)) return `${WAITS_FOR_YOU}${printable(task.reason ?? task.status)}`;
   if (task.reason && task.status !== 'succeeded') return printable(task.reason);
   if (activity?.last) return activity.last;
   if ((task.status === 'pending' || task.status === 'ready') && task.dependsOn.length > 0) return `after ${task.dependsOn.join(', ')}`;
@@ -155,6 +161,7 @@ function chooseShown(tasks: readonly LiveTask[], budget: number): Set<string> {
 export class LiveView {
   private drawn = 0;
   private spin = 0;
+  private waiting = new Set<string>();
   private dirty = true;
   private moving = true;
   private ticker: NodeJS.Timeout | null = null;
@@ -248,6 +255,7 @@ export class LiveView {
   private frame(final: boolean): string[] {
     const now = this.clock();
     const runs = this.source.runs();
+    this.ringForNewWaits(runs);
     this.moving = runs.some((run) => MOVING.has(run.status) || run.tasks.some((t) => MOVING.has(t.status)));
     return renderFrame(runs, (task) => this.source.activity(task, now, final), {
       now,
@@ -257,6 +265,13 @@ export class LiveView {
       final,
       color: this.color,
     });
+  }
+
+  /** The bell, once, each time a task starts waiting for a person (not at every redraw). */
+  private ringForNewWaits(runs: readonly LiveRun[]): void {
+    const waiting = new Set(runs.flatMap((run) => run.tasks.filter((t) => isWaitingForPerson(t.status as TaskState)).map((t) => `${t.id}:${t.status}`)));
+    if ([...waiting].some((id) => !this.waiting.has(id))) this.out.write(BELL);
+    this.waiting = waiting;
   }
 
   private draw(): void {

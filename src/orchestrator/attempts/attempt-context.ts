@@ -4,6 +4,7 @@ import type { StateRoot } from '../../store/state-root.js';
 import type { TerminalManager } from '../../terminal/terminal-manager.js';
 import type { RunRepo } from '../../workspace/workspace.js';
 import type { RunTasks } from '../transitions.js';
+import type { WaitingNotice } from './approval-desk.js';
 
 /** What every attempt of a run works with. */
 export interface AttemptContext {
@@ -19,7 +20,8 @@ export interface AttemptContext {
   taskTimeoutMs: number | undefined;
   idleTimeoutMs: number | undefined;
   tasks: RunTasks;
+  /** Rules of mcp.config.json that answer some approvals without a person. */
+  approvalRules: { allow: readonly string[]; deny: readonly string[] };
+  /** A task starts waiting for a person. */
+  onWaiting: (notice: WaitingNotice) => void;
 }
-
-/** An approval answered through `mcp approve`: which one, and the command it was about. */
-export type ApprovalAnswer = { ok: true; id: number; command: string } | { ok: false; error: string };

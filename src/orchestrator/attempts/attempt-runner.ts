@@ -1,13 +1,13 @@
-import type { Decider } from '../../domain/events.js';
+import type { ApprovalDecision, Decider } from '../../domain/events.js';
 import type { TaskRecord } from '../../store/records.js';
 import type { PtyProcess } from '../../terminal/pty-process.js';
 import { EventLog } from '../../terminal/event-log.js';
 import { commitWorkspace, prepareWorkspace } from '../../workspace/workspace.js';
 import type { FollowUp, TaskOutcome, TaskRunner } from '../scheduler.js';
-import type { ApprovalAnswer, AttemptContext } from './attempt-context.js';
+import type { AttemptContext } from './attempt-context.js';
 import type { Attempt } from './attempt.js';
-import { CodexExecAttempt } from './codex-exec-attempt.js';
-import { CodexTuiAttempt } from './codex-tui-attempt.js';
+import { AppServerAttempt, type CodexThreadAddress } from './app-server-attempt.js';
+import type { DecideResult } from './approval-desk.js';
 import { CommandAttempt } from './command-attempt.js';
 import { errorMessage } from '../../domain/errors.js';
 
@@ -46,8 +46,7 @@ export class AttemptRunner implements TaskRunner {
 
   private attemptFor(task: TaskRecord, followUp: FollowUp | null): Attempt {
     if (task.kind === 'command') return new CommandAttempt(task, this.ctx, followUp);
-    if (task.mode === 'interactive') return new CodexTuiAttempt(task, this.ctx, followUp);
-    return new CodexExecAttempt(task, this.ctx, followUp);
+    return new AppServerAttempt(task, this.ctx, followUp);
   }
 
   /** Commits the task's work on its branch, outside the slot: dependents and the merger wait for it. */
@@ -58,7 +57,7 @@ export class AttemptRunner implements TaskRunner {
     try {
       const changed = await commitWorkspace(workspace, `mcp: ${task.key}${task.title ? ` — ${task.title}` : ''}`);
       events.append({ type: 'committed', branch: `mcp/${task.id}`, changed });
-      return outcome;
+      return { ...outcome, changed };
     } catch (error) {
       const reason = `could not commit the workspace: ${errorMessage(error)}`;
       events.append({ type: 'error', message: reason });
@@ -77,9 +76,39 @@ export class AttemptRunner implements TaskRunner {
     return this.live.get(taskId)?.pty ?? null;
   }
 
-  answerApproval(taskId: string, id: number | undefined, approve: boolean, by: Decider): ApprovalAnswer {
+  answerApproval(taskId: string, id: number | undefined, decision: ApprovalDecision, by: Decider): DecideResult {
     const attempt = this.live.get(taskId);
-    if (!attempt) return { ok: false, error: `task ${taskId} is not running` };
-    return attempt.answerApproval(id, approve, by);
+    if (!attempt) return { ok: false, error: `task ${taskId} is not running`, code: 'not_waiting' };
+    return attempt.answerApproval(id, decision, by);
+  }
+
+  private session(taskId: string): AppServerAttempt | null {
+    const attempt = this.live.get(taskId);
+    return attempt instanceof AppServerAttempt ? attempt : null;
+  }
+
+  /** More guidance for a running Codex session (`mcp send`). */
+  async send(taskId: string, text: string, by: Decider): Promise<{ ok: true; turn: 'steered' | 'started' } | { ok: false; error: string }> {
+    const session = this.session(taskId);
+    if (!session) return { ok: false, error: `task ${taskId} has no running Codex session` };
+    return session.send(text, by);
+  }
+
+  /** Ends a session that waits for input (`mcp done`). */
+  done(taskId: string): { ok: true } | { ok: false; error: string } {
+    return this.session(taskId)?.done() ?? { ok: false, error: `task ${taskId} has no running Codex session` };
+  }
+
+  /** Where the Codex TUI reaches a task's session (`mcp attach`), crediting `by` with what is answered there. */
+  codexThread(taskId: string, by: Decider | null): CodexThreadAddress | null {
+    const session = this.session(taskId);
+    if (!session) return null;
+    if (by) session.tuiViewer = by;
+    return session.address;
+  }
+
+  /** True when the task's attempt is a Codex session (attach opens the TUI, not the raw PTY). */
+  isCodexSession(taskId: string): boolean {
+    return this.session(taskId) !== null;
   }
 }

@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { errorMessage, isDiskFull, McpError, SpawnRefusedError } from '../../domain/errors.js';
-import type { Decider, TaskEvent } from '../../domain/events.js';
+import type { ApprovalDecision, Decider, TaskEvent } from '../../domain/events.js';
 import type { TaskRecord } from '../../store/records.js';
 import type { TaskFiles } from '../../store/state-root.js';
 import { EventLog } from '../../terminal/event-log.js';
 import type { PtyExit, PtyProcess, PtyProcessOptions } from '../../terminal/pty-process.js';
 import type { FollowUp, TaskOutcome } from '../scheduler.js';
 import { tailOf } from '../task-files.js';
-import type { ApprovalAnswer, AttemptContext } from './attempt-context.js';
+import type { AttemptContext } from './attempt-context.js';
+import type { DecideResult } from './approval-desk.js';
 
 /** How much of a failed child's stderr a failure reason quotes. */
 const REASON_TAIL_CHARS = 400;
@@ -55,8 +56,8 @@ export abstract class Attempt {
     this.process?.stop(reason);
   }
 
-  answerApproval(_id: number | undefined, _approve: boolean, _by: Decider): ApprovalAnswer {
-    return { ok: false, error: `task ${this.task.id} is not waiting for an approval` };
+  answerApproval(_id: number | undefined, _decision: ApprovalDecision, _by: Decider): DecideResult {
+    return { ok: false, error: `task ${this.task.id} is not waiting for an approval`, code: 'not_waiting' };
   }
 
   async run(): Promise<TaskOutcome> {

@@ -4,13 +4,35 @@ import { resolveExecutable } from '../../terminal/executable.js';
 import { processMasker } from '../../terminal/process-masker.js';
 import type { TaskOutcome } from '../scheduler.js';
 import { tailOf } from '../task-files.js';
+import type { ApprovalDecision, Decider } from '../../domain/events.js';
+import { ApprovalDesk, type DecideResult } from './approval-desk.js';
 import { Attempt } from './attempt.js';
 
 /** Output tail kept as a command task's "final message" for its dependents. */
 const COMMAND_MESSAGE_TAIL_CHARS = 4_000;
 
-/** A `command` task: an allow-listed argv in the task's PTY. */
+/**
+ * A `command` task: an allow-listed argv in the task's PTY. One that matches a sensitive
+ * pattern (git push, rm -rf, the config's) waits for a person before it is spawned.
+ */
 export class CommandAttempt extends Attempt {
+  private readonly desk: ApprovalDesk;
+  private stopped: 'killed' | 'timed_out' | null = null;
+
+  constructor(...args: ConstructorParameters<typeof Attempt>) {
+    super(...args);
+    const [, ctx] = args;
+    this.desk = new ApprovalDesk({
+      tasks: ctx.tasks,
+      task: () => ctx.tasks.get(this.task.id) ?? this.task,
+      event: (event) => this.event(event),
+      rules: ctx.approvalRules,
+      onWaiting: (notice) => ctx.onWaiting(notice),
+      pauseIdle: () => undefined,
+      resumeIdle: () => undefined,
+    });
+  }
+
   protected async attempt(): Promise<TaskOutcome> {
     const argv = this.task.command ?? [];
     const program = argv[0] ?? '';
@@ -19,12 +41,42 @@ export class CommandAttempt extends Attempt {
       this.event({ type: 'error', message: reason });
       return { status: 'failed', exitCode: null, signal: null, reason, retryable: false };
     }
+    const refused = await this.approved(argv);
+    if (refused) return refused;
     const exit = await this.spawn({ argv }).exited;
     const stopped = this.exited(exit);
     if (stopped) return stopped;
     this.writeMessage(exit);
     if (exit.exitCode === 0) return { status: 'succeeded', exitCode: 0, signal: null, reason: null };
     return { status: 'failed', exitCode: exit.exitCode, signal: exit.signal, reason: this.failure(exit) };
+  }
+
+  /** A sensitive command waits for its answer; null when it may run, else how the attempt ends. */
+  private async approved(argv: string[]): Promise<TaskOutcome | null> {
+    const command = argv.join(' ');
+    const pattern = this.ctx.sensitive.find((p) => p.test(command));
+    if (!pattern) return null;
+    const { outcome } = this.desk.ask({ kind: 'command', command, cwd: this.task.workspace, reason: `matches the sensitive pattern ${pattern.source}`, deliver: () => true, decisions: ['accept', 'decline'] });
+    const answer = await outcome;
+    if (this.stopped || !answer) {
+      const status = this.stopped ?? 'killed';
+      return { status, exitCode: null, signal: null, reason: status === 'killed' ? 'killed by user while waiting for approval' : 'timed out while waiting for approval' };
+    }
+    if (answer.decision === 'accept' || answer.decision === 'accept_for_session') return null;
+    const who = answer.by.kind === 'rule' ? `the rule "${answer.by.rule}"` : answer.by.user;
+    const reason = `denied by ${who}: $ ${command}`;
+    this.event({ type: 'error', message: reason });
+    return { status: 'failed', exitCode: null, signal: null, reason, retryable: false };
+  }
+
+  override answerApproval(id: number | undefined, decision: ApprovalDecision, by: Decider): DecideResult {
+    return this.desk.decide(id, decision, by);
+  }
+
+  override stop(reason: 'killed' | 'timed_out'): void {
+    this.stopped ??= reason;
+    this.desk.withdrawAll();
+    super.stop(reason);
   }
 
   /** What dependents are told of a command: how it ended and the tail of its output. */

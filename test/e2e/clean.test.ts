@@ -244,6 +244,12 @@ describe('refusals', () => {
     assert.equal(both.stderr.split('\n').filter(Boolean).length, 1);
   });
 
+  test('the completion scripts know clean, its options, and that it takes a run id', async () => {
+    const bash = await mcp(['completion', 'bash'], { cwd: sb.project, env: sb.env });
+    assert.equal(bash.code, 0);
+    assert.match(bash.stdout, /clean\) opts='[^']*--older-than --dry-run --logs --branches --force --json[^']*'; valued='[^']*--older-than[^']*'; args='runs'/);
+  });
+
   test('a running run is refused by name and skipped by --all; a finished one is cleaned meanwhile', async () => {
     const done = await runPlan(sb, 'done', [{ id: 'quick', command: write('quick.txt', 'q') }]);
     writePlan(sb.project, { objective: 'slow', tasks: [{ id: 'slow', command: ['node', '-e', 'setTimeout(() => {}, 60000)'] }] }, 'slow.json');

@@ -110,16 +110,32 @@ function build(): Command {
     .addHelpText('after', '\nExamples:\n  mcp merge r0abc123')
     .action(action(async () => (await import('./commands/merge.js')).mergeCommand));
 
+  common(program.command('clean [run]'))
+    .description("free disk: remove finished runs' task worktrees and task branches (without RUN: every finished run); logs and the store stay")
+    .option('--all', 'every finished run (what no RUN means too)')
+    .option('--older-than <age>', 'only runs that ended longer ago than this: 7d, 12h, 30m')
+    .option('--dry-run', 'change nothing; print what would go')
+    .option('--logs', "also the runs' logs, records and rows in the store: the runs are forgotten")
+    .option('--branches', 'also delete run branches (mcp/run-<id>) not merged into your current branch')
+    .option('--force', 'also remove worktrees with uncommitted changes and branches holding commits no other branch has')
+    .option('--json', 'print {"removed", "skipped", "failed", "freedBytes", ...} on stdout')
+    .addHelpText(
+      'after',
+      "\nA running run is never touched, nor work that exists nowhere else without --force; what is kept is listed with\nthe reason and the flag that removes it.\n\nExamples:\n  mcp clean --dry-run\n  mcp clean r0abc123\n  mcp clean --older-than 7d --logs\n  mcp clean --all --branches --force --json",
+    )
+    .action(action(async () => (await import('./commands/clean.js')).cleanCommand));
+
   common(program.command('status [target]'))
     .description('show runs and tasks (works without a running supervisor)')
-    .option('--json', 'print {"stateRoot", "runs": [...]} on stdout (with --watch: one compact document a line)')
+    .option('--json', 'print {"stateRoot", "disk", "runs": [...]} on stdout (with --watch: one compact document a line)')
     .option('-w, --watch', 'redraw every --interval seconds until Ctrl-C')
     .option('--interval <seconds>', 'with --watch: seconds between redraws (default 2)')
     .option('--until-done', 'with --watch: stop once the runs shown (or the task asked for) have ended')
     .option('--state <states>', 'only tasks in these states, comma-separated (e.g. running,failed)')
     .option('--waiting', 'only tasks waiting for a person (an approval, or your next message), with how to answer')
     .addOption(new Option('--sort <key>', 'task order (default: plan order; duration: longest first)').choices(['id', 'state', 'start', 'duration']))
-    .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json\n  mcp status --watch --state running,failed --sort duration\n  mcp status r0abc123 --watch --until-done')
+    .option('--disk', "measure the state root's disk use now, all of it (else: what was measured before, plus what 50 ms of walking reaches)")
+    .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json\n  mcp status --watch --state running,failed --sort duration\n  mcp status r0abc123 --watch --until-done\n  mcp status --disk')
     .action(action(async () => (await import('./commands/status.js')).statusCommand));
 
   common(program.command('logs <task>'))

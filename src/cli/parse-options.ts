@@ -13,3 +13,13 @@ export function parseSeconds(raw: string, flag: string): number {
   if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of seconds, not ${JSON.stringify(raw)}`);
   return n;
 }
+
+const AGE_UNIT_MS: Readonly<Record<string, number>> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
+
+/** `7d`, `12h`, `30m` -> milliseconds. */
+export function parseAge(raw: string, flag: string): number {
+  const match = /^(\d+)([dhm])$/.exec(raw.trim());
+  const ms = match ? Number(match[1]) * (AGE_UNIT_MS[match[2] ?? ''] ?? 0) : NaN;
+  if (!Number.isSafeInteger(ms)) throw new UsageError(`${flag} takes a whole number and a unit, d, h or m (7d, 12h, 30m), not ${JSON.stringify(raw)}`);
+  return ms;
+}

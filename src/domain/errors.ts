@@ -58,6 +58,21 @@ export class WorkspaceError extends McpError {
   readonly exitCode = 1;
 }
 
+/**
+ * mcp would touch a run still in use, or lose work that exists nowhere else (`mcp clean`).
+ * `flag` names the option that overrides it, or null when none does (a running run).
+ */
+export class RefusedError extends McpError {
+  readonly exitCode = 2;
+  constructor(
+    message: string,
+    hint: string | undefined,
+    readonly flag: string | null = null,
+  ) {
+    super(message, hint);
+  }
+}
+
 /** A state change the state machine forbids: a bug in mcp, never the user's doing. */
 export class IllegalTransitionError extends Error {}
 

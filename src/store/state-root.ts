@@ -46,6 +46,10 @@ export class StateRoot {
   get dbPath(): string {
     return path.join(this.storeDir, 'tasks.db');
   }
+  /** What the state root's folders were last measured to hold (root-usage.ts). */
+  get diskUsagePath(): string {
+    return path.join(this.storeDir, 'disk-usage.json');
+  }
   get snapshotPath(): string {
     return path.join(this.storeDir, 'snapshot.json');
   }

@@ -375,3 +375,48 @@ test('writeSnapshot: writes parseable JSON with runs[].tasks[] and leaves no tem
     ],
   );
 });
+
+test('TaskStore: deleteRun removes the run and its tasks, nothing else, and the snapshot follows', (t) => {
+  const dir = mkdtempSync(path.join(tmp, 'delete-'));
+  const store = TaskStore.open(path.join(dir, 'tasks.db'));
+  t.after(() => store.close());
+  store.createRun(newRun('rddddddd1', '2024-05-01T10:00:00.000Z'));
+  store.createRun(newRun('rddddddd2', '2024-05-02T10:00:00.000Z', ['x']));
+  store.updateRun('rddddddd1', { status: 'succeeded', endedAt: '2024-05-01T10:05:00.000Z' });
+  let changes = 0;
+  store.onChange(() => (changes += 1));
+
+  assert.equal(store.deleteRun('rddddddd1'), true);
+  assert.equal(changes, 1);
+  assert.equal(store.getRun('rddddddd1'), undefined);
+  assert.deepEqual(store.tasksOf('rddddddd1'), []);
+  assert.equal(store.getTask('rddddddd1-build'), undefined);
+  assert.deepEqual(store.runStates(), [{ id: 'rddddddd2', status: 'running', endedAt: null }]);
+  assert.deepEqual(store.allTasks().map((task) => task.id), ['rddddddd2-x']);
+  // Its key no longer resolves to it.
+  assert.equal(store.resolveTask('x').id, 'rddddddd2-x');
+  expectThrows(() => store.resolveTask('build'), NotFoundError);
+
+  const file = path.join(dir, 'snapshot.json');
+  writeSnapshot(store, file);
+  const snapshot = JSON.parse(readFileSync(file, 'utf8')) as { runs: { id: string }[] };
+  assert.deepEqual(snapshot.runs.map((run) => run.id), ['rddddddd2']);
+
+  // Unknown: nothing deleted, no change reported.
+  assert.equal(store.deleteRun('rnothere0'), false);
+  assert.equal(changes, 1);
+});
+
+test('TaskStore: deleteRun is one transaction: a failure half-way leaves run and tasks as they were', (t) => {
+  const file = dbFile();
+  const store = TaskStore.open(file);
+  t.after(() => store.close());
+  store.createRun(newRun('reeeeeee1', '2024-05-01T10:00:00.000Z'));
+  // A trigger that refuses the run's deletion fails the second statement, after the tasks went.
+  const raw = openDatabase(file);
+  raw.exec(`CREATE TRIGGER keep_runs BEFORE DELETE ON runs BEGIN SELECT RAISE(ABORT, 'refused'); END;`);
+  raw.close();
+  assert.throws(() => store.deleteRun('reeeeeee1'), /refused/);
+  assert.equal(store.tasksOf('reeeeeee1').length, 2);
+  assert.ok(store.getRun('reeeeeee1'));
+});

@@ -196,6 +196,30 @@ export class TaskStore {
     this.prepared(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
   }
 
+  /**
+   * Forgets a run and every task of it, in one transaction: a reader never sees tasks
+   * without their run. False when there was no such run.
+   */
+  deleteRun(id: string): boolean {
+    const deleted = this.db.transaction(() => {
+      this.db.prepare('DELETE FROM tasks WHERE run_id = ?').run(id);
+      return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+    })();
+    if (deleted) this.changed();
+    return deleted;
+  }
+
+  /** The ids of a run's tasks (their folders are `runs/<id>`), from the index alone. */
+  taskIds(runId: string): string[] {
+    return this.db.prepare('SELECT id FROM tasks WHERE run_id = ? ORDER BY position').pluck().all(runId) as string[];
+  }
+
+  /** Each run's state and end, without its plan: what disk accounting needs of every run. */
+  runStates(): { id: string; status: RunRecord['status']; endedAt: string | null }[] {
+    const rows = this.db.prepare('SELECT id, status, ended_at FROM runs').raw(true).all() as [string, RunRecord['status'], string | null][];
+    return rows.map(([id, status, endedAt]) => ({ id, status, endedAt }));
+  }
+
   getRun(id: string): RunRecord | undefined {
     const row = this.prepared('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row ? rowToRun(row) : undefined;

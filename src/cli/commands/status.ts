@@ -1,11 +1,13 @@
+import { existsSync } from 'node:fs';
 import { UsageError } from '../../domain/errors.js';
 import { isFinalRunState, isFinalTaskState, TASK_STATES, type RunState, type TaskState } from '../../domain/task-state.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { allRunViews, allRunViewsJson, runView, type RunView, type TaskView } from '../../store/views.js';
+import { stateRootUsage, type DiskUsage } from '../../store/root-usage.js';
 import { colorEnabled, statePainter } from '../render/color.js';
-import { fitLine, formatDuration, formatTime, printable } from '../render/format.js';
+import { fitLine, formatBytes, formatDuration, formatTime, printable } from '../render/format.js';
 import { renderRun } from '../render/run-summary.js';
 import { openExistingStore, requireStore, resolveRef } from '../open-store.js';
 import { parseSeconds } from '../parse-options.js';
@@ -18,6 +20,7 @@ export interface StatusOptions extends ContextOptions {
   state?: string;
   waiting?: boolean;
   sort?: string;
+  disk?: boolean;
 }
 
 export const SORT_KEYS = ['id', 'state', 'start', 'duration'] as const;
@@ -100,6 +103,21 @@ interface StatusView {
   done: boolean;
 }
 
+/** The state root's disk use (root-usage.ts): remembered per run, the rest measured within a budget. */
+function diskUsage(root: StateRoot, store: TaskStore | null, fresh: boolean): DiskUsage {
+  const source = store ? { runs: store.runStates(), taskIdsOf: (runId: string) => store.taskIds(runId) } : { runs: [], taskIdsOf: () => [] };
+  return stateRootUsage(root, source, { fresh });
+}
+
+/** One line under the runs: what the state root holds, and what mcp clean can free. */
+export function diskLine(disk: DiskUsage): string {
+  const workspaces = `${formatBytes(disk.workspaceBytes)} of it task workspaces`;
+  if (!disk.complete) {
+    return `disk: at least ${formatBytes(disk.totalBytes)} in the state root, ${workspaces}; ${disk.unmeasured} run${disk.unmeasured === 1 ? '' : 's'} not measured yet (mcp status --disk measures them all)`;
+  }
+  return `disk: ${formatBytes(disk.totalBytes)} in the state root, ${workspaces}${disk.workspaceBytes > 0 ? ' (mcp clean removes those of finished runs)' : ''}`;
+}
+
 function look(store: TaskStore | null, target: { runId: string; taskId?: string } | null, query: TaskQuery): StatusView {
   if (!store) return { runs: [], task: undefined, done: true };
   let runs: RunView[];
@@ -118,7 +136,7 @@ function look(store: TaskStore | null, target: { runId: string; taskId?: string 
   return { runs, task, done };
 }
 
-function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, query: TaskQuery, color: boolean): string {
+function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, query: TaskQuery, color: boolean, disk: DiskUsage): string {
   if (view.runs.length === 0) return `no runs in ${root.dir}`;
   const task = view.task;
   const record = task ? store?.getTask(task.id) : undefined;
@@ -139,7 +157,7 @@ function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, 
       ['reason', task.reason ? printable(task.reason) : '-'],
       ['session', task.sessionId ?? '-'],
       ['pid', task.pid !== null ? String(task.pid) : '-'],
-      ['workspace', task.workspace ?? '-'],
+      ['workspace', task.workspace ? `${task.workspace}${existsSync(task.workspace) ? '' : ' (removed)'}` : '-'],
       ['branch', task.branch ?? '-'],
       ['logs', root.taskDir(task.id)],
     ];
@@ -147,7 +165,7 @@ function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, 
   }
   const emptyNote = query.states ? `(no task is ${[...query.states].join(' or ')})` : undefined;
   if (query.states && view.runs.every((run) => run.tasks.length === 0) && query.states.has('waiting_approval') && query.states.has('waiting_input')) return 'nothing waits for you';
-  return view.runs.map((run) => renderRun(run, { color, emptyNote })).join('\n\n');
+  return `${view.runs.map((run) => renderRun(run, { color, emptyNote })).join('\n\n')}\n\n${diskLine(disk)}`;
 }
 
 export async function statusCommand(ref: string | undefined, options: StatusOptions): Promise<number> {
@@ -161,24 +179,29 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
   try {
     const target = store && ref ? resolveRef(store, ref) : null;
     if (!watch) {
+      const disk = diskUsage(ctx.root, store, Boolean(options.disk));
       // A program reading every task (no filter, sort or single task) gets the JSON SQLite
       // writes: a 10,000-task state root is megabytes of it, and building it object by
       // object took longer than starting the process. A person at a terminal gets it indented.
       if (options.json && !process.stdout.isTTY && !target?.taskId && !query.states && !query.sort) {
         const runs = store ? allRunViewsJson(store, { runId: target?.runId }) : Buffer.from('[]');
-        process.stdout.write(Buffer.concat([Buffer.from(`{"stateRoot":${JSON.stringify(ctx.root.dir)},"runs":`), runs, Buffer.from('}\n')]));
+        process.stdout.write(Buffer.concat([Buffer.from(`{"stateRoot":${JSON.stringify(ctx.root.dir)},"disk":${JSON.stringify(disk)},"runs":`), runs, Buffer.from('}\n')]));
         return 0;
       }
       const view = look(store, target, query);
-      if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, runs: view.runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
-      else process.stdout.write(`${renderText(view, ctx.root, store, query, colorEnabled(process.stdout))}\n`);
+      if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, disk, runs: view.runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
+      else process.stdout.write(`${renderText(view, ctx.root, store, query, colorEnabled(process.stdout), disk)}\n`);
       return 0;
     }
+    // --disk measures all once; the frames after it reuse what it measured.
+    let fresh = Boolean(options.disk);
     return await watchStatus(watch, () => {
       // A state root made after the watch began (`mcp status --watch` then `mcp run`) is picked up.
       store ??= openExistingStore(ctx.root);
-      return { view: look(store, target, query), store };
-    }, (view, current) => (options.json ? JSON.stringify({ stateRoot: ctx.root.dir, runs: view.runs }) : renderText(view, ctx.root, current, query, colorEnabled(process.stdout))), Boolean(options.json));
+      const disk = diskUsage(ctx.root, store, fresh);
+      fresh = false;
+      return { view: look(store, target, query), store, disk };
+    }, (view, current, disk) => (options.json ? JSON.stringify({ stateRoot: ctx.root.dir, disk, runs: view.runs }) : renderText(view, ctx.root, current, query, colorEnabled(process.stdout), disk)), Boolean(options.json));
   } finally {
     store?.close();
   }
@@ -192,8 +215,8 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
  */
 async function watchStatus(
   plan: WatchPlan,
-  read: () => { view: StatusView; store: TaskStore | null },
-  render: (view: StatusView, store: TaskStore | null) => string,
+  read: () => { view: StatusView; store: TaskStore | null; disk: DiskUsage },
+  render: (view: StatusView, store: TaskStore | null, disk: DiskUsage) => string,
   json: boolean,
 ): Promise<number> {
   const out = process.stdout;
@@ -209,8 +232,8 @@ async function watchStatus(
   out.on('error', stop);
   try {
     for (let frame = 0; !stopped; frame += 1) {
-      const { view, store } = read();
-      const text = render(view, store);
+      const { view, store, disk } = read();
+      const text = render(view, store, disk);
       if (json) out.write(`${text}\n`);
       else if (screen) out.write(screenFrame(text, plan.intervalMs, frame === 0, out.columns, out.rows));
       else out.write(`${frame === 0 ? '' : '\n'}${text}\n`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunView, TaskView } from '../../store/views.js';
 import { statePainter } from './color.js';
-import { fitLine, table, visibleWidth } from './format.js';
+import { fitLine, formatBytes, table, visibleWidth } from './format.js';
 import { renderRun } from './run-summary.js';
 
 // eslint-disable-next-line no-control-regex
@@ -98,4 +98,14 @@ test('renderRun says why a run shows no task when a filter hid them all', () => 
   const text = renderRun(run([]), { color: false, emptyNote: '(no task is running)' });
   assert.ok(text.endsWith('(no task is running)'));
   assert.ok(!text.includes('TASK'));
+});
+
+test('formatBytes: bytes below a KiB, then binary units with one decimal below 100', () => {
+  assert.equal(formatBytes(0), '0 B');
+  assert.equal(formatBytes(1023), '1023 B');
+  assert.equal(formatBytes(1024), '1.0 KiB');
+  assert.equal(formatBytes(36 * 1024), '36.0 KiB');
+  assert.equal(formatBytes(512 * 1024 * 1024), '512 MiB');
+  assert.equal(formatBytes(1.5 * 1024 ** 3), '1.5 GiB');
+  assert.equal(formatBytes(3 * 1024 ** 5), '3072 TiB');
 });

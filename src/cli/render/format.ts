@@ -106,3 +106,17 @@ export function fitLine(text: string, width: number): string {
   }
   return `${out}…${painted ? '\x1b[0m' : ''}`;
 }
+
+const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** `512 B`, `4.0 KiB`, `37.2 MiB`, `512 MiB`: binary units, one decimal below 100. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 100 ? value.toFixed(1) : Math.round(value)} ${BYTE_UNITS[unit]}`;
+}

@@ -1,0 +1,103 @@
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { RunRecord } from '../store/records.js';
+import type { StateRoot } from '../store/state-root.js';
+import type { TaskStore } from '../store/task-store.js';
+import { directoryBytes } from '../store/disk-usage.js';
+import { BASE_BRANCH } from '../workspace/run-repository.js';
+import { commitsBeyond, commitsOnlyIn, currentBranch, isDirty, isRegistered, mcpBranches, mergedIntoHead, patchApplied, registeredWorktrees, repositoryTop } from '../workspace/cleanup.js';
+import { keepsRunBranch, type BranchFact, type CleanOptions, type FolderFact, type RunBranchFact, type RunFacts, type WorktreeFact } from './clean.js';
+
+type RunOfFacts = Pick<RunRecord, 'id' | 'status' | 'createdAt' | 'endedAt' | 'project'>;
+
+/** The repository a run's worktrees belong to: its private one outside git, else the project's. */
+export interface RunRepository {
+  top: string | null;
+  private: boolean;
+}
+
+export async function runRepository(root: StateRoot, run: Pick<RunRecord, 'id' | 'project'>): Promise<RunRepository> {
+  const own = root.runFiles(run.id).repo;
+  if (existsSync(own)) return { top: own, private: true };
+  return { top: await repositoryTop(run.project), private: false };
+}
+
+function real(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+/**
+ * What exists of a run, read from the disk and git: its worktrees (dirty or not), its task
+ * branches (with the commits only they hold), its run branch, and with --logs its folders.
+ * Sizes are measured here, before anything is removed.
+ */
+export async function gatherRunFacts(root: StateRoot, store: TaskStore, run: RunOfFacts, repo: RunRepository, options: Pick<CleanOptions, 'logs' | 'branches'>): Promise<RunFacts> {
+  const files = root.runFiles(run.id);
+  const tasks = store.tasksOf(run.id);
+  const { top } = repo;
+  const worktrees = top ? await registeredWorktrees(top) : new Map<string, string | null>();
+
+  const worktreeFacts: WorktreeFact[] = [];
+  const taskWorkspaces = new Set<string>();
+  for (const task of tasks) {
+    const dir = root.workspaceDir(task.id);
+    if (!existsSync(dir)) continue;
+    taskWorkspaces.add(real(dir));
+    const registered = isRegistered(worktrees, dir);
+    worktreeFacts.push({ task: task.id, path: dir, label: path.relative(root.dir, dir), kind: 'task', registered, dirty: registered ? await isDirty(dir) : null, bytes: directoryBytes(dir) ?? 0 });
+  }
+  if (existsSync(files.resultWorktree)) {
+    worktreeFacts.push({ task: null, path: files.resultWorktree, label: path.relative(root.dir, files.resultWorktree), kind: 'result', registered: false, dirty: await isDirty(files.resultWorktree), bytes: directoryBytes(files.resultWorktree) ?? 0 });
+  }
+
+  // Branches checked out in worktrees this clean does not remove (the user's own) stay.
+  const checkedOut = new Set<string>();
+  for (const [dir, branch] of worktrees) if (branch && !taskWorkspaces.has(dir)) checkedOut.add(branch);
+
+  const existing = top ? await mcpBranches(top) : new Set<string>();
+  const current = top ? await currentBranch(top) : 'HEAD';
+  const runBranchName = `mcp/run-${run.id}`;
+  let runBranch: RunBranchFact | null = null;
+  if (top && !repo.private && existing.has(runBranchName)) {
+    runBranch = { name: runBranchName, merged: await mergedIntoHead(top, runBranchName), checkedOut: checkedOut.has(runBranchName) };
+  }
+  // The branches whose commits are not lost when a task branch goes. In a private
+  // repository the run branch and the base always stay (they go only with the repository).
+  const keep = repo.private ? [BASE_BRANCH, runBranchName].filter((name) => existing.has(name)) : keepsRunBranch(runBranch, options) ? [runBranchName] : [];
+  const branchFacts: BranchFact[] = [];
+  for (const task of tasks) {
+    const name = `mcp/${task.id}`;
+    if (!top || !existing.has(name)) continue;
+    branchFacts.push({ task: task.id, name, commitsOnlyHere: await commitsOnlyIn(top, name, keep), checkedOut: checkedOut.has(name) });
+  }
+
+  const folders: FolderFact[] = [];
+  let privateWork: RunFacts['privateWork'] = null;
+  if (options.logs) {
+    for (const task of tasks) {
+      const dir = root.taskDir(task.id);
+      if (existsSync(dir)) folders.push({ task: task.id, path: dir, bytes: directoryBytes(dir, { exclude: [root.workspaceDir(task.id)] }) ?? 0 });
+    }
+    if (existsSync(files.dir)) folders.push({ task: null, path: files.dir, bytes: directoryBytes(files.dir, { exclude: [files.resultWorktree] }) ?? 0 });
+    if (repo.private && top) {
+      const patch = existsSync(files.resultPatch) ? files.resultPatch : null;
+      privateWork = { commits: await commitsBeyond(top, BASE_BRANCH), patch, applied: patch ? await patchApplied(run.project, patch) : false };
+    }
+  }
+
+  return {
+    run: { id: run.id, status: run.status, createdAt: run.createdAt, endedAt: run.endedAt },
+    private: repo.private,
+    current,
+    repoMissing: top ? null : `the project ${run.project} is gone or no longer a git repository`,
+    worktrees: worktreeFacts,
+    branches: branchFacts,
+    runBranch,
+    folders,
+    privateWork,
+  };
+}

@@ -106,7 +106,7 @@ export class TaskStore {
     const key = raw ? `raw:${sql}` : sql;
     let statement = this.statements.get(key);
     if (!statement) {
-      statement = this.prepared(sql);
+      statement = this.db.prepare(sql);
       if (raw) statement.raw(true);
       this.statements.set(key, statement);
     }

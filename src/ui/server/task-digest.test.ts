@@ -31,8 +31,8 @@ test('an approval is pending from its request until its decision, or until the t
 });
 
 test('a session waits for a message after its turn, until it works again or ends', () => {
-  assert.equal(digestOf([ev({ type: 'interactive.waiting_input' })]).waitingInput, true);
+  assert.equal(digestOf([ev({ type: 'input.waiting' })]).waitingInput, true);
   assert.equal(digestOf([ev({ type: 'input.waiting' }), ev({ type: 'input.sent', text: 'go on' })]).waitingInput, false);
-  assert.equal(digestOf([ev({ type: 'interactive.waiting_input' }), ev({ type: 'interactive.working' })]).waitingInput, false);
-  assert.equal(digestOf([ev({ type: 'interactive.waiting_input' }), ev({ type: 'state', from: 'running', to: 'succeeded' })]).waitingInput, false);
+  assert.equal(digestOf([ev({ type: 'input.waiting' }), ev({ type: 'codex.turn_started' })]).waitingInput, false);
+  assert.equal(digestOf([ev({ type: 'input.waiting' }), ev({ type: 'state', from: 'waiting_input', to: 'succeeded' })]).waitingInput, false);
 });

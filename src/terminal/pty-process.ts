@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, constants, createReadStream, createWriteStream, openSync, readSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, openSync, readSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream';
 import * as pty from 'node-pty';
+import { FifoPool } from './fifo-pool.js';
 import { processStartTime, signalGroup } from './process-info.js';
 import { MaskingStream } from './masking-stream.js';
 import { processMasker } from './process-masker.js';
@@ -83,8 +83,12 @@ function guardExit(): void {
   exitGuard = true;
   process.on('exit', () => {
     for (const child of running) signalGroup(child.pid, 'SIGKILL');
+    fifos.dispose();
   });
 }
+
+/** Where the children's stderr FIFOs come from (one pool per process). */
+const fifos = new FifoPool();
 
 const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
@@ -117,9 +121,7 @@ export class PtyProcess {
     this.rows = options.rows ?? DEFAULT_ROWS;
     this.log = createWriteStream(options.stdoutLog, { flags: 'a', highWaterMark: LOG_BATCH_BYTES });
     this.log.on('error', (error) => this.failLog(options.stdoutLog, error));
-    const fifo = `${options.stderrLog}.fifo`;
-    rmSync(fifo, { force: true });
-    execFileSync('mkfifo', ['-m', '600', fifo]);
+    const fifo = fifos.take();
     // stderr is output too: a task that only logs there is not idle.
     const stderrDone = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error), () => this.armIdleTimer());
     const wrapperArgs = options.stdinFile
@@ -138,6 +140,7 @@ export class PtyProcess {
     } catch (error) {
       // Nobody will open the FIFO's write end: open it ourselves so the reader ends.
       closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      void stderrDone.then(() => fifos.give(fifo));
       this.log.end();
       throw error;
     }
@@ -155,10 +158,12 @@ export class PtyProcess {
         clearTimeout(this.idleTimer);
         const rest = this.mask.end();
         if (rest.length > 0 && !this.logError) this.log.write(rest);
-        const drained = Promise.race([stderrDone, new Promise((r) => setTimeout(r, STDERR_DRAIN_MS))]);
+        const drained = Promise.race([stderrDone.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STDERR_DRAIN_MS))]);
         const finish = (): void =>
-          void drained.then(() => {
-            rmSync(fifo, { force: true });
+          void drained.then((closed) => {
+            // A FIFO a leftover descendant still writes to is not handed to the next task.
+            if (closed) fifos.give(fifo);
+            else fifos.discard(fifo);
             resolve({
               exitCode: signal ? null : exitCode,
               signal: signal ? (SIGNAL_NAMES[signal] ?? `signal ${signal}`) : null,

@@ -50,12 +50,19 @@ async function prepareWorktree(spec: WorkspaceSpec, repo: RunRepo): Promise<stri
   if (existsSync(spec.workspace)) return cwd;
   mkdirSync(path.dirname(spec.workspace), { recursive: true });
   const [first, ...rest] = spec.dependencies;
-  const branchExists = (await tryGit(repo.top, ['rev-parse', '--verify', '--quiet', `refs/heads/${spec.branch}`])) !== null;
-  await withRepoLock(repo.top, () =>
-    branchExists
-      ? git(repo.top, ['worktree', 'add', spec.workspace, spec.branch])
-      : git(repo.top, ['worktree', 'add', '-b', spec.branch, spec.workspace, first ? first.branch : repo.baseCommit]),
-  );
+  // A new branch is the common case: one git command; a branch left by an earlier attempt
+  // (its workspace removed) is checked out as it is.
+  const branchExists = await withRepoLock(repo.top, async () => {
+    const made = await tryGit(repo.top, ['worktree', 'add', '-b', spec.branch, spec.workspace, first ? first.branch : repo.baseCommit]);
+    if (made !== null) return false;
+    if ((await tryGit(repo.top, ['rev-parse', '--verify', '--quiet', `refs/heads/${spec.branch}`])) === null) {
+      // Not an existing branch: say what git says.
+      await git(repo.top, ['worktree', 'add', '-b', spec.branch, spec.workspace, first ? first.branch : repo.baseCommit]);
+      return false;
+    }
+    await git(repo.top, ['worktree', 'add', spec.workspace, spec.branch]);
+    return true;
+  });
   if (!branchExists) {
     for (const dep of rest) {
       try {

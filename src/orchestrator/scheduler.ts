@@ -341,6 +341,9 @@ export class Scheduler {
   /** Outside the slot: record the work, retry, or end the task for good. */
   private async settle(task: TaskRecord, outcome: TaskOutcome): Promise<void> {
     this.settling.add(task.id);
+    // The freed slot first: recording the work starts git processes, and the next task's
+    // start must not wait behind them.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       if (this.killed.has(task.id) || (this.killRequested && outcome.status !== 'succeeded')) {
         outcome = { ...outcome, status: 'killed', reason: outcome.status === 'killed' ? outcome.reason : 'killed by user' };

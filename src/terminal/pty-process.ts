@@ -158,7 +158,8 @@ export class PtyProcess {
         clearTimeout(this.idleTimer);
         const rest = this.mask.end();
         if (rest.length > 0 && !this.logError) this.log.write(rest);
-        const drained = Promise.race([stderrDone.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STDERR_DRAIN_MS))]);
+        // unref: a drain that ended in time must not keep the process alive for the rest of the wait.
+        const drained = Promise.race([stderrDone.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STDERR_DRAIN_MS).unref())]);
         const finish = (): void =>
           void drained.then((closed) => {
             // A FIFO a leftover descendant still writes to is not handed to the next task.

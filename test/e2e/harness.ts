@@ -51,10 +51,37 @@ export async function sandbox(script: Partial<Script>, options: { git?: boolean;
     model,
     env,
     cleanup: async () => {
+      // A supervisor a failed test left behind (a detached run, a session waiting for its
+      // next message) would outlive the sandbox: SIGTERM stops it and its tasks.
+      await stopSupervisor(path.join(project, '.mcp'));
       await model.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Stops the supervisor holding a state root's lock, if one is alive, and waits for it to go. */
+export async function stopSupervisor(stateRoot: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = (JSON.parse(readFileSync(path.join(stateRoot, 'supervisor.lock'), 'utf8')) as { pid: number }).pid;
+  } catch {
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  process.kill(pid, 'SIGKILL');
 }
 
 export interface McpResult {

@@ -8,7 +8,8 @@ import { TASK_KEY_PATTERN } from '../domain/ids.js';
 export const MAX_PLAN_FILE_BYTES = 4 * 1024 * 1024;
 /** Prompts travel on stdin, so the limit is about sanity, not argv size. */
 export const MAX_PROMPT_CHARS = 1024 * 1024;
-export const MAX_TASKS = 500;
+/** A run of thousands of small tasks is a real use (a test matrix, a codemod per file); more is a mistake. */
+export const MAX_TASKS = 5000;
 
 export const planTaskSchema = z
   .object({

@@ -16,3 +16,9 @@ export function newRunId(now = Date.now()): string {
 export function taskIdFor(runId: string, key: string): string {
   return `${runId}-${key}`;
 }
+
+/** The run a task id belongs to: run ids hold no `-`. */
+export function runIdOfTask(taskId: string): string {
+  const dash = taskId.indexOf('-');
+  return dash < 0 ? taskId : taskId.slice(0, dash);
+}

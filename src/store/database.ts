@@ -70,6 +70,8 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+const MMAP_BYTES = 256 * 1024 * 1024;
+
 /** Opens (and creates or migrates) the store; a corrupt file is reported with the way out. */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
   let db: Db | undefined;
@@ -79,6 +81,9 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    // Reads straight from the page cache: the first read of a big store (mcp status on
+    // 10,000 tasks) no longer copies every page into SQLite's own cache first (a quarter of it).
+    db.pragma(`mmap_size = ${MMAP_BYTES}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new StateRootError(`${file} has schema version ${version}, newer than this mcp (${SCHEMA_VERSION})`, 'upgrade mcp');

@@ -1,5 +1,5 @@
-import { renameSync, writeFileSync } from 'node:fs';
-import { allRunViewsJson } from './views.js';
+import { closeSync, openSync, renameSync, writevSync } from 'node:fs';
+import { allRunViewsJsonParts, type EndedRunsJson } from './views.js';
 import type { TaskStore } from './task-store.js';
 
 /** Coalesces bursts of store writes: a run of 50 tasks must not rewrite the file 500 times. */
@@ -12,13 +12,25 @@ const SNAPSHOT_COST_FACTOR = 10;
 
 /**
  * Rewrites `store/snapshot.json` atomically (tmp + rename): a reader never sees half a file.
- * Compact JSON written by SQLite (allRunViewsJson): the supervisor rewrites
+ * Compact JSON written by SQLite (allRunViewsJsonParts): the supervisor rewrites
  * it after changes, and on a big state root indenting it cost more than the rest.
  */
-export function writeSnapshot(store: TaskStore, file: string): void {
+export function writeSnapshot(store: TaskStore, file: string, ended?: EndedRunsJson): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const head = `{"generatedAt":${JSON.stringify(new Date().toISOString())},"runs":`;
-  writeFileSync(tmp, Buffer.concat([Buffer.from(head), allRunViewsJson(store), Buffer.from('}\n')]));
+  const parts = [Buffer.from(head), ...allRunViewsJsonParts(store, { ended }), Buffer.from('}\n')];
+  const fd = openSync(tmp, 'w');
+  try {
+    // writev may write less than asked, like write: go on from where it stopped.
+    let left = parts;
+    while (left.length > 0) {
+      let written = writevSync(fd, left);
+      while (left.length > 0 && written >= left[0]!.length) written -= left.shift()!.length;
+      if (left.length > 0 && written > 0) left = [left[0]!.subarray(written), ...left.slice(1)];
+    }
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, file);
 }
 
@@ -26,13 +38,21 @@ export class SnapshotWriter {
   private timer: NodeJS.Timeout | undefined;
   private failed = false;
   private lastCostMs = 0;
+  /** Something changed since the last write. */
+  private dirty = true;
+  private readonly ended: EndedRunsJson = new Map();
+  private dataVersion: number | undefined;
 
   constructor(
     private readonly store: TaskStore,
     private readonly file: string,
     private readonly onError: (error: unknown) => void,
   ) {
-    store.onChange(() => this.schedule());
+    store.onChange((runId) => {
+      this.ended.delete(runId);
+      this.dirty = true;
+      this.schedule();
+    });
   }
 
   private schedule(): void {
@@ -49,19 +69,27 @@ export class SnapshotWriter {
   writeNow(): void {
     try {
       const started = performance.now();
-      writeSnapshot(this.store, this.file);
+      // Another process wrote to the store (mcp clean, a kill without this supervisor):
+      // nothing remembered can be trusted.
+      const version = this.store.dataVersion();
+      if (version !== this.dataVersion) this.ended.clear();
+      this.dataVersion = version;
+      this.dirty = false;
+      writeSnapshot(this.store, this.file, this.ended);
       this.lastCostMs = performance.now() - started;
       this.failed = false;
     } catch (error) {
+      this.dirty = true;
       // The snapshot is a convenience copy; SQLite holds the truth. Report once, keep running.
       if (!this.failed) this.onError(error);
       this.failed = true;
     }
   }
 
+  /** Writes now what changed since the last write, if anything did. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.writeNow();
+    if (this.dirty || this.store.dataVersion() !== this.dataVersion) this.writeNow();
   }
 }

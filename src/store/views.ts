@@ -1,4 +1,4 @@
-import { TASK_STATES } from '../domain/task-state.js';
+import { isFinalRunState, TASK_STATES } from '../domain/task-state.js';
 import type { RunRecord, TaskSummary } from './records.js';
 import type { TaskStore } from './task-store.js';
 
@@ -130,15 +130,41 @@ export function allRunViews(store: TaskStore, now = Date.now()): RunView[] {
  * --json` prints to a program and what snapshot.json holds, as fast on 10,000 tasks as on ten.
  */
 export function allRunViewsJson(store: TaskStore, options: { runId?: string; now?: number } = {}): Buffer {
+  return Buffer.concat(allRunViewsJsonParts(store, options));
+}
+
+/**
+ * The task arrays of runs that will not change by themselves (ended, no duration counting
+ * up), kept between two writes of the same JSON. The owner drops a run's entry when the
+ * store says it changed.
+ */
+export type EndedRunsJson = Map<string, Buffer>;
+
+/**
+ * The same JSON in pieces, each run's task array as SQLite wrote it: a caller that writes
+ * them one after the other never copies the megabytes of a big state root again. With
+ * `ended`, the task arrays of ended runs are taken from it (and added to it), and only the
+ * other runs are read: the snapshot of a big state root costs what its live runs hold.
+ */
+export function allRunViewsJsonParts(store: TaskStore, options: { runId?: string; now?: number; ended?: EndedRunsJson } = {}): Buffer[] {
   const now = options.now ?? Date.now();
-  const tasks = store.taskViewsJsonByRun(now, options.runId);
-  const counts = store.taskCountsByRun(options.runId);
   const runs = options.runId ? [store.resolveRun(options.runId)] : store.listRuns();
+  const ended = options.ended;
+  const counts = store.taskCountsByRun(options.runId);
+  const toRead = ended ? runs.filter((run) => !ended.has(run.id)) : runs;
+  // One query for all when most runs are read; one per run when only a few are.
+  const read = !ended || toRead.length * 2 > runs.length ? store.taskViewsJsonByRun(now, options.runId) : new Map(toRead.flatMap((run) => [...store.taskViewsJsonByRun(now, run.id)]));
   const parts: Buffer[] = [Buffer.from('[')];
   runs.forEach((run, i) => {
     const head = JSON.stringify(runHead(run, lifecycleCounts(counts.get(run.id) ?? new Map()), now));
-    parts.push(Buffer.from(`${i > 0 ? ',' : ''}${head.slice(0, -1)},"tasks":`), tasks.get(run.id) ?? Buffer.from('[]'), Buffer.from('}'));
+    let tasks = ended?.get(run.id);
+    if (!tasks) {
+      const fresh = read.get(run.id);
+      tasks = fresh?.json ?? Buffer.from('[]');
+      if (ended && isFinalRunState(run.status) && !fresh?.dependsOnNow) ended.set(run.id, tasks);
+    }
+    parts.push(Buffer.from(`${i > 0 ? ',' : ''}${head.slice(0, -1)},"tasks":`), tasks, Buffer.from('}'));
   });
   parts.push(Buffer.from(']'));
-  return Buffer.concat(parts);
+  return parts;
 }

@@ -4,7 +4,7 @@ import { isFinalRunState, isFinalTaskState, TASK_STATES, type RunState, type Tas
 import { resolveContext, type ContextOptions } from '../context.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
-import { allRunViews, allRunViewsJson, runView, type RunView, type TaskView } from '../../store/views.js';
+import { allRunViews, allRunViewsJsonParts, runView, type RunView, type TaskView } from '../../store/views.js';
 import { stateRootUsage, type DiskUsage } from '../../store/root-usage.js';
 import { colorEnabled, statePainter } from '../render/color.js';
 import { fitLine, formatBytes, formatDuration, formatTime, printable } from '../render/format.js';
@@ -184,8 +184,8 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
       // writes: a 10,000-task state root is megabytes of it, and building it object by
       // object took longer than starting the process. A person at a terminal gets it indented.
       if (options.json && !process.stdout.isTTY && !target?.taskId && !query.states && !query.sort) {
-        const runs = store ? allRunViewsJson(store, { runId: target?.runId }) : Buffer.from('[]');
-        process.stdout.write(Buffer.concat([Buffer.from(`{"stateRoot":${JSON.stringify(ctx.root.dir)},"disk":${JSON.stringify(disk)},"runs":`), runs, Buffer.from('}\n')]));
+        const runs = store ? allRunViewsJsonParts(store, { runId: target?.runId }) : [Buffer.from('[]')];
+        for (const part of [Buffer.from(`{"stateRoot":${JSON.stringify(ctx.root.dir)},"disk":${JSON.stringify(disk)},"runs":`), ...runs, Buffer.from('}\n')]) process.stdout.write(part);
         return 0;
       }
       const view = look(store, target, query);

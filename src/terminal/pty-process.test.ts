@@ -38,17 +38,25 @@ test('PtyProcess: the child runs in the given cwd with the given env', async () 
   assert.equal(readFileSync(stdoutLog, 'utf8'), `${cwd}\r\nhé llo\r\n`);
 });
 
-test('PtyProcess: 20 MB of output reaches stdout.log whole and the byte count matches', async () => {
-  const size = 20 * 1024 * 1024;
-  // A pattern without "\n", so the PTY passes every byte through unchanged.
+/** A block of `size` bytes of `pattern` that begins with its number; runs in the child too. */
+function numberedBlock(n: number, size: number, pattern: string): Buffer {
+  const b = Buffer.alloc(size, pattern);
+  b.write(String(n).padStart(8, '0'), 0, 'latin1');
+  return b;
+}
+
+test('PtyProcess: 20 MB of output reaches stdout.log whole, in order, and the byte count matches', async () => {
+  const blocks = 320;
+  const block = 64 * 1024;
+  const size = blocks * block;
+  // Each 64 KiB block starts with its number, so a reordered or repeated read shows; no "\n",
+  // so the PTY passes every byte through unchanged.
   const script = `
-    const data = Buffer.alloc(${size}, '${PATTERN}');
-    let offset = 0;
+    const numbered = ${numberedBlock.toString()};
+    let n = 0;
     function more() {
-      while (offset < data.length) {
-        const piece = data.subarray(offset, offset + 64 * 1024);
-        offset += piece.length;
-        if (!process.stdout.write(piece)) return process.stdout.once('drain', more);
+      while (n < ${blocks}) {
+        if (!process.stdout.write(numbered(n++, ${block}, '${PATTERN}'))) return process.stdout.once('drain', more);
       }
     }
     more();
@@ -59,11 +67,11 @@ test('PtyProcess: 20 MB of output reaches stdout.log whole and the byte count ma
   assert.equal(exit.stoppedBy, null);
   const written = statSync(stdoutLog).size;
   assert.equal(exit.bytes, written);
+  assert.equal(written, size, `stdout.log has ${written} bytes of ${size}`);
   const content = readFileSync(stdoutLog);
-  const expected = Buffer.alloc(size, PATTERN);
-  assert.ok(content.equals(expected.subarray(0, content.length)), 'stdout.log holds the bytes written, in order');
-  assert.ok(written >= size, `stdout.log has ${written} bytes: ${size - written} lost at the end`);
-  assert.equal(written, size);
+  for (let n = 0; n < blocks; n += 1) {
+    assert.ok(content.subarray(n * block, (n + 1) * block).equals(numberedBlock(n, block, PATTERN)), `block ${n} of stdout.log is the block written ${n}th`);
+  }
 });
 
 test('PtyProcess: stdinFile content reaches the child', async () => {

@@ -32,6 +32,15 @@ const WRAPPER = 'err=$1; shift; exec "$@" 2>"$err" 9>&1';
  */
 const LOG_BATCH_BYTES = 1024 * 1024;
 const PAUSE_ABOVE_BYTES = 32 * 1024 * 1024;
+/**
+ * What one burst takes from the master fd after a 'data' event (see `readBurst`), the event's
+ * own chunk included. More would gain little and cost much: the masker turns each chunk into
+ * a string, and V8 allocates strings above 128 KiB one by one in its large-object space,
+ * about 10 times slower per byte.
+ */
+const BURST_BYTES = 64 * 1024;
+/** Shared by every process: a burst is copied out before anything else can read. */
+const burstBuffer = Buffer.allocUnsafe(BURST_BYTES);
 /** After the child exits, how long stderr may still drain (descendants can hold it open). */
 const STDERR_DRAIN_MS = 500;
 
@@ -149,7 +158,13 @@ export class PtyProcess {
     running.add(this);
     this.keepOutputAtExit();
     this.pidStart = processStartTime(this.pid);
-    this.term.onData((data: string | Buffer) => this.handleData(typeof data === 'string' ? Buffer.from(data) : data));
+    const { _fd: fd, _socket: socket } = this.term as unknown as { _fd?: number; _socket?: { readableLength?: number } };
+    const canBurst = typeof fd === 'number' && typeof socket?.readableLength === 'number';
+    this.term.onData((data: string | Buffer) => {
+      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+      // Output the stream still holds (it was paused) comes before what the kernel holds.
+      this.handleData(canBurst && socket!.readableLength === 0 ? readBurst(fd!, chunk) : chunk);
+    });
     this.exited = new Promise<PtyExit>((resolve) => {
       this.term.onExit(({ exitCode, signal }) => {
         running.delete(this);
@@ -351,6 +366,34 @@ export class PtyProcess {
     signalGroup(this.pid, 'SIGTERM');
     this.killTimer = setTimeout(() => signalGroup(this.pid, 'SIGKILL'), this.options.killGraceMs);
   }
+}
+
+/**
+ * A PTY master gives at most about 4 KiB per read, and node-pty turns each read into a
+ * 'data' event: at 200 MiB that is 50,000 trips through the event loop, which made mcp's log
+ * path half as fast as `script`'s. After each event, what the kernel already holds is read
+ * at once from the (non-blocking) master fd, up to BURST_BYTES, so a flood costs one event
+ * per burst while a keystroke's echo costs one failed read (EAGAIN). Leans on node-pty's
+ * private `_fd`, like keepOutputAtExit.
+ */
+function readBurst(fd: number, first: Buffer): Buffer {
+  const room = BURST_BYTES - first.length;
+  let length = 0;
+  while (room - length >= 4096) {
+    let n = 0;
+    try {
+      n = readSync(fd, burstBuffer, length, room - length, null);
+    } catch {
+      break; // EAGAIN: nothing more yet; EIO: the child side closed (the stream sees it too).
+    }
+    if (n <= 0) break;
+    length += n;
+  }
+  if (length === 0) return first;
+  const chunk = Buffer.allocUnsafe(first.length + length);
+  first.copy(chunk, 0);
+  burstBuffer.copy(chunk, first.length, 0, length);
+  return chunk;
 }
 
 /**

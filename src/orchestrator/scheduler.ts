@@ -148,7 +148,11 @@ export class Scheduler {
       this.fillSlots();
       // What just took a slot leaves room to prepare the next ones.
       this.prepareAhead();
-      if (this.idle()) return;
+      if (this.idle()) {
+        // Tasks prepared for slots that never opened (a stall) let go of what they hold.
+        for (const id of this.prepared) this.deps.runner.stop(id, 'killed');
+        return;
+      }
       if (!this.dirty) await new Promise<void>((resolve) => (this.wakeUp = resolve));
       this.wakeUp = null;
     }
@@ -267,7 +271,11 @@ export class Scheduler {
   /** Workspaces are made before a slot opens, `parallel` tasks ahead of the running ones. */
   private prepareAhead(): void {
     // A prepared task that was replaced by a replan or killed no longer takes a place.
-    for (const id of this.prepared) if (this.deps.tasks.get(id)?.status !== 'ready') this.prepared.delete(id);
+    for (const id of this.prepared) {
+      if (this.deps.tasks.get(id)?.status === 'ready') continue;
+      this.prepared.delete(id);
+      this.deps.runner.stop(id, 'killed');
+    }
     for (const task of this.readyTasks()) {
       if (this.preparing.size + this.prepared.size >= this.options.parallel) return;
       if (this.preparing.has(task.id) || this.prepared.has(task.id)) continue;
@@ -275,8 +283,10 @@ export class Scheduler {
       void this.deps.runner.prepare(task).then(
         () => {
           this.preparing.delete(task.id);
-          if (this.killed.has(task.id) || this.killRequested) this.endBeforeStart(task.id);
-          else this.prepared.add(task.id);
+          if (this.killed.has(task.id) || this.killRequested) {
+            this.deps.runner.stop(task.id, 'killed');
+            this.endBeforeStart(task.id);
+          } else this.prepared.add(task.id);
           this.wake();
         },
         (error: unknown) => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { finished } from 'node:stream';
 import * as pty from 'node-pty';
 import { FifoPool } from './fifo-pool.js';
-import { processStartTime, signalGroup } from './process-info.js';
+import { processStartTime, processState, signalGroup } from './process-info.js';
 import { MaskingStream } from './masking-stream.js';
 import { processMasker } from './process-masker.js';
 import { ScreenReplay, type ScreenSnapshot } from './screen-replay.js';
@@ -24,6 +24,15 @@ export const DEFAULT_ROWS = 48;
  */
 const WRAPPER_WITH_STDIN = 'err=$1; in=$2; shift 2; exec "$@" 2>"$err" <"$in" 9>&1';
 const WRAPPER = 'err=$1; shift; exec "$@" 2>"$err" 9>&1';
+/**
+ * A held process (see `PtyProcessOptions.held`) stops itself before the `exec`, once its
+ * stderr is on the FIFO: the FIFO's reader opens in the thread pool and must not wait there
+ * for as long as the process is held.
+ */
+const HELD_WRAPPER_WITH_STDIN = 'err=$1; in=$2; shift 2; exec 2>"$err" <"$in"; kill -STOP $$; exec "$@" 9>&1';
+const HELD_WRAPPER = 'err=$1; shift; exec 2>"$err"; kill -STOP $$; exec "$@" 9>&1';
+/** How long `release` waits for a held process to have stopped itself (it was started long before). */
+const HOLD_SETTLE_MS = 2000;
 /**
  * stdout.log takes writes in 1 MiB batches; the disk outruns a PTY (tens of MB/s) by far.
  * The PTY is paused only when this much is waiting to be written: node-pty destroys its
@@ -61,6 +70,12 @@ export interface PtyProcessOptions {
   rows?: number;
   /** Every chunk of PTY output, after it was queued for stdout.log. */
   onData?: (chunk: Buffer) => void;
+  /**
+   * Start the PTY and its shell now, but the program only at `release()`: forking from a
+   * large process costs tens of milliseconds on a busy machine, and a task's slot should
+   * not wait for it. Timers start at the release.
+   */
+  held?: boolean;
 }
 
 /** `log_failed`: stdout.log or stderr.log could not be written (a full disk); output would be lost. */
@@ -123,19 +138,26 @@ export class PtyProcess {
   private bytes = 0;
   private paused = false;
   private logError: string | null = null;
+  private held: boolean;
   readonly exited: Promise<PtyExit>;
 
-  constructor(private readonly options: PtyProcessOptions) {
+  /** A copy: `release` sets the limits of a held process. */
+  private readonly options: PtyProcessOptions;
+
+  constructor(options: PtyProcessOptions) {
+    this.options = { ...options };
     this.cols = options.cols ?? DEFAULT_COLS;
     this.rows = options.rows ?? DEFAULT_ROWS;
     this.log = createWriteStream(options.stdoutLog, { flags: 'a', highWaterMark: LOG_BATCH_BYTES });
     this.log.on('error', (error) => this.failLog(options.stdoutLog, error));
     const fifo = fifos.take();
     // stderr is output too: a task that only logs there is not idle.
-    const stderrDone = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error), () => this.armIdleTimer());
+    const stderr = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error), () => this.armIdleTimer());
+    const stderrDone = stderr.done;
+    this.held = options.held === true;
     const wrapperArgs = options.stdinFile
-      ? ['-c', WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.stdinFile, ...options.argv]
-      : ['-c', WRAPPER, 'mcp-task', fifo, ...options.argv];
+      ? ['-c', this.held ? HELD_WRAPPER_WITH_STDIN : WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.stdinFile, ...options.argv]
+      : ['-c', this.held ? HELD_WRAPPER : WRAPPER, 'mcp-task', fifo, ...options.argv];
     try {
       this.term = pty.spawn('/bin/sh', wrapperArgs, {
         name: 'xterm-256color',
@@ -147,8 +169,7 @@ export class PtyProcess {
         encoding: null,
       });
     } catch (error) {
-      // Nobody will open the FIFO's write end: open it ourselves so the reader ends.
-      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      unblockFifo(fifo);
       void stderrDone.then(() => fifos.give(fifo));
       this.log.end();
       throw error;
@@ -173,6 +194,9 @@ export class PtyProcess {
         clearTimeout(this.idleTimer);
         const rest = this.mask.end();
         if (rest.length > 0 && !this.logError) this.log.write(rest);
+        // A shell killed before it opened its stderr (a held one, discarded) leaves the reader
+        // blocked in the thread pool for good, one of its four threads with it.
+        if (!stderr.opened()) unblockFifo(fifo);
         // unref: a drain that ended in time must not keep the process alive for the rest of the wait.
         const drained = Promise.race([stderrDone.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STDERR_DRAIN_MS).unref())]);
         const finish = (): void =>
@@ -196,10 +220,44 @@ export class PtyProcess {
         }
       });
     });
-    if (options.timeoutMs !== undefined) {
-      this.timeoutTimer = setTimeout(() => this.stop('timed_out'), options.timeoutMs);
+    if (!this.held) this.startTimers();
+  }
+
+  private startTimers(): void {
+    if (this.options.timeoutMs !== undefined) {
+      this.timeoutTimer = setTimeout(() => this.stop('timed_out'), this.options.timeoutMs);
     }
     this.armIdleTimer();
+  }
+
+  /** What the process was started with (a held one is released only for the same). */
+  get launch(): PtyProcessOptions {
+    return this.options;
+  }
+
+  /** True while a held process waits for `release`. */
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /**
+   * Lets a held process `exec` its program, with these limits from now on. The shell stopped
+   * itself with SIGSTOP; a SIGCONT sent before that would be lost and the process would stop
+   * for good, so the stop is awaited first (it happened long ago in practice).
+   */
+  async release(limits: Pick<PtyProcessOptions, 'timeoutMs' | 'idleTimeoutMs'>): Promise<void> {
+    if (!this.held) return;
+    this.held = false;
+    this.options.timeoutMs = limits.timeoutMs;
+    this.options.idleTimeoutMs = limits.idleTimeoutMs;
+    for (const deadline = Date.now() + HOLD_SETTLE_MS; Date.now() < deadline; ) {
+      const state = processState(this.pid);
+      if (state === null || state === 'T' || this.stoppedBy) break;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    if (this.stoppedBy) return;
+    signalGroup(this.pid, 'SIGCONT');
+    this.startTimers();
   }
 
   /**
@@ -363,6 +421,11 @@ export class PtyProcess {
     if (this.stoppedBy) return;
     this.stoppedBy = reason;
     clearTimeout(this.idleTimer);
+    // A held shell has started nothing yet, and a stopped process would not see a SIGTERM.
+    if (this.held) {
+      signalGroup(this.pid, 'SIGKILL');
+      return;
+    }
     signalGroup(this.pid, 'SIGTERM');
     this.killTimer = setTimeout(() => signalGroup(this.pid, 'SIGKILL'), this.options.killGraceMs);
   }
@@ -401,14 +464,16 @@ function readBurst(fd: number, first: Buffer): Buffer {
  * every writer has closed it. Opening blocks (in the thread pool) until the child's
  * shell opens the other end, which it does before anything else.
  */
-function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => void, onOutput: () => void): Promise<void> {
-  return new Promise((resolve) => {
+function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => void, onOutput: () => void): { done: Promise<void>; opened: () => boolean } {
+  let opened = false;
+  const done = new Promise<void>((resolve) => {
     const mask = new MaskingStream(processMasker());
     const out = createWriteStream(logFile, { flags: 'a' });
     // After a failed write the FIFO is still read (a child blocked on stderr would never
     // end), and what comes is dropped.
     out.on('error', onError);
     const input = createReadStream(fifo);
+    input.once('open', () => (opened = true));
     input.on('data', (chunk) => {
       onOutput();
       if (!out.destroyed) out.write(mask.push(chunk as Buffer));
@@ -422,4 +487,14 @@ function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => vo
     input.on('end', finish);
     input.on('error', finish);
   });
+  return { done, opened: () => opened };
+}
+
+/** Nobody will open the FIFO's write end: open it ourselves, so its reader sees the end. */
+function unblockFifo(fifo: string): void {
+  try {
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // ENXIO: no reader waits on it any more.
+  }
 }

@@ -9,11 +9,12 @@ import type { ServerNotification } from '../../agents/app-server/methods.js';
 import { codexAppServerArgs, taskThreadResumeParams, taskThreadStartParams, textInput } from '../../agents/app-server/task-session.js';
 import { errorMessage } from '../../domain/errors.js';
 import type { ApprovalDecision, ApprovalKind, Decider } from '../../domain/events.js';
+import type { TaskFiles } from '../../store/state-root.js';
 import type { PtyExit } from '../../terminal/pty-process.js';
 import { processMasker } from '../../terminal/process-masker.js';
 import type { TaskOutcome } from '../scheduler.js';
 import type { AttemptContext } from './attempt-context.js';
-import { Attempt } from './attempt.js';
+import { Attempt, type LaunchArgs } from './attempt.js';
 import { ApprovalDesk, type DecideResult } from './approval-desk.js';
 import { followUpPrompt, taskPrompt } from './codex-prompt.js';
 
@@ -36,6 +37,11 @@ type End =
 export interface CodexThreadAddress {
   socket: string;
   threadId: string;
+}
+
+/** The process of a prompt task: Codex's app-server on the task's socket. */
+export function appServerLaunch(codex: string, files: TaskFiles): LaunchArgs {
+  return { argv: [codex, ...codexAppServerArgs(files.codexSocket)] };
 }
 
 /**
@@ -92,7 +98,7 @@ export class AppServerAttempt extends Attempt {
     const socket = this.files.codexSocket;
     // A socket (or Codex's symlink to one) left by a killed attempt is replaced, not joined.
     rmSync(socket, { force: true });
-    const child = this.spawn({ argv: [codex, ...codexAppServerArgs(socket)] });
+    const child = this.spawn(appServerLaunch(codex, this.files));
     const ended = new Promise<End>((resolve) => (this.endWith = resolve));
     const gone = new AbortController();
     void child.exited.then(() => {

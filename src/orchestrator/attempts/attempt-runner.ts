@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { ApprovalDecision, Decider } from '../../domain/events.js';
 import type { TaskRecord } from '../../store/records.js';
 import type { PtyProcess } from '../../terminal/pty-process.js';
@@ -5,8 +6,8 @@ import { EventLog } from '../../terminal/event-log.js';
 import { commitWorkspace, prepareWorkspace } from '../../workspace/workspace.js';
 import type { FollowUp, TaskOutcome, TaskRunner } from '../scheduler.js';
 import type { AttemptContext } from './attempt-context.js';
-import type { Attempt } from './attempt.js';
-import { AppServerAttempt, type CodexThreadAddress } from './app-server-attempt.js';
+import { launchOptions, type Attempt } from './attempt.js';
+import { AppServerAttempt, appServerLaunch, type CodexThreadAddress } from './app-server-attempt.js';
 import type { DecideResult } from './approval-desk.js';
 import { CommandAttempt } from './command-attempt.js';
 import { errorMessage } from '../../domain/errors.js';
@@ -31,7 +32,24 @@ export class AttemptRunner implements TaskRunner {
       dependencies: tasks.dependenciesOf(task).map((d) => ({ branch: `mcp/${d.id}` })),
     });
     // A private repository's branches are not the user's: the task shows none.
-    tasks.update(task, { workspace: cwd, branch: repo.private ? null : branch });
+    const prepared = tasks.update(task, { workspace: cwd, branch: repo.private ? null : branch });
+    this.holdProcess(prepared);
+  }
+
+  /**
+   * A prompt task's first attempt has its PTY and shell started now, stopped before Codex
+   * runs: the fork is paid while another task holds the slot, not in the gap between two.
+   * Anything that goes wrong here is left to the spawn, which starts afresh.
+   */
+  private holdProcess(task: TaskRecord): void {
+    const codex = this.ctx.codex.path;
+    if (task.kind === 'command' || !codex || task.attempts > 0) return;
+    try {
+      mkdirSync(this.ctx.root.taskFiles(task.id).dir, { recursive: true });
+      this.ctx.terminals.hold(task.id, launchOptions(task, this.ctx, appServerLaunch(codex, this.ctx.root.taskFiles(task.id))));
+    } catch {
+      // The spawn will say what is wrong, in the attempt's own events.
+    }
   }
 
   async run(task: TaskRecord, followUp: FollowUp | null): Promise<TaskOutcome> {
@@ -41,6 +59,8 @@ export class AttemptRunner implements TaskRunner {
       return await attempt.run();
     } finally {
       this.live.delete(task.id);
+      // An attempt that ended before its spawn (a refusal, a missing binary) leaves it held.
+      this.ctx.terminals.discard(task.id);
     }
   }
 
@@ -68,6 +88,7 @@ export class AttemptRunner implements TaskRunner {
   }
 
   stop(taskId: string, reason: 'killed' | 'timed_out'): void {
+    this.ctx.terminals.discard(taskId);
     this.live.get(taskId)?.stop(reason);
   }
 

@@ -18,6 +18,24 @@ export function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
+/** What a kind of task says about its process; the rest comes from the task and the context. */
+export type LaunchArgs = Omit<PtyProcessOptions, 'cwd' | 'env' | 'stdoutLog' | 'stderrLog' | 'killGraceMs' | 'timeoutMs' | 'idleTimeoutMs'>;
+
+/** How a task's process is started: shared by the spawn and by the process held ahead of it. */
+export function launchOptions(task: TaskRecord, ctx: AttemptContext, args: LaunchArgs): PtyProcessOptions {
+  const files = ctx.root.taskFiles(task.id);
+  return {
+    ...args,
+    cwd: task.workspace ?? ctx.root.workspaceDir(task.id),
+    env: { ...ctx.env, TERM: 'xterm-256color' },
+    stdoutLog: files.stdout,
+    stderrLog: files.stderr,
+    timeoutMs: task.timeoutSeconds !== null ? task.timeoutSeconds * 1000 : ctx.taskTimeoutMs,
+    idleTimeoutMs: ctx.idleTimeoutMs,
+    killGraceMs: ctx.killGraceMs,
+  };
+}
+
 /**
  * One attempt of one task: its events log, its process in a PTY (through the terminal
  * manager), and how it ended. Each kind of task (a command, a Codex session) says what
@@ -77,24 +95,11 @@ export abstract class Attempt {
   protected abstract attempt(): Promise<TaskOutcome>;
 
   /** Starts the process; its pid is stored before anything else happens. */
-  protected spawn(options: Omit<PtyProcessOptions, 'cwd' | 'env' | 'stdoutLog' | 'stderrLog' | 'killGraceMs' | 'timeoutMs' | 'idleTimeoutMs'>): PtyProcess {
-    const cwd = this.task.workspace ?? this.ctx.root.workspaceDir(this.task.id);
-    const child = this.ctx.terminals.spawn(this.task.id, {
-      ...options,
-      cwd,
-      env: { ...this.ctx.env, TERM: 'xterm-256color' },
-      stdoutLog: this.files.stdout,
-      stderrLog: this.files.stderr,
-      timeoutMs: this.timeoutMs,
-      idleTimeoutMs: this.ctx.idleTimeoutMs,
-      killGraceMs: this.ctx.killGraceMs,
-    });
-    this.started(child, options.argv, cwd);
+  protected spawn(options: LaunchArgs): PtyProcess {
+    const launch = launchOptions(this.task, this.ctx, options);
+    const child = this.ctx.terminals.spawn(this.task.id, launch);
+    this.started(child, options.argv, launch.cwd);
     return child;
-  }
-
-  protected get timeoutMs(): number | undefined {
-    return this.task.timeoutSeconds !== null ? this.task.timeoutSeconds * 1000 : this.ctx.taskTimeoutMs;
   }
 
   protected started(child: PtyProcess, argv: string[], cwd: string): void {

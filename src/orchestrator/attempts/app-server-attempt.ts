@@ -67,16 +67,7 @@ export class AppServerAttempt extends Attempt {
 
   constructor(...args: ConstructorParameters<typeof Attempt>) {
     super(...args);
-    const [, ctx] = args;
-    this.desk = new ApprovalDesk({
-      tasks: ctx.tasks,
-      task: () => ctx.tasks.get(this.task.id) ?? this.task,
-      event: (event) => this.event(event),
-      rules: ctx.approvalRules,
-      onWaiting: (notice) => ctx.onWaiting(notice),
-      pauseIdle: () => this.process?.pauseIdle(),
-      resumeIdle: () => this.process?.resumeIdle(),
-    });
+    this.desk = this.approvalDesk(true);
   }
 
   private get interactive(): boolean {

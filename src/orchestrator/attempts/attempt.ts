@@ -8,7 +8,7 @@ import type { PtyExit, PtyProcess, PtyProcessOptions } from '../../terminal/pty-
 import type { FollowUp, TaskOutcome } from '../scheduler.js';
 import { tailOf } from '../task-files.js';
 import type { AttemptContext } from './attempt-context.js';
-import type { DecideResult } from './approval-desk.js';
+import { ApprovalDesk, type DecideResult } from './approval-desk.js';
 
 /** How much of a failed child's stderr a failure reason quotes. */
 const REASON_TAIL_CHARS = 400;
@@ -58,6 +58,23 @@ export abstract class Attempt {
     this.events = new EventLog(this.files.events, task.id, (message) => {
       this.logFailure ??= message;
       this.process?.stop('log_failed');
+    });
+  }
+
+  /**
+   * The approvals of this attempt: a Codex escalation or a sensitive command waits there for
+   * a person (or a rule). `idle` says whether a question pauses the process's idle timer.
+   */
+  protected approvalDesk(idle: boolean): ApprovalDesk {
+    const ctx = this.ctx;
+    return new ApprovalDesk({
+      tasks: ctx.tasks,
+      task: () => ctx.tasks.get(this.task.id) ?? this.task,
+      event: (event) => this.event(event),
+      rules: ctx.approvalRules,
+      onWaiting: (notice) => ctx.onWaiting(notice),
+      pauseIdle: () => (idle ? this.process?.pauseIdle() : undefined),
+      resumeIdle: () => (idle ? this.process?.resumeIdle() : undefined),
     });
   }
 

@@ -21,16 +21,7 @@ export class CommandAttempt extends Attempt {
 
   constructor(...args: ConstructorParameters<typeof Attempt>) {
     super(...args);
-    const [, ctx] = args;
-    this.desk = new ApprovalDesk({
-      tasks: ctx.tasks,
-      task: () => ctx.tasks.get(this.task.id) ?? this.task,
-      event: (event) => this.event(event),
-      rules: ctx.approvalRules,
-      onWaiting: (notice) => ctx.onWaiting(notice),
-      pauseIdle: () => undefined,
-      resumeIdle: () => undefined,
-    });
+    this.desk = this.approvalDesk(false);
   }
 
   protected async attempt(): Promise<TaskOutcome> {

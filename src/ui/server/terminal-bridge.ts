@@ -67,6 +67,12 @@ function bridgeCodexTui(ws: WebSocket, socket: string, threadId: string): void {
     notice(ws, { type: 'ended' });
     ws.close();
   });
+  onPageInput(ws, (input) => tui.write(input));
+  ws.on('close', () => tui.close());
+}
+
+/** The page's keystrokes; anything else it sends (binary, bad JSON, another shape) is ignored. */
+function onPageInput(ws: WebSocket, input: (bytes: Buffer) => void): void {
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
     let parsed: unknown;
@@ -76,9 +82,8 @@ function bridgeCodexTui(ws: WebSocket, socket: string, threadId: string): void {
       return;
     }
     const message = pageMessageSchema.safeParse(parsed);
-    if (message.success) tui.write(Buffer.from(message.data.data, 'utf8'));
+    if (message.success) input(Buffer.from(message.data.data, 'utf8'));
   });
-  ws.on('close', () => tui.close());
 }
 
 function notice(ws: WebSocket, message: TerminalNotice): void {
@@ -145,17 +150,6 @@ export async function bridgeTerminal(ws: WebSocket, root: StateRoot, store: Task
     notice(ws, { type: 'ended' });
     ws.close();
   });
-  ws.on('message', (data, isBinary) => {
-    if (isBinary) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(String(data));
-    } catch {
-      return;
-    }
-    const message = pageMessageSchema.safeParse(parsed);
-    if (!message.success) return;
-    session.input(Buffer.from(message.data.data, 'utf8'));
-  });
+  onPageInput(ws, (input) => session.input(input));
   ws.on('close', () => session.close());
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -212,4 +213,19 @@ test('PtyProcess: output on stderr re-arms the idle timer as output on the PTY d
   assert.equal(exit.stoppedBy, null);
   assert.equal(exit.exitCode, 0);
   assert.equal(readFileSync(stderrLog, 'utf8'), 'eeeeee');
+});
+
+test('PtyProcess: children quiet on stderr do not hold the thread pool (other file writes go on)', async () => {
+  // libuv has four threads for file work. A blocking read of each child's stderr FIFO took
+  // one for the child's whole life: six quiet children and no other write could complete.
+  const quiet = Array.from({ length: 6 }, () => start(['sleep', '3']).proc);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const file = path.join(tmp, 'written-meanwhile');
+  // A write takes milliseconds; before the fix it waited for the first child to end (3 s).
+  const outcome = await Promise.race([
+    writeFile(file, 'x').then(() => 'written'),
+    new Promise((resolve) => setTimeout(() => resolve('still waiting after 1.5 s'), 1500)),
+  ]);
+  assert.equal(outcome, 'written');
+  await Promise.all(quiet.map((p) => p.exited));
 });

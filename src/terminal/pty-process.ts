@@ -1,4 +1,5 @@
-import { closeSync, constants, createReadStream, createWriteStream, openSync, readSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, open, openSync, readSync, type WriteStream } from 'node:fs';
+import { Socket } from 'node:net';
 import path from 'node:path';
 import { finished } from 'node:stream';
 import * as pty from 'node-pty';
@@ -461,8 +462,11 @@ function readBurst(fd: number, first: Buffer): Buffer {
 
 /**
  * Copies the child's stderr from its FIFO into stderr.log, secrets masked. Resolves when
- * every writer has closed it. Opening blocks (in the thread pool) until the child's
- * shell opens the other end, which it does before anything else.
+ * every writer has closed it. Opening blocks (in the thread pool) until the child's shell
+ * opens the other end, which it does first thing; reading then goes through the event
+ * loop (a pipe socket), never the thread pool. A blocking read there would hold one of
+ * its four threads for as long as the child keeps quiet on stderr: four quiet tasks (or
+ * four held ones) and no log write of any other task could complete.
  */
 function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => void, onOutput: () => void): { done: Promise<void>; opened: () => boolean } {
   let opened = false;
@@ -472,20 +476,32 @@ function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => vo
     // After a failed write the FIFO is still read (a child blocked on stderr would never
     // end), and what comes is dropped.
     out.on('error', onError);
-    const input = createReadStream(fifo);
-    input.once('open', () => (opened = true));
-    input.on('data', (chunk) => {
-      onOutput();
-      if (!out.destroyed) out.write(mask.push(chunk as Buffer));
-    });
+    let ended = false;
     const finish = (): void => {
+      if (ended) return;
+      ended = true;
       const rest = mask.end();
       if (out.destroyed) return resolve();
       if (rest.length > 0) out.write(rest);
       out.end(() => resolve());
     };
-    input.on('end', finish);
-    input.on('error', finish);
+    open(fifo, 'r', (error, fd) => {
+      if (error) return finish();
+      opened = true;
+      const input = new Socket({ fd, readable: true, writable: false });
+      input.on('data', (chunk: Buffer) => {
+        onOutput();
+        if (!out.destroyed) out.write(mask.push(chunk));
+      });
+      input.on('end', () => {
+        input.destroy();
+        finish();
+      });
+      input.on('error', () => {
+        input.destroy();
+        finish();
+      });
+    });
   });
   return { done, opened: () => opened };
 }

@@ -305,6 +305,9 @@ test('a replan that stalls fails the run: what had not started is blocked, and s
   assert.equal(statusOf(tasks, 'later'), 'succeeded');
   assert.equal(statusOf(tasks, 'last'), 'blocked');
   assert.equal(tasks.byKey('last')?.reason, 'not started: the run stalled');
+  // last was prepared for the slot later held: what its preparation started is let go.
+  assert.ok(runner.log.includes('prepare last'));
+  assert.ok(runner.stopped.includes(tasks.byKey('last')!.id), `stopped: ${runner.stopped.join(', ')}`);
 });
 
 test('kill of a running task stops its attempt; it ends killed, is not retried, and its dependents are blocked', async () => {

@@ -148,11 +148,9 @@ export class Scheduler {
       this.fillSlots();
       // What just took a slot leaves room to prepare the next ones.
       this.prepareAhead();
-      if (this.idle()) {
-        // Tasks prepared for slots that never opened (a stall) let go of what they hold.
-        for (const id of this.prepared) this.deps.runner.stop(id, 'killed');
-        return;
-      }
+      // Every way out of `prepared` but a slot goes through unprepare, and idle() means no
+      // task is ready: nothing prepared is left holding a process.
+      if (this.idle()) return;
       if (!this.dirty) await new Promise<void>((resolve) => (this.wakeUp = resolve));
       this.wakeUp = null;
     }
@@ -247,8 +245,14 @@ export class Scheduler {
       if (!isWaitingToRun(task.status) || this.running.has(task.id) || this.preparing.has(task.id)) continue;
       if (this.stalledReason) this.deps.tasks.transition(task, 'blocked', { reason: 'not started: the run stalled', endedAt: this.now() });
       else this.deps.tasks.transition(task, 'killed', { reason: 'run killed before the task started', endedAt: this.now() });
-      this.prepared.delete(task.id);
+      this.unprepare(task.id);
     }
+  }
+
+  /** A prepared task that will not take a slot lets go of what its preparation holds (a started shell). */
+  private unprepare(taskId: string): void {
+    if (!this.prepared.delete(taskId)) return;
+    this.deps.runner.stop(taskId, 'killed');
   }
 
   /** Tasks whose dependencies all succeeded become ready (a resumed one remembers it was cut short). */
@@ -271,11 +275,7 @@ export class Scheduler {
   /** Workspaces are made before a slot opens, `parallel` tasks ahead of the running ones. */
   private prepareAhead(): void {
     // A prepared task that was replaced by a replan or killed no longer takes a place.
-    for (const id of this.prepared) {
-      if (this.deps.tasks.get(id)?.status === 'ready') continue;
-      this.prepared.delete(id);
-      this.deps.runner.stop(id, 'killed');
-    }
+    for (const id of this.prepared) if (this.deps.tasks.get(id)?.status !== 'ready') this.unprepare(id);
     for (const task of this.readyTasks()) {
       if (this.preparing.size + this.prepared.size >= this.options.parallel) return;
       if (this.preparing.has(task.id) || this.prepared.has(task.id)) continue;

@@ -79,7 +79,6 @@ export interface PtyProcessOptions {
   held?: boolean;
 }
 
-/** `log_failed`: stdout.log or stderr.log could not be written (a full disk); output would be lost. */
 /**
  * `log_failed`: stdout.log or stderr.log could not be written (a full disk); output would be
  * lost. `finished`: its work is done and mcp ends it (an app-server after its last turn).
@@ -234,11 +233,6 @@ export class PtyProcess {
   /** What the process was started with (a held one is released only for the same). */
   get launch(): PtyProcessOptions {
     return this.options;
-  }
-
-  /** True while a held process waits for `release`. */
-  get isHeld(): boolean {
-    return this.held;
   }
 
   /**

@@ -108,11 +108,6 @@ export class ScreenReplay {
     return lines;
   }
 
-  /** Runs `fn` once everything written so far is parsed. */
-  whenParsed(fn: () => void): void {
-    this.barrier(() => fn());
-  }
-
   dispose(): void {
     this.disposed = true;
     this.term.dispose();

@@ -28,13 +28,13 @@ export class TerminalManager {
   spawn(id: string, options: PtyProcessOptions): PtyProcess {
     if (this.live.has(id)) throw new Error(`terminal ${id} is already running`);
     const held = this.held.get(id);
-    this.held.delete(id);
     if (held && sameLaunch(held.launch, options)) {
+      this.held.delete(id);
       this.adopt(id, held);
       void held.release(options);
       return held;
     }
-    held?.stop('finished');
+    this.discard(id);
     assertSpawnAllowed(options.argv[0] ?? '', this.policy.allowList, this.policy.codexPath ?? '');
     const child = new PtyProcess(options);
     this.adopt(id, child);

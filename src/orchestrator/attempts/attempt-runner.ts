@@ -45,8 +45,9 @@ export class AttemptRunner implements TaskRunner {
     const codex = this.ctx.codex.path;
     if (task.kind === 'command' || !codex || task.attempts > 0) return;
     try {
-      mkdirSync(this.ctx.root.taskFiles(task.id).dir, { recursive: true });
-      this.ctx.terminals.hold(task.id, launchOptions(task, this.ctx, appServerLaunch(codex, this.ctx.root.taskFiles(task.id))));
+      const files = this.ctx.root.taskFiles(task.id);
+      mkdirSync(files.dir, { recursive: true });
+      this.ctx.terminals.hold(task.id, launchOptions(task, this.ctx, appServerLaunch(codex, files)));
     } catch {
       // The spawn will say what is wrong, in the attempt's own events.
     }

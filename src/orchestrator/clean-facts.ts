@@ -1,11 +1,11 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { directoryBytes } from '../store/disk-usage.js';
 import { BASE_BRANCH } from '../workspace/run-repository.js';
-import { commitsBeyond, commitsOnlyIn, currentBranch, isDirty, isRegistered, mcpBranches, mergedIntoHead, patchApplied, registeredWorktrees, repositoryTop } from '../workspace/cleanup.js';
+import { commitsBeyond, commitsOnlyIn, currentBranch, isDirty, mcpBranches, mergedIntoHead, patchApplied, realPath, registeredWorktrees, repositoryTop } from '../workspace/cleanup.js';
 import { keepsRunBranch, type BranchFact, type CleanOptions, type FolderFact, type RunBranchFact, type RunFacts, type WorktreeFact } from './clean.js';
 
 type RunOfFacts = Pick<RunRecord, 'id' | 'status' | 'createdAt' | 'endedAt' | 'project'>;
@@ -20,14 +20,6 @@ export async function runRepository(root: StateRoot, run: Pick<RunRecord, 'id' |
   const own = root.runFiles(run.id).repo;
   if (existsSync(own)) return { top: own, private: true };
   return { top: await repositoryTop(run.project), private: false };
-}
-
-function real(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return path.resolve(file);
-  }
 }
 
 /**
@@ -46,8 +38,9 @@ export async function gatherRunFacts(root: StateRoot, store: TaskStore, run: Run
   for (const task of tasks) {
     const dir = root.workspaceDir(task.id);
     if (!existsSync(dir)) continue;
-    taskWorkspaces.add(real(dir));
-    const registered = isRegistered(worktrees, dir);
+    const real = realPath(dir);
+    taskWorkspaces.add(real);
+    const registered = worktrees.has(real);
     worktreeFacts.push({ task: task.id, path: dir, label: path.relative(root.dir, dir), kind: 'task', registered, dirty: registered ? await isDirty(dir) : null, bytes: directoryBytes(dir) ?? 0 });
   }
   if (existsSync(files.resultWorktree)) {

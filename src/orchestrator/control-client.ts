@@ -1,4 +1,5 @@
 import net from 'node:net';
+import os from 'node:os';
 import { parseReply, type ControlReply, type ControlRequestInput } from './control-protocol.js';
 
 /** A supervisor that does not answer within this is treated as absent. */
@@ -30,4 +31,9 @@ export function sendControl(socketPath: string | null, request: ControlRequestIn
     socket.on('error', () => settle(null));
     socket.on('close', () => settle(null));
   });
+}
+
+/** Who runs this process, as recorded with the decisions a person makes (approve, send, done), from the CLI or the page. */
+export function whoAmI(): { user: string; uid: number | null; pid: number } {
+  return { user: os.userInfo().username, uid: process.getuid?.() ?? null, pid: process.pid };
 }

@@ -1,7 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { StateRoot } from '../store/state-root.js';
 import { readFileTail } from '../terminal/file-tail.js';
-import { processMasker } from '../terminal/process-masker.js';
 import { stripAnsi } from '../terminal/strip-ansi.js';
 
 /** A file's text, or null when it is not there. */
@@ -16,14 +15,6 @@ export function readIfExists(file: string): string | null {
 /** A task's final message, or null when it left none. */
 export function readLastMessage(root: StateRoot, taskId: string): string | null {
   return readIfExists(root.taskFiles(taskId).lastMessage);
-}
-
-/** Codex writes the final message itself; a secret it echoed is masked afterwards. */
-export function maskFileInPlace(file: string): void {
-  const text = readIfExists(file);
-  if (text === null) return;
-  const masked = processMasker().maskText(text);
-  if (masked !== text) writeFileSync(file, masked);
 }
 
 /** The plain-text end of a log, read from its end: logs can be hundreds of megabytes. */

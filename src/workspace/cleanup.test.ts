@@ -10,10 +10,10 @@ import {
   currentBranch,
   deleteBranch,
   isDirty,
-  isRegistered,
   mcpBranches,
   mergedIntoHead,
   patchApplied,
+  realPath,
   pruneWorktrees,
   registeredWorktrees,
   removeWorktree,
@@ -89,7 +89,7 @@ test('registeredWorktrees, removeWorktree, deleteBranch and prune leave git with
   const worktrees = await registeredWorktrees(top);
   assert.equal(worktrees.get(ws), 'mcp/r1-a');
   assert.equal(worktrees.get(top), 'main');
-  assert.ok(isRegistered(worktrees, ws));
+  assert.ok(worktrees.has(realPath(ws)));
   await git(top, ['update-ref', 'refs/mcp-start/mcp/r1-a', 'main']);
 
   // Ignored files do not make git refuse the removal.

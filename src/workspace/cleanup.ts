@@ -1,6 +1,7 @@
 import { existsSync, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { git, tryGit, withRepoLock } from './git.js';
+import { startRef } from './workspace.js';
 
 /**
  * The git side of `mcp clean`: what a worktree or a branch holds, and removing them. It
@@ -10,7 +11,8 @@ import { git, tryGit, withRepoLock } from './git.js';
 /** Where mcp's task branches live; `mcp/run-<id>` and a private repository's `mcp/base` too. */
 const MCP_BRANCHES = 'mcp/*';
 
-function real(file: string): string {
+/** A path with its links resolved, or as given (made absolute) when it does not exist. */
+export function realPath(file: string): string {
   try {
     return realpathSync(file);
   } catch {
@@ -41,17 +43,13 @@ export async function registeredWorktrees(top: string): Promise<Map<string, stri
   for (const line of out.split('\n')) {
     if (line.startsWith('worktree ')) {
       const dir = line.slice('worktree '.length);
-      current = existsSync(dir) ? real(dir) : null;
+      current = existsSync(dir) ? realPath(dir) : null;
       if (current !== null) worktrees.set(current, null);
     } else if (line.startsWith('branch refs/heads/') && current !== null) {
       worktrees.set(current, line.slice('branch refs/heads/'.length));
     }
   }
   return worktrees;
-}
-
-export function isRegistered(worktrees: ReadonlyMap<string, string | null>, dir: string): boolean {
-  return worktrees.has(real(dir));
 }
 
 /**
@@ -115,7 +113,7 @@ export async function removeWorktree(top: string | null, dir: string, options: {
  */
 export async function deleteBranch(top: string, branch: string): Promise<void> {
   await git(top, ['branch', '-D', branch]);
-  await tryGit(top, ['update-ref', '-d', `refs/mcp-start/${branch}`]);
+  await tryGit(top, ['update-ref', '-d', startRef(branch)]);
 }
 
 /** Forgets worktrees whose folder is gone (also those of old state roots, moved away). */

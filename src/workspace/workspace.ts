@@ -81,7 +81,7 @@ async function prepareWorktree(spec: WorkspaceSpec, repo: RunRepo): Promise<stri
 }
 
 /** Where the commit a task started from is kept, in the run's private repository. */
-function startRef(branch: string): string {
+export function startRef(branch: string): string {
   return `refs/mcp-start/${branch}`;
 }
 

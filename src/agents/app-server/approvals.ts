@@ -1,4 +1,5 @@
 import type { AppServerClient, ServerRequestHandle } from './client.js';
+import { askedCommand } from './events.js';
 import type { RequestId } from './methods.js';
 import type { CommandExecutionApprovalDecision } from './protocol/v2/CommandExecutionApprovalDecision.js';
 import type { FileChangeApprovalDecision } from './protocol/v2/FileChangeApprovalDecision.js';
@@ -61,10 +62,7 @@ export function describeApproval(handle: ServerRequestHandle, fileChanges?: (ite
   switch (handle.method) {
     case 'item/commandExecution/requestApproval': {
       const p = handle.params;
-      // `command` is the shell wrapper Codex runs (/bin/bash -lc '…'); `commandActions` holds
-      // what the model asked for, which is what a person should read.
-      const asked = p.commandActions?.map((a) => a.command).join(' && ');
-      const summary = asked || p.command || (p.networkApprovalContext ? `network access to ${p.networkApprovalContext.host}` : `(${p.kind})`);
+      const summary = askedCommand(p.commandActions, p.command) || (p.networkApprovalContext ? `network access to ${p.networkApprovalContext.host}` : `(${p.kind})`);
       return { requestId: handle.id, kind: 'command', threadId: p.threadId, turnId: p.turnId, itemId: p.itemId, summary, reason: p.reason ?? null, cwd: p.cwd ?? null, answers: ALL_ANSWERS };
     }
     case 'item/fileChange/requestApproval': {

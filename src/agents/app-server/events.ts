@@ -38,9 +38,16 @@ export function notificationEvents(notification: ServerNotification): TaskEvent[
 
 type Item = Extract<ServerNotification, { method: 'item/completed' }>['params']['item'];
 
-/** What the model asked to run: `command` is Codex's shell wrapper (/bin/bash -lc '…'). */
+/**
+ * What the model asked to run, which is what a person should read: `command` is the shell
+ * wrapper Codex runs (/bin/bash -lc '…'), `commandActions` what it wraps.
+ */
+export function askedCommand(actions: readonly { command: string }[] | null | undefined, command: string | null | undefined): string {
+  return actions?.map((a) => a.command).join(' && ') || command || '';
+}
+
 function commandText(item: Extract<Item, { type: 'commandExecution' }>): string {
-  return item.commandActions.map((a) => a.command).join(' && ') || item.command;
+  return askedCommand(item.commandActions, item.command);
 }
 
 function completedItem(item: Item): TaskEvent[] {

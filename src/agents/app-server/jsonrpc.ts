@@ -46,5 +46,4 @@ export function parseIncoming(text: string): IncomingMessage | null {
 }
 
 /** Standard JSON-RPC codes mcp sends back. */
-export const RPC_METHOD_NOT_FOUND = -32601;
 export const RPC_INTERNAL_ERROR = -32603;

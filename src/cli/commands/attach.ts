@@ -4,10 +4,9 @@ import { openAttach } from '../../orchestrator/attach-client.js';
 import { findCodexBinary, missingCodexMessage } from '../../agents/codex-binary.js';
 import { codexRemoteTuiArgs } from '../../agents/app-server/task-session.js';
 import { passThrough } from '../../terminal/pass-through-pty.js';
-import { assertSpawnAllowed } from '../../terminal/spawn-policy.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
 import { askSupervisor } from '../live-task.js';
-import { whoAmI } from '../who.js';
+import { whoAmI } from '../../orchestrator/control-client.js';
 import { readFileTail } from '../../terminal/file-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { requireStore } from '../open-store.js';
@@ -100,7 +99,6 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
 async function openCodexTui(ctx: McpContext, taskId: string, key: string, socket: string, threadId: string): Promise<number> {
   const codex = findCodexBinary(process.env);
   if (!codex.path) throw new NoSupervisorError(missingCodexMessage(codex), 'the Codex TUI opens the task here');
-  assertSpawnAllowed(codex.path, [], codex.path);
   const result = await passThrough([codex.path, ...codexRemoteTuiArgs(socket, threadId)], { cwd: process.cwd(), env: process.env, detachKey: DETACH_KEY });
   process.stdout.write(`\r\n${result.detached ? `[detached from ${taskId}; it keeps running]` : `[left the Codex session of ${taskId}; it keeps running]`}\r\n`);
   if (result.detached || !process.stdin.isTTY) return 0;

@@ -1,6 +1,6 @@
 import { resolveContext, type ContextOptions } from '../context.js';
 import { askSupervisor, resolveTaskId } from '../live-task.js';
-import { whoAmI } from '../who.js';
+import { whoAmI } from '../../orchestrator/control-client.js';
 
 export interface DoneOptions extends ContextOptions {
   json?: boolean;

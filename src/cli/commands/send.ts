@@ -1,7 +1,7 @@
 import { UsageError } from '../../domain/errors.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import { askSupervisor, resolveTaskId } from '../live-task.js';
-import { whoAmI } from '../who.js';
+import { whoAmI } from '../../orchestrator/control-client.js';
 
 export interface SendOptions extends ContextOptions {
   json?: boolean;

@@ -70,6 +70,11 @@ export class AppServerAttempt extends Attempt {
     this.desk = this.approvalDesk(true);
   }
 
+  /** Who answered in the Codex TUI: the person who last opened it on this task, if known. */
+  private tuiDecider(): Decider {
+    return this.tuiViewer ?? { kind: 'person', user: 'unknown', uid: null, pid: null, via: 'tui' };
+  }
+
   private get interactive(): boolean {
     return this.task.mode === 'interactive';
   }
@@ -173,7 +178,7 @@ export class AppServerAttempt extends Attempt {
         if (id === undefined) return;
         this.answeredElsewhere.delete(notification.params.item.id);
         const status = (notification.params.item as { status?: string }).status;
-        this.desk.answeredElsewhere(id, status === 'declined' ? 'decline' : 'accept', this.tuiViewer ?? { kind: 'person', user: 'unknown', uid: null, pid: null, via: 'tui' });
+        this.desk.answeredElsewhere(id, status === 'declined' ? 'decline' : 'accept', this.tuiDecider());
         return;
       }
       default:
@@ -227,7 +232,7 @@ export class AppServerAttempt extends Attempt {
     void handle.settled.then((state) => {
       if (state === 'closed') this.desk.withdraw(id);
       else if (state === 'resolved' && view.itemId) this.answeredElsewhere.set(view.itemId, id);
-      else if (state === 'resolved') this.desk.answeredElsewhere(id, 'accept', this.tuiViewer ?? { kind: 'person', user: 'unknown', uid: null, pid: null, via: 'tui' });
+      else if (state === 'resolved') this.desk.answeredElsewhere(id, 'accept', this.tuiDecider());
     });
   }
 

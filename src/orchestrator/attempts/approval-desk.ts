@@ -65,11 +65,6 @@ export class ApprovalDesk {
 
   constructor(private readonly deps: ApprovalDeskDeps) {}
 
-  /** Questions waiting for a person. */
-  get open(): { id: number; question: ApprovalQuestion }[] {
-    return [...this.pending.values()].map(({ id, question }) => ({ id, question }));
-  }
-
   /**
    * Asks; resolves with the decision, or null when the question went away unanswered (the
    * attempt ended, or Codex withdrew it).

@@ -1,7 +1,6 @@
-import os from 'node:os';
 import { errorMessage, McpError } from '../../domain/errors.js';
 import { applyRunResult } from '../../orchestrator/apply-result.js';
-import { sendControl } from '../../orchestrator/control-client.js';
+import { sendControl, whoAmI } from '../../orchestrator/control-client.js';
 import type { ControlReply } from '../../orchestrator/control-protocol.js';
 import { killTarget, type KillTarget } from '../../orchestrator/kill.js';
 import type { StateRoot } from '../../store/state-root.js';
@@ -15,11 +14,6 @@ import type { ActionReply } from '../wire.js';
  * here is recorded as coming from the page (`via: 'ui'`).
  */
 
-/** Who acts: the user running the dashboard, through the page. */
-function actor(): { user: string; uid: number | null; pid: number | null } {
-  return { user: os.userInfo().username, uid: process.getuid?.() ?? null, pid: process.pid };
-}
-
 /** The page's decision, as the protocol names it. */
 export type Decision = 'accept' | 'accept_for_session' | 'decline';
 
@@ -32,19 +26,19 @@ function fromReply(reply: ControlReply | null, done: (reply: ControlReply & { ok
 }
 
 export async function approve(root: StateRoot, taskId: string, id: number | undefined, decision: Decision): Promise<ActionReply> {
-  const reply = await sendControl(root.socketPath, { op: 'approve', task: taskId, ...(id ? { id } : {}), decision, by: actor(), via: 'ui' });
+  const reply = await sendControl(root.socketPath, { op: 'approve', task: taskId, ...(id ? { id } : {}), decision, by: whoAmI(), via: 'ui' });
   return fromReply(reply, (r) => `${decision === 'decline' ? 'denied' : 'approved'} approval ${String(r.id)}: ${String(r.command)}`);
 }
 
 /** Adds a message to a running Codex task (`mcp send`): it joins the turn under way, or starts the next. */
 export async function send(root: StateRoot, taskId: string, text: string): Promise<ActionReply> {
-  const reply = await sendControl(root.socketPath, { op: 'send', task: taskId, text, by: actor(), via: 'ui' });
+  const reply = await sendControl(root.socketPath, { op: 'send', task: taskId, text, by: whoAmI(), via: 'ui' });
   return fromReply(reply, (r) => (r.turn === 'steered' ? 'message sent: it joins the turn under way' : 'message sent: a new turn starts'));
 }
 
 /** Ends a Codex session that waits for its next message (`mcp done`). */
 export async function done(root: StateRoot, taskId: string): Promise<ActionReply> {
-  const reply = await sendControl(root.socketPath, { op: 'done', task: taskId, by: actor(), via: 'ui' });
+  const reply = await sendControl(root.socketPath, { op: 'done', task: taskId, by: whoAmI(), via: 'ui' });
   return fromReply(reply, () => 'the session ends; its work is committed');
 }
 

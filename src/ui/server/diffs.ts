@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { runRepository } from '../../orchestrator/clean-facts.js';
 import type { RunRecord, TaskRecord } from '../../store/records.js';
 import type { StateRoot } from '../../store/state-root.js';
 import { runCommand } from '../../terminal/run-command.js';
@@ -15,13 +16,6 @@ const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--src-prefi
 async function gitOut(cwd: string, args: string[]): Promise<string | null> {
   const result = await runCommand(['git', ...args], { cwd, timeoutMs: 30_000 });
   return result.code === 0 ? result.stdout : null;
-}
-
-/** The repository a run's branches live in: the user's own, or the run's private one. */
-async function repoOf(run: RunRecord, root: StateRoot): Promise<string | null> {
-  const privateRepo = root.runFiles(run.id).repo;
-  if (existsSync(privateRepo)) return privateRepo;
-  return (await gitOut(run.project, ['rev-parse', '--show-toplevel']))?.trim() || null;
 }
 
 /**
@@ -63,7 +57,7 @@ export async function taskDiff(root: StateRoot, run: RunRecord, task: TaskRecord
   if (existsSync(patch) && statSync(patch).size > 0 && !task.branch) {
     return { ...cut(readFileSync(patch, 'utf8')), between: 'the task’s result.patch', note: null };
   }
-  const top = await repoOf(run, root);
+  const { top } = await runRepository(root, run);
   if (!top || !task.branch) return { diff: '', between: '', truncated: false, note: 'this task has no workspace branch (it has not started, or is a command outside git)' };
   const start = await startOf(top, run, task, depBranches);
   if (!start) return { diff: '', between: '', truncated: false, note: `the start of ${task.branch} could not be found` };
@@ -89,7 +83,7 @@ export async function taskDiff(root: StateRoot, run: RunRecord, task: TaskRecord
 export async function runDiff(root: StateRoot, run: RunRecord): Promise<DiffReply> {
   const patch = root.runFiles(run.id).resultPatch;
   if (!run.resultBranch && existsSync(patch)) return { ...cut(readFileSync(patch, 'utf8')), between: 'the run’s result.patch', note: null };
-  const top = await repoOf(run, root);
+  const { top } = await runRepository(root, run);
   const branch = run.resultBranch ?? `mcp/run-${run.id}`;
   if (!top || !run.baseCommit) return { diff: '', between: '', truncated: false, note: 'no result yet' };
   const exists = await gitOut(top, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);

@@ -227,12 +227,12 @@ export class TaskStore {
 
   /** The ids of a run's tasks (their folders are `runs/<id>`), from the index alone. */
   taskIds(runId: string): string[] {
-    return this.db.prepare('SELECT id FROM tasks WHERE run_id = ? ORDER BY position').pluck().all(runId) as string[];
+    return (this.prepared('SELECT id FROM tasks WHERE run_id = ? ORDER BY position', true).all(runId) as [string][]).map(([id]) => id);
   }
 
   /** Each run's state and end, without its plan: what disk accounting needs of every run. */
   runStates(): { id: string; status: RunRecord['status']; endedAt: string | null }[] {
-    const rows = this.db.prepare('SELECT id, status, ended_at FROM runs').raw(true).all() as [string, RunRecord['status'], string | null][];
+    const rows = this.prepared('SELECT id, status, ended_at FROM runs', true).all() as [string, RunRecord['status'], string | null][];
     return rows.map(([id, status, endedAt]) => ({ id, status, endedAt }));
   }
 

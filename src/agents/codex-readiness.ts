@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CodexNotReadyError } from '../domain/errors.js';
 import { runCommand } from '../terminal/run-command.js';
 

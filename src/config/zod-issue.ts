@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One readable line for a zod issue: `tasks[1].dependsOn[0]: expected string`. */
 export function formatZodIssue(issue: z.core.$ZodIssue): string {

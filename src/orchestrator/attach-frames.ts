@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * After the reply line of an `attach` request, the connection carries frames both ways: one

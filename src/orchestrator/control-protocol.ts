@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The supervisor's socket speaks one JSON object a line each way (until an attach turns

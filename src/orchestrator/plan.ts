@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatZodIssue, oneLineMessage } from '../config/zod-issue.js';
 import { PlanError } from '../domain/errors.js';
 import { TASK_KEY_PATTERN } from '../domain/ids.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The JSON-RPC 2.0 envelope as `codex app-server` puts it on the wire (0.169.0): the

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isFinalTaskState } from '../../domain/task-state.js';
 import { openAttach } from '../../orchestrator/attach-client.js';
 import type { StateRoot } from '../../store/state-root.js';

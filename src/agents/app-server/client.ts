@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import net from 'node:net';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { AppServerClosedError, AppServerConnectError, AppServerRequestError, AppServerTimeoutError } from './errors.js';
 import { parseIncoming, RPC_INTERNAL_ERROR } from './jsonrpc.js';
 import type {
@@ -114,7 +114,15 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function openSocket(socketPath: string): Promise<WebSocket> {
+/**
+ * ws is loaded with the first prompt task, not with mcp: it brings Node's http, https, tls
+ * and zlib along, about 40 ms of every start, and a run of command tasks never needs it.
+ */
+let webSocketClass: Promise<typeof WebSocket> | undefined;
+
+async function openSocket(socketPath: string): Promise<WebSocket> {
+  webSocketClass ??= import('ws').then((module) => module.default);
+  const WebSocketClass = await webSocketClass;
   return new Promise((resolve, reject) => {
     let target = socketPath;
     if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
@@ -127,7 +135,7 @@ function openSocket(socketPath: string): Promise<WebSocket> {
     }
     // `ws+unix://` URLs percent-encode the path, which breaks socket paths with spaces or
     // non-ASCII characters; handing ws the connection keeps the path as it is.
-    const ws = new WebSocket('ws://localhost/', { createConnection: () => net.connect(target), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+    const ws = new WebSocketClass('ws://localhost/', { createConnection: () => net.connect(target), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     const onError = (error: Error): void => {
       ws.off('open', onOpen);
       ws.terminate();
@@ -212,7 +220,7 @@ export class AppServerClient {
   }
 
   get isOpen(): boolean {
-    return this.closeInfo === null && this.ws.readyState === WebSocket.OPEN;
+    return this.closeInfo === null && this.ws.readyState === this.ws.OPEN;
   }
 
   /**
@@ -279,7 +287,7 @@ export class AppServerClient {
   async close(): Promise<void> {
     if (this.closeInfo) return;
     this.closingByClient = true;
-    if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(1000, 'client closed');
+    if (this.ws.readyState === this.ws.CONNECTING || this.ws.readyState === this.ws.OPEN) this.ws.close(1000, 'client closed');
     // A peer that never answers the close frame is cut after a moment.
     const cut = setTimeout(() => this.ws.terminate(), 1_000);
     await this.closed;

@@ -44,7 +44,7 @@ if (scripted) {
 }
 console.log(`demo: project ${project}\n`);
 
-const mcp = path.join(repo, 'dist/src/cli/main.js');
+const mcp = path.join(repo, 'dist/bin/mcp.js');
 const objective = JSON.parse(readFileSync(path.join(repo, 'examples/demo-plan.json'), 'utf8')).objective;
 console.log(`$ mcp plan ${JSON.stringify(objective)}`);
 await run(process.execPath, [mcp, 'plan', objective], project, env, false);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const MCP = path.join(REPO, 'dist/src/cli/main.js');
+export const MCP = path.join(REPO, 'dist/bin/mcp.js');
 export const CODEX = path.join(REPO, 'node_modules/.bin/codex');
 export const NODE = process.execPath;
 

@@ -1,4 +1,4 @@
-// Preloaded into the `mcp` process only (`node --import <this file> dist/src/cli/main.js …`),
+// Preloaded into the `mcp` process only (`node --import <this file> dist/bin/mcp.js …`),
 // never through NODE_OPTIONS, so no child inherits it. On exit it writes the process's own
 // getrusage(RUSAGE_SELF): CPU of every thread of mcp (main loop, libuv pool, V8), excluding
 // the children it spawned (codex, git, node tasks), plus its exact peak RSS (ru_maxrss).

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { packageRoot } from '../paths/package-root.js';
 import { exitOnStrayErrors, reportError } from './report-error.js';
 
 /** Commands are imported when called, so `mcp --version` does not load SQLite or node-pty. */
 type Action = (...args: never[]) => Promise<number> | number;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -9,7 +9,7 @@ import type { Script } from '../../src/scripted-model/script.js';
 
 /** The repository root (dist/test/e2e/ is three levels below it). */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const MCP = path.join(REPO, 'dist/src/cli/main.js');
+export const MCP = path.join(REPO, 'dist/bin/mcp.js');
 /** The real Codex CLI, pinned in package.json. */
 export const CODEX = path.join(REPO, 'node_modules/.bin/codex');
 

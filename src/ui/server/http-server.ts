@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorMessage, NotFoundError } from '../../domain/errors.js';
+import { packageRoot } from '../../paths/package-root.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
 import type { ActionReply, FeedMessage } from '../wire.js';
@@ -14,8 +14,10 @@ import { runDiff, taskDiff } from './diffs.js';
 import { StateFeed, type FeedClient } from './state-feed.js';
 import { bridgeTerminal } from './terminal-bridge.js';
 
-/** Where `npm run build` puts the page (dist/ui), seen from dist/src/ui/server/. */
-export const DEFAULT_ASSETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../ui');
+/** Where `npm run build` puts the page. */
+export function defaultAssetsDir(): string {
+  return path.join(packageRoot(), 'dist/ui');
+}
 /** A request body larger than this is not one the page sends (a message, a decision). */
 const MAX_BODY_BYTES = 256 * 1024;
 /**
@@ -84,7 +86,7 @@ class HttpError extends Error {
  */
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const { store, root } = options;
-  const assetsDir = options.assetsDir ?? DEFAULT_ASSETS_DIR;
+  const assetsDir = options.assetsDir ?? defaultAssetsDir();
   const token = options.token ?? newToken();
   let indexHtml: string;
   try {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,21 @@ export class FifoPool {
   private dir: string | null = null;
   private readonly free: string[] = [];
   private made = 0;
+  private warming = false;
+
+  /**
+   * Makes a batch in the background, so the first task does not wait for a synchronous
+   * `mkfifo` on its way to the PTY. A `take()` before it is done makes its own batch.
+   */
+  warm(): void {
+    if (this.warming || this.free.length > 0) return;
+    this.warming = true;
+    const batch = this.nextBatch();
+    execFile('mkfifo', ['-m', '600', ...batch], (error) => {
+      this.warming = false;
+      if (!error) this.free.unshift(...batch.reverse());
+    });
+  }
 
   /** A FIFO nobody uses. */
   take(): string {
@@ -44,9 +59,13 @@ export class FifoPool {
   }
 
   private grow(): void {
-    this.dir ??= mkdtempSync(path.join(os.tmpdir(), 'mcp-fifos-'));
-    const batch = Array.from({ length: BATCH }, () => path.join(this.dir as string, `stderr-${(this.made += 1)}`));
+    const batch = this.nextBatch();
     execFileSync('mkfifo', ['-m', '600', ...batch]);
     this.free.push(...batch.reverse());
+  }
+
+  private nextBatch(): string[] {
+    this.dir ??= mkdtempSync(path.join(os.tmpdir(), 'mcp-fifos-'));
+    return Array.from({ length: BATCH }, () => path.join(this.dir as string, `stderr-${(this.made += 1)}`));
   }
 }

@@ -114,6 +114,12 @@ function guardExit(): void {
 /** Where the children's stderr FIFOs come from (one pool per process). */
 const fifos = new FifoPool();
 
+/** Has the first FIFOs made while the run is still setting up (removed when mcp exits). */
+export function warmStderrFifos(): void {
+  guardExit();
+  fifos.warm();
+}
+
 const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
 /** Gets each chunk of output and where the replay stands after it (ScreenSnapshot.position). */

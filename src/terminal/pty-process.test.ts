@@ -5,7 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { isAlive } from './process-info.js';
+import { processMasker } from './process-masker.js';
 import { PtyProcess, type PtyProcessOptions } from './pty-process.js';
+
+// Read by processMasker() when the first process starts: the secret the masking test prints.
+const SECRET = 'tok-3f9a2b7c5d1e8a60';
+process.env.MCP_PTY_TEST_TOKEN = SECRET;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-pty-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -73,6 +78,36 @@ test('PtyProcess: 20 MB of output reaches stdout.log whole, in order, and the by
   for (let n = 0; n < blocks; n += 1) {
     assert.ok(content.subarray(n * block, (n + 1) * block).equals(numberedBlock(n, block, PATTERN)), `block ${n} of stdout.log is the block written ${n}th`);
   }
+});
+
+test('PtyProcess: a secret in a flood is masked wherever the reads cut it', async () => {
+  // Fillers of every length from 0 to 4,098 put the secret across each offset of the 4 KiB
+  // pieces a PTY master gives per read, so some occurrences are cut in two (or in three).
+  const count = 4099;
+  const script = `
+    const secret = process.env.MCP_PTY_TEST_TOKEN;
+    const parts = [];
+    for (let i = 0; i < ${count}; i++) parts.push('x'.repeat(i) + secret);
+    const all = Buffer.from(parts.join(''));
+    let at = 0;
+    (function more() {
+      while (at < all.length) {
+        const end = Math.min(at + 65536, all.length);
+        const ok = process.stdout.write(all.subarray(at, end));
+        at = end;
+        if (!ok) return process.stdout.once('drain', more);
+      }
+    })();
+  `;
+  const { proc, stdoutLog } = start([process.execPath, '-e', script]);
+  const exit = await proc.exited;
+  assert.equal(exit.exitCode, 0);
+  const log = readFileSync(stdoutLog, 'latin1');
+  assert.ok(!log.includes(SECRET), 'no occurrence of the secret reached stdout.log');
+  let expected = '';
+  for (let i = 0; i < count; i += 1) expected += `${'x'.repeat(i)}${processMasker().mask}`;
+  assert.equal(log.length, Buffer.byteLength(expected, 'latin1'));
+  assert.ok(log === expected, 'stdout.log is the output with each secret masked, nothing else changed');
 });
 
 test('PtyProcess: stdinFile content reaches the child', async () => {

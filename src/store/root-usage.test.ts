@@ -104,6 +104,24 @@ test("stateRootUsage: a running run's folders are measured again once the last f
   assert.equal(stateRootUsage(root, source(live), { now: now + 11_000 }).workspaceBytes, first.workspaceBytes + (directoryBytes(extra) ?? 0));
 });
 
+test("stateRootUsage: a running run measured again in small steps shows its last figure until the new one is whole", () => {
+  const root = stateRoot(800);
+  const live: RunEnd[] = [{ id: 'r00000001', status: 'running', endedAt: null }, finished[1]!];
+  const now = Date.now();
+  const first = stateRootUsage(root, source(live), { now, fresh: true });
+  assert.equal(first.complete, true);
+  const extra = path.join(root.workspaceDir('r00000001-b'), 'extra.bin');
+  writeFileSync(extra, Buffer.alloc(100_000, 1));
+  // 1 ms a call: far less than two workspaces of 800 files take.
+  const cut = stateRootUsage(root, source(live), { now: now + 11_000, budgetMs: 1 });
+  assert.equal(cut.complete, false);
+  assert.equal(cut.workspaceBytes, first.workspaceBytes, 'the last whole figure, not nothing');
+  let usage = cut;
+  for (let calls = 0; calls < 2_000 && !usage.complete; calls += 1) usage = stateRootUsage(root, source(live), { now: now + 12_000, budgetMs: 1 });
+  assert.equal(usage.complete, true);
+  assert.equal(usage.workspaceBytes, first.workspaceBytes + (directoryBytes(extra) ?? 0));
+});
+
 test('stateRootUsage: what the time budget does not reach is not measured yet, and the next calls go on until it is', () => {
   const root = stateRoot(800);
   const partial = stateRootUsage(root, source(finished), { budgetMs: 0 });

@@ -28,6 +28,12 @@ export const DISK_WALK_BUDGET_MS = 50;
  * --watch` (a frame every 2 s) does not walk them at every frame.
  */
 const LIVE_REMEASURE_MS = 10_000;
+/**
+ * What one status spends on a running run's folders. Its figure is out of date as soon as it
+ * is taken, and a status is most often asked for while a run works the machine hard: there,
+ * 50 ms of walking was half of what a status may cost. A walk cut short goes on at the next.
+ */
+export const LIVE_WALK_BUDGET_MS = 10;
 
 export interface DiskUsage {
   /** Everything under the state root. */
@@ -64,6 +70,8 @@ interface RunEntry extends Figures {
   measuredAt: number;
   /** A measure the budget cut short: the walks to go on with (the figures are not known yet). */
   walks?: { workspace: Walk; rest: Walk };
+  /** The figures are a whole measure (a running run's last one while `walks` takes the next). */
+  shown?: boolean;
 }
 
 /** Folders of runs/ and run-records/ that belong to no run of the store, as of those folders' times. */
@@ -122,7 +130,7 @@ function readMemory(file: string): Memory {
     const e = value as Partial<RunEntry> | null;
     if (!e || typeof e.stamp !== 'string' || !isNumber(e.bytes) || !isNumber(e.workspaceBytes) || !isNumber(e.measuredAt)) continue;
     if (e.walks !== undefined && !(isWalk(e.walks.workspace) && isWalk(e.walks.rest))) continue;
-    memory.runs[id] = { stamp: e.stamp, bytes: e.bytes, workspaceBytes: e.workspaceBytes, measuredAt: e.measuredAt, ...(e.walks ? { walks: e.walks } : {}) };
+    memory.runs[id] = { stamp: e.stamp, bytes: e.bytes, workspaceBytes: e.workspaceBytes, measuredAt: e.measuredAt, ...(e.walks ? { walks: e.walks } : {}), ...(e.shown === true ? { shown: true } : {}) };
   }
   const l = data.leftovers as Partial<Leftovers> | null | undefined;
   if (l && isNumber(l.bytes) && isNumber(l.workspaceBytes) && isNumber(l.runsMtimeMs) && isNumber(l.recordsMtimeMs)) {
@@ -162,11 +170,12 @@ function runWalks(root: StateRoot, runId: string, taskIds: readonly string[], pr
   return { workspace: startWalk(workspaces), rest: startWalk([...folders, files.dir], workspaces) };
 }
 
-function measureRun(run: RunEnd, now: number, walks: { workspace: Walk; rest: Walk }, deadline: number | undefined): RunEntry {
+function measureRun(run: RunEnd, now: number, walks: { workspace: Walk; rest: Walk }, deadline: number | undefined, previous: RunEntry | undefined): RunEntry {
   const stamp = stampOf(run);
   const done = continueWalk(walks.workspace, deadline) && continueWalk(walks.rest, deadline);
-  if (!done) return { stamp, bytes: 0, workspaceBytes: 0, measuredAt: now, walks };
-  return { stamp, bytes: walks.workspace.bytes + walks.rest.bytes, workspaceBytes: walks.workspace.bytes, measuredAt: now };
+  // A running run measured again keeps showing its last figure until the new one is known.
+  if (!done) return previous?.shown ? { ...previous, walks } : { stamp, bytes: 0, workspaceBytes: 0, measuredAt: now, walks };
+  return { stamp, bytes: walks.workspace.bytes + walks.rest.bytes, workspaceBytes: walks.workspace.bytes, measuredAt: now, shown: true };
 }
 
 /** The folders of runs/ and run-records/ of no run in the store (a run forgotten by hand, a half-removed one). */
@@ -219,14 +228,16 @@ export function stateRootUsage(root: StateRoot, source: UsageSource, options: { 
     if (!entry && timeLeft()) {
       // Listed once, and only when a run is to be measured: never on a status that measures nothing.
       present ??= new Set(names(root.runsDir));
-      entry = measureRun(run, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), deadline);
+      const live = stampOf(run) === LIVE && deadline !== undefined;
+      const until = live ? Math.min(deadline, performance.now() + LIVE_WALK_BUDGET_MS) : deadline;
+      entry = measureRun(run, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), until, before);
       changed = true;
     }
     // Out of time: a running run's last figure, however old, is better than none.
     entry ??= before;
     if (entry) next.runs[run.id] = entry;
-    if (entry && !entry.walks) add(entry);
-    else usage.unmeasured += 1;
+    if (entry && (!entry.walks || entry.shown)) add(entry);
+    if (!entry || entry.walks) usage.unmeasured += 1;
   }
 
   const times = { runsMtimeMs: mtimeMs(root.runsDir), recordsMtimeMs: mtimeMs(root.runRecordsDir) };

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
 import { UsageError } from '../../domain/errors.js';
+import { StateRoot } from '../../store/state-root.js';
+import { TaskStore } from '../../store/task-store.js';
 import type { TaskView } from '../../store/views.js';
 import { visibleWidth } from '../render/format.js';
 import { parseSort, parseStates, screenFrame, selectTasks, statusCommand } from './status.js';
@@ -103,4 +108,32 @@ test('a watch frame on a TTY goes home, clears each line and below, and fits the
   for (const line of lines) assert.ok(visibleWidth(line.replace(/\x1b\[K$/, '')) <= 59, line);
   assert.match(lines.at(-1) ?? '', /… 24 more lines/);
   assert.match(lines[0] ?? '', /^every 2\.0s: mcp status/);
+});
+
+test("the disk is measured only by views that show it: one task's view does not walk the state root, the runs' view does", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-status-test-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = new StateRoot(dir);
+  mkdirSync(root.storeDir, { recursive: true });
+  const store = TaskStore.open(root.dbPath);
+  store.createRun({
+    run: { id: 'rstatus01', objective: 'o', status: 'succeeded', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
+    tasks: [
+      { id: 'rstatus01-a', runId: 'rstatus01', key: 'a', position: 0, planVersion: 1, title: 'A', kind: 'command', mode: 'exec', prompt: null, command: ['node', '-e', '0'], dependsOn: [], acceptance: null, timeoutSeconds: null, status: 'succeeded', workspace: null, branch: null, updatedAt: '2024-05-01T10:00:00.000Z' },
+    ],
+  });
+  store.close();
+  const write = process.stdout.write;
+  const printed: string[] = [];
+  process.stdout.write = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0) as typeof process.stdout.write;
+  try {
+    assert.equal(await statusCommand('rstatus01-a', { stateDir: dir }), 0);
+    assert.match(printed.join(''), /rstatus01-a/);
+    assert.equal(existsSync(root.diskUsagePath), false, "one task's view measured the disk");
+    assert.equal(await statusCommand(undefined, { stateDir: dir }), 0);
+    assert.match(printed.join(''), /disk: /);
+    assert.equal(existsSync(root.diskUsagePath), true, "the runs' view measured the disk and remembered it");
+  } finally {
+    process.stdout.write = write;
+  }
 });

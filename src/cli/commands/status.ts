@@ -136,7 +136,8 @@ function look(store: TaskStore | null, target: { runId: string; taskId?: string 
   return { runs, task, done };
 }
 
-function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, query: TaskQuery, color: boolean, disk: DiskUsage): string {
+/** `disk` is called only by the views that show it: measuring costs a walk of the state root. */
+function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, query: TaskQuery, color: boolean, disk: () => DiskUsage): string {
   if (view.runs.length === 0) return `no runs in ${root.dir}`;
   const task = view.task;
   const record = task ? store?.getTask(task.id) : undefined;
@@ -165,7 +166,7 @@ function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, 
   }
   const emptyNote = query.states ? `(no task is ${[...query.states].join(' or ')})` : undefined;
   if (query.states && view.runs.every((run) => run.tasks.length === 0) && query.states.has('waiting_approval') && query.states.has('waiting_input')) return 'nothing waits for you';
-  return `${view.runs.map((run) => renderRun(run, { color, emptyNote })).join('\n\n')}\n\n${diskLine(disk)}`;
+  return `${view.runs.map((run) => renderRun(run, { color, emptyNote })).join('\n\n')}\n\n${diskLine(disk())}`;
 }
 
 export async function statusCommand(ref: string | undefined, options: StatusOptions): Promise<number> {
@@ -179,17 +180,17 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
   try {
     const target = store && ref ? resolveRef(store, ref) : null;
     if (!watch) {
-      const disk = diskUsage(ctx.root, store, Boolean(options.disk));
+      const disk = (): DiskUsage => diskUsage(ctx.root, store, Boolean(options.disk));
       // A program reading every task (no filter, sort or single task) gets the JSON SQLite
       // writes: a 10,000-task state root is megabytes of it, and building it object by
       // object took longer than starting the process. A person at a terminal gets it indented.
       if (options.json && !process.stdout.isTTY && !target?.taskId && !query.states && !query.sort) {
         const runs = store ? allRunViewsJsonParts(store, { runId: target?.runId }) : [Buffer.from('[]')];
-        for (const part of [Buffer.from(`{"stateRoot":${JSON.stringify(ctx.root.dir)},"disk":${JSON.stringify(disk)},"runs":`), ...runs, Buffer.from('}\n')]) process.stdout.write(part);
+        for (const part of [Buffer.from(`{"stateRoot":${JSON.stringify(ctx.root.dir)},"disk":${JSON.stringify(disk())},"runs":`), ...runs, Buffer.from('}\n')]) process.stdout.write(part);
         return 0;
       }
       const view = look(store, target, query);
-      if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, disk, runs: view.runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
+      if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, disk: disk(), runs: view.runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
       else process.stdout.write(`${renderText(view, ctx.root, store, query, colorEnabled(process.stdout), disk)}\n`);
       return 0;
     }
@@ -198,10 +199,14 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
     return await watchStatus(watch, () => {
       // A state root made after the watch began (`mcp status --watch` then `mcp run`) is picked up.
       store ??= openExistingStore(ctx.root);
-      const disk = diskUsage(ctx.root, store, fresh);
-      fresh = false;
+      const current = store;
+      const disk = (): DiskUsage => {
+        const usage = diskUsage(ctx.root, current, fresh);
+        fresh = false;
+        return usage;
+      };
       return { view: look(store, target, query), store, disk };
-    }, (view, current, disk) => (options.json ? JSON.stringify({ stateRoot: ctx.root.dir, disk, runs: view.runs }) : renderText(view, ctx.root, current, query, colorEnabled(process.stdout), disk)), Boolean(options.json));
+    }, (view, current, disk) => (options.json ? JSON.stringify({ stateRoot: ctx.root.dir, disk: disk(), runs: view.runs }) : renderText(view, ctx.root, current, query, colorEnabled(process.stdout), disk)), Boolean(options.json));
   } finally {
     store?.close();
   }
@@ -215,8 +220,8 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
  */
 async function watchStatus(
   plan: WatchPlan,
-  read: () => { view: StatusView; store: TaskStore | null; disk: DiskUsage },
-  render: (view: StatusView, store: TaskStore | null, disk: DiskUsage) => string,
+  read: () => { view: StatusView; store: TaskStore | null; disk: () => DiskUsage },
+  render: (view: StatusView, store: TaskStore | null, disk: () => DiskUsage) => string,
   json: boolean,
 ): Promise<number> {
   const out = process.stdout;

@@ -22,7 +22,11 @@ export type Decider = z.infer<typeof deciderSchema>;
 export const approvalKindSchema = z.enum(['command', 'file_change', 'permissions', 'user_input', 'other']);
 export type ApprovalKind = z.infer<typeof approvalKindSchema>;
 
-export const approvalDecisionSchema = z.enum(['accept', 'accept_for_session', 'decline', 'cancel']);
+/** What a person (or a rule) may answer; Codex may also cancel a request itself. */
+export const PERSON_DECISIONS = ['accept', 'accept_for_session', 'decline'] as const;
+export type PersonDecision = (typeof PERSON_DECISIONS)[number];
+
+export const approvalDecisionSchema = z.enum([...PERSON_DECISIONS, 'cancel']);
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
 
 const usageSchema = z.object({

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PERSON_DECISIONS } from '../domain/events.js';
 
 /**
  * The supervisor's socket speaks one JSON object a line each way (until an attach turns
@@ -23,7 +24,7 @@ export const controlRequestSchema = z.discriminatedUnion('op', [
    */
   z.object({ op: z.literal('attach'), task: id, cols: z.number().int().min(1).max(1000).optional(), rows: z.number().int().min(1).max(1000).optional(), by: person.optional() }).strict(),
   /** Answer an approval a task waits on. */
-  z.object({ op: z.literal('approve'), task: id, id: z.number().int().min(1).optional(), decision: z.enum(['accept', 'accept_for_session', 'decline']), by: person, via }).strict(),
+  z.object({ op: z.literal('approve'), task: id, id: z.number().int().min(1).optional(), decision: z.enum(PERSON_DECISIONS), by: person, via }).strict(),
   /** More guidance for a running Codex session: joins its turn, or starts the next one. */
   z.object({ op: z.literal('send'), task: id, text: z.string().min(1).max(100_000), by: person, via }).strict(),
   /** End a Codex session that waits for input; the task succeeds. */

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../domain/events.js';
+import type { PersonDecision, StoredEvent } from '../domain/events.js';
 import type { RunView, TaskView } from '../store/views.js';
 
 /**
@@ -6,7 +6,7 @@ import type { RunView, TaskView } from '../store/views.js';
  * server's code, and both sides are checked against one shape.
  */
 
-export type { StoredEvent, RunView, TaskView };
+export type { PersonDecision, StoredEvent, RunView, TaskView };
 
 export interface Tokens {
   input: number;

@@ -1,4 +1,5 @@
 import { errorMessage, McpError } from '../../domain/errors.js';
+import type { PersonDecision } from '../../domain/events.js';
 import { applyRunResult } from '../../orchestrator/apply-result.js';
 import { sendControl, whoAmI } from '../../orchestrator/control-client.js';
 import type { ControlReply } from '../../orchestrator/control-protocol.js';
@@ -15,7 +16,6 @@ import type { ActionReply } from '../wire.js';
  */
 
 /** The page's decision, as the protocol names it. */
-export type Decision = 'accept' | 'accept_for_session' | 'decline';
 
 const NO_SUPERVISOR = 'no supervisor answers for this state root: the run is not live (`mcp resume` restarts an interrupted one)';
 
@@ -25,7 +25,7 @@ function fromReply(reply: ControlReply | null, done: (reply: ControlReply & { ok
   return { ok: true, message: done(reply), reply };
 }
 
-export async function approve(root: StateRoot, taskId: string, id: number | undefined, decision: Decision): Promise<ActionReply> {
+export async function approve(root: StateRoot, taskId: string, id: number | undefined, decision: PersonDecision): Promise<ActionReply> {
   const reply = await sendControl(root.socketPath, { op: 'approve', task: taskId, ...(id ? { id } : {}), decision, by: whoAmI(), via: 'ui' });
   return fromReply(reply, (r) => `${decision === 'decline' ? 'denied' : 'approved'} approval ${String(r.id)}: ${String(r.command)}`);
 }

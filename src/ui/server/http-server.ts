@@ -4,6 +4,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import * as z from 'zod';
 import { errorMessage, NotFoundError } from '../../domain/errors.js';
+import { PERSON_DECISIONS } from '../../domain/events.js';
 import { packageRoot } from '../../paths/package-root.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
@@ -66,7 +67,7 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-const approveBody = z.object({ id: z.number().int().min(1).optional(), decision: z.enum(['accept', 'accept_for_session', 'decline']) }).strict();
+const approveBody = z.object({ id: z.number().int().min(1).optional(), decision: z.enum(PERSON_DECISIONS) }).strict();
 const sendBody = z.object({ text: z.string().min(1).max(64 * 1024) }).strict();
 const watchMessage = z.object({ op: z.literal('watch'), runId: z.string().max(200).nullable() }).strict();
 

@@ -1,4 +1,4 @@
-import type { ActionReply, TaskDigest, TaskReply, TaskView, StoredEvent } from '../wire.js';
+import type { ActionReply, PersonDecision, TaskDigest, TaskReply, TaskView, StoredEvent } from '../wire.js';
 import { get, post } from './api.js';
 import { diffView } from './diff-view.js';
 import { clear, clock, duration, elapsed, h, tokens } from './dom.js';
@@ -108,7 +108,7 @@ export class TaskPanel {
   private renderApprovals(): void {
     clear(this.approvals);
     for (const approval of this.digest?.approvals ?? []) {
-      const act = (decision: 'accept' | 'accept_for_session' | 'decline') => async (): Promise<void> => {
+      const act = (decision: PersonDecision) => async (): Promise<void> => {
         showReply(this.replies, await post(`/api/tasks/${encodeURIComponent(this.taskId)}/approve`, { id: approval.id, decision }));
       };
       this.approvals.append(

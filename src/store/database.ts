@@ -78,8 +78,9 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   try {
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     // Readers and the supervisor work at once; WAL lets status read while a run writes.
-    if (!options.readonly) db.pragma('journal_mode = WAL');
+    // First: what follows may meet another process's lock (a run creating the store).
     db.pragma('busy_timeout = 5000');
+    if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     // Reads straight from the page cache: the first read of a big store (mcp status on
     // 10,000 tasks) no longer copies every page into SQLite's own cache first (a quarter of it).
@@ -88,7 +89,7 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     if (version > SCHEMA_VERSION) {
       throw new StateRootError(`${file} has schema version ${version}, newer than this mcp (${SCHEMA_VERSION})`, 'upgrade mcp');
     }
-    if (version < SCHEMA_VERSION && !options.readonly) migrate(db, version);
+    if (version < SCHEMA_VERSION && !options.readonly) migrate(db);
     return db;
   } catch (error) {
     db?.close();
@@ -110,8 +111,12 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   }
 }
 
-function migrate(db: Db, from: number): void {
+function migrate(db: Db): void {
   const run = db.transaction(() => {
+    // Read again under the write lock: another process (a status opening the store `mcp run`
+    // is creating) may have migrated between the first read and the lock, and running its
+    // migrations again would fail on tables that exist.
+    const from = db.pragma('user_version', { simple: true }) as number;
     for (let v = from; v < MIGRATIONS.length; v += 1) db.exec(MIGRATIONS[v] ?? '');
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   });

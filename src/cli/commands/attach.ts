@@ -44,7 +44,12 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
     process.stdout.write(`task ${task.id} is not running here (${String(session.reply.status ?? session.reply.error)}); the end of its log:\n${logTail(ctx.root.taskFiles(task.id).stdout)}\n`);
     return 0;
   }
-  if (session.reply.mode === 'codex') return openCodexTui(ctx, task.id, task.key, String(session.reply.socket), String(session.reply.threadId));
+  if (session.reply.mode === 'codex') {
+    // The TUI talks to Codex itself: a PTY stream kept open beside it would only be sent
+    // to nobody (the dashboard closes it too).
+    session.close();
+    return openCodexTui(ctx, task.id, task.key, String(session.reply.socket), String(session.reply.threadId));
+  }
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   if (raw) stdin.setRawMode(true);

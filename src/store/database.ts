@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StateRootError } from '../domain/errors.js';
 
@@ -72,11 +75,31 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 const MMAP_BYTES = 256 * 1024 * 1024;
 
+/**
+ * better-sqlite3's compiled addon, named to it. Without a name it asks the `bindings`
+ * package, which tries a dozen paths first, and from inside the bundled CLI (dist/bin) it
+ * would look beside the bundle rather than in the package. node-gyp and prebuild-install
+ * both put it in build/Release.
+ */
+let addon: string | null | undefined;
+function addonPath(): string | null {
+  if (addon === undefined) {
+    try {
+      const file = path.join(path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+      addon = existsSync(file) ? file : null;
+    } catch {
+      addon = null;
+    }
+  }
+  return addon;
+}
+
 /** Opens (and creates or migrates) the store; a corrupt file is reported with the way out. */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
   let db: Db | undefined;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    const nativeBinding = addonPath();
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, ...(nativeBinding ? { nativeBinding } : {}) });
     // Readers and the supervisor work at once; WAL lets status read while a run writes.
     // First: what follows may meet another process's lock (a run creating the store).
     db.pragma('busy_timeout = 5000');

@@ -16,12 +16,28 @@ function version(): string {
 let exitCode = 0;
 const debug = process.argv.includes('--debug') || process.env.MCP_DEBUG === '1';
 
+/** Commands that supervise tasks or serve a page: their work goes on when nobody reads stdout. */
+const KEEP_RUNNING_WITHOUT_READER = new Set(['run', 'resume', 'supervise', 'ui', 'attach']);
+
+/**
+ * `mcp status --json | head`, `mcp logs --follow | grep -m1 …`: the reader has what it
+ * wanted and left. What is still to print goes nowhere and the command ends with its code so
+ * far, as git does, rather than as an internal error.
+ */
+function endWhenReaderLeaves(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(exitCode);
+    process.exit(reportError(error, debug));
+  });
+}
+
 function action<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<number> | number>) {
   return async (...args: unknown[]): Promise<void> => {
     // commander passes (args..., options, command); our handlers take (args..., options).
+    const command = args[args.length - 1] as Command;
+    if (!KEEP_RUNNING_WITHOUT_READER.has(command.name())) endWhenReaderLeaves();
     const handler = await load();
     const merged = args.slice(0, -1) as A;
-    const command = args[args.length - 1] as Command;
     const opts = { ...command.optsWithGlobals() };
     merged[merged.length - 1] = opts as A[number];
     exitCode = await handler(...merged);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { mcp, sandbox, status, writePlan, type Sandbox } from './harness.js';
+import { finished, mcp, sandbox, startMcp, status, writePlan, type Sandbox } from './harness.js';
 
 let sb: Sandbox;
 let snapshotBefore: string;
@@ -123,4 +123,15 @@ test('after all of that, the earlier run and its logs are intact', async () => {
   assert.equal(JSON.stringify([kept]), JSON.stringify(JSON.parse(snapshotBefore)));
   const log = readFileSync(path.join(json.stateRoot, 'runs', kept.tasks[0]?.id ?? '', 'stdout.log'), 'utf8');
   assert.match(log, /kept output/);
+});
+
+test('a reader that leaves early (mcp status --json | head) ends the command quietly with its code, no internal error', async () => {
+  for (const args of [['status', '--json'], ['status'], ['logs', 'kept']]) {
+    const child = startMcp(args, { cwd: sb.project, env: sb.env });
+    // Closed before mcp has written anything: its first write meets EPIPE.
+    child.stdout?.destroy();
+    const result = await finished(child);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.stderr, '', args.join(' '));
+  }
 });

@@ -77,29 +77,27 @@ const MMAP_BYTES = 256 * 1024 * 1024;
 
 /**
  * better-sqlite3's compiled addon, named to it. Without a name it asks the `bindings`
- * package, which tries a dozen paths first, and from inside the bundled CLI (dist/bin) it
- * would look beside the bundle rather than in the package. node-gyp and prebuild-install
- * both put it in build/Release.
+ * package, which tries a dozen paths first, and which cannot work from inside the bundled
+ * CLI (dist/bin). node-gyp and prebuild-install both put it in build/Release.
  */
-let addon: string | null | undefined;
-function addonPath(): string | null {
-  if (addon === undefined) {
-    try {
-      const file = path.join(path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
-      addon = existsSync(file) ? file : null;
-    } catch {
-      addon = null;
-    }
+let addon: string | undefined;
+function addonPath(): string {
+  if (addon !== undefined) return addon;
+  let file = 'better-sqlite3/build/Release/better_sqlite3.node';
+  try {
+    file = path.join(path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+  } catch {
+    /* the package itself is missing: reported below like its addon */
   }
-  return addon;
+  if (!existsSync(file)) throw new StateRootError(`SQLite cannot be loaded: ${file} is missing`, 'run `npm rebuild better-sqlite3` (needs python3, make, g++)');
+  return (addon = file);
 }
 
 /** Opens (and creates or migrates) the store; a corrupt file is reported with the way out. */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
   let db: Db | undefined;
   try {
-    const nativeBinding = addonPath();
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, ...(nativeBinding ? { nativeBinding } : {}) });
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding: addonPath() });
     // Readers and the supervisor work at once; WAL lets status read while a run writes.
     // First: what follows may meet another process's lock (a run creating the store).
     db.pragma('busy_timeout = 5000');

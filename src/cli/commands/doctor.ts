@@ -51,13 +51,14 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   }
 
   try {
-    const { default: Database } = await import('better-sqlite3');
+    // The store's own way in: the addon it names, WAL, its migrations (which write).
+    const { openDatabase } = await import('../../store/database.js');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-doctor-'));
-    const db = new Database(path.join(dir, 't.db'));
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1);');
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      openDatabase(path.join(dir, 'tasks.db')).close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     checks.push({ name: 'sqlite', ok: true, detail: 'better-sqlite3 loads and writes WAL' });
   } catch (error) {
     checks.push({ name: 'sqlite', ok: false, detail: errorMessage(error), fix: 'run `npm rebuild better-sqlite3`' });

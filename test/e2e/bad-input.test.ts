@@ -126,7 +126,7 @@ test('after all of that, the earlier run and its logs are intact', async () => {
 });
 
 test('a reader that leaves early (mcp status --json | head) ends the command quietly with its code, no internal error', async () => {
-  for (const args of [['status', '--json'], ['status'], ['logs', 'kept']]) {
+  for (const args of [['status', '--json'], ['status'], ['status', '--watch', '--interval', '0.2'], ['logs', 'kept']]) {
     const child = startMcp(args, { cwd: sb.project, env: sb.env });
     // Closed before mcp has written anything: its first write meets EPIPE.
     child.stdout?.destroy();

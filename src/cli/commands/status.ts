@@ -233,8 +233,8 @@ async function watchStatus(
     wake?.();
   };
   process.once('SIGINT', stop);
-  // `mcp status --watch | head` closes the pipe: that ends the watch, it is not a crash.
-  out.on('error', stop);
+  // `mcp status --watch | head` closing the pipe ends the process quietly: main.ts's
+  // endWhenReaderLeaves, as for every command that only prints.
   try {
     for (let frame = 0; !stopped; frame += 1) {
       const { view, store, disk } = read();
@@ -252,7 +252,6 @@ async function watchStatus(
     return 0;
   } finally {
     process.off('SIGINT', stop);
-    out.off('error', stop);
   }
 }
 

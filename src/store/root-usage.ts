@@ -70,8 +70,13 @@ interface RunEntry extends Figures {
   measuredAt: number;
   /** A measure the budget cut short: the walks to go on with (the figures are not known yet). */
   walks?: { workspace: Walk; rest: Walk };
-  /** The figures are a whole measure (a running run's last one while `walks` takes the next). */
+  /** With `walks`: the figures are the last whole measure, shown while the walks take the next. */
   shown?: boolean;
+}
+
+/** Whether an entry's figures are a whole measure: no walk pending, or the last one kept. */
+function hasFigures(entry: RunEntry): boolean {
+  return !entry.walks || entry.shown === true;
 }
 
 /** Folders of runs/ and run-records/ that belong to no run of the store, as of those folders' times. */
@@ -174,8 +179,8 @@ function measureRun(run: RunEnd, now: number, walks: { workspace: Walk; rest: Wa
   const stamp = stampOf(run);
   const done = continueWalk(walks.workspace, deadline) && continueWalk(walks.rest, deadline);
   // A running run measured again keeps showing its last figure until the new one is known.
-  if (!done) return previous?.shown ? { ...previous, walks } : { stamp, bytes: 0, workspaceBytes: 0, measuredAt: now, walks };
-  return { stamp, bytes: walks.workspace.bytes + walks.rest.bytes, workspaceBytes: walks.workspace.bytes, measuredAt: now, shown: true };
+  if (!done) return previous && hasFigures(previous) ? { ...previous, walks, shown: true } : { stamp, bytes: 0, workspaceBytes: 0, measuredAt: now, walks };
+  return { stamp, bytes: walks.workspace.bytes + walks.rest.bytes, workspaceBytes: walks.workspace.bytes, measuredAt: now };
 }
 
 /** The folders of runs/ and run-records/ of no run in the store (a run forgotten by hand, a half-removed one). */
@@ -236,7 +241,7 @@ export function stateRootUsage(root: StateRoot, source: UsageSource, options: { 
     // Out of time: a running run's last figure, however old, is better than none.
     entry ??= before;
     if (entry) next.runs[run.id] = entry;
-    if (entry && (!entry.walks || entry.shown)) add(entry);
+    if (entry && hasFigures(entry)) add(entry);
     if (!entry || entry.walks) usage.unmeasured += 1;
   }
 

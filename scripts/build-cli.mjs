@@ -26,7 +26,8 @@ await build({
   minifySyntax: true,
   packages: 'bundle',
   external: ['node-pty', '@xterm/headless', '@xterm/addon-serialize', 'bufferutil', 'utf-8-validate'],
-  // The bundled CommonJS packages (commander, ws) call require() for Node's own modules.
+  // The bundled CommonJS packages (commander, ws, better-sqlite3) call require() for Node's
+  // own modules, and better-sqlite3 for the addon it is named.
   banner: { js: "import { createRequire as __mcpCreateRequire } from 'node:module'; const require = __mcpCreateRequire(import.meta.url);" },
   legalComments: 'none',
   logLevel: 'warning',

@@ -93,14 +93,37 @@ function addonPath(): string {
   return (addon = file);
 }
 
-/** Opens (and creates or migrates) the store; a corrupt file is reported with the way out. */
+/** How long a store held by another process (a run writing, or creating it) is waited for. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens (and creates or migrates) the store; a corrupt file is reported with the way out.
+ * SQLite skips its busy handler where waiting could deadlock: two processes setting up a new
+ * store at once (one switching it to WAL while the other migrates it) can get SQLITE_BUSY
+ * at once. The one that got it starts over, within the same time as any other wait.
+ */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+    try {
+      return openOnce(file, options);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY' && Date.now() + pause < deadline) {
+        sleepSync(pause);
+        continue;
+      }
+      throw storeError(file, error);
+    }
+  }
+}
+
+function openOnce(file: string, options: { readonly?: boolean }): Db {
   let db: Db | undefined;
   try {
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding: addonPath() });
     // Readers and the supervisor work at once; WAL lets status read while a run writes.
     // First: what follows may meet another process's lock (a run creating the store).
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     // Reads straight from the page cache: the first read of a big store (mcp status on
@@ -114,22 +137,32 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     return db;
   } catch (error) {
     db?.close();
-    if (error instanceof StateRootError) throw error;
-    const code = (error as { code?: string }).code ?? '';
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new StateRootError(
-        `${file} is corrupt (${code})`,
-        'move it aside (mv tasks.db tasks.db.corrupt); store/snapshot.json beside it holds the last known state of every run',
-      );
-    }
-    if (error instanceof TypeError && /directory does not exist/.test(error.message)) {
-      throw new StateRootError(`${file}: its directory does not exist`, 'run `mcp run` to create the state root, or check --state-dir');
-    }
-    if (code === 'SQLITE_CANTOPEN') throw new StateRootError(`${file} cannot be opened`, 'check the state root exists and is writable');
-    if (code === 'SQLITE_READONLY') throw new StateRootError(`${file} is read-only`, 'fix the permissions of the state root');
-    if (code === 'SQLITE_FULL') throw new StateRootError(`${file}: the disk is full`, 'free disk space');
     throw error;
   }
+}
+
+/** What an open that failed tells the user: the way out where there is one. */
+function storeError(file: string, error: unknown): unknown {
+  if (error instanceof StateRootError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new StateRootError(
+      `${file} is corrupt (${code})`,
+      'move it aside (mv tasks.db tasks.db.corrupt); store/snapshot.json beside it holds the last known state of every run',
+    );
+  }
+  if (error instanceof TypeError && /directory does not exist/.test(error.message)) {
+    return new StateRootError(`${file}: its directory does not exist`, 'run `mcp run` to create the state root, or check --state-dir');
+  }
+  if (code === 'SQLITE_CANTOPEN') return new StateRootError(`${file} cannot be opened`, 'check the state root exists and is writable');
+  if (code === 'SQLITE_READONLY') return new StateRootError(`${file} is read-only`, 'fix the permissions of the state root');
+  if (code === 'SQLITE_FULL') return new StateRootError(`${file}: the disk is full`, 'free disk space');
+  return error;
+}
+
+/** Opening is synchronous, and so is its wait before starting over. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function migrate(db: Db): void {

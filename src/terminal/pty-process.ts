@@ -50,9 +50,15 @@ const PAUSE_ABOVE_BYTES = 32 * 1024 * 1024;
 const BURST_BYTES = 256 * 1024;
 /** What one read asks for: a PTY master gives at most 4 KiB (its line discipline's buffer). */
 const PTY_READ_BYTES = 4096;
-/** Shared by every process: each piece is masked (and copied) before the next read. */
-const BURST_BUFFER_BYTES = 64 * 1024;
-const burstBuffer = Buffer.allocUnsafe(BURST_BUFFER_BYTES);
+/**
+ * Where every process's bursts are read to. An arena is never read into twice, so a piece
+ * that needs no masking goes on to stdout.log as a view of it, not a copy (copying and
+ * allocating were a quarter of mcp's CPU in a flood); a full one is left to the views that
+ * still hold it, and the next reads go to a new one.
+ */
+const ARENA_BYTES = 256 * 1024;
+let arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+let arenaAt = 0;
 /** After the child exits, how long stderr may still drain (descendants can hold it open). */
 const STDERR_DRAIN_MS = 500;
 
@@ -194,9 +200,9 @@ export class PtyProcess {
       // Output the stream still holds (it was paused) comes before what the kernel holds.
       if (canBurst && socket!.readableLength === 0) {
         const burst = readBurst(fd!, chunk, this.mask);
-        this.handleData(burst.bytes, burst.masked);
+        this.handleData(burst.bytes, burst.pieces);
       } else {
-        this.handleData(chunk.length, this.mask.push(chunk));
+        this.handleData(chunk.length, [this.mask.push(chunk)]);
       }
     });
     this.exited = new Promise<PtyExit>((resolve) => {
@@ -295,7 +301,7 @@ export class PtyProcess {
           break;
         }
         if (n <= 0) break;
-        this.handleData(n, this.mask.push(Buffer.from(buffer.subarray(0, n))));
+        this.handleData(n, [this.mask.push(Buffer.from(buffer.subarray(0, n)))]);
       }
       return destroy(...args);
     };
@@ -347,11 +353,15 @@ export class PtyProcess {
     this.stop('log_failed');
   }
 
-  /** `bytes` of the child's output, `chunk` what they are once masked. */
-  private handleData(bytes: number, chunk: Buffer): void {
+  /** `bytes` of the child's output, `pieces` what they are once masked, in order. */
+  private handleData(bytes: number, pieces: readonly Buffer[]): void {
     this.bytes += bytes;
     this.armIdleTimer();
     if (this.logError) return;
+    for (const chunk of pieces) if (chunk.length > 0) this.deliver(chunk);
+  }
+
+  private deliver(chunk: Buffer): void {
     // Back-pressure instead of buffering without bound: a child printing faster than the
     // disk takes it is paused (the kernel's PTY buffer then blocks its writes), never dropped.
     this.log.write(chunk);
@@ -445,31 +455,36 @@ export class PtyProcess {
  * path half as fast as `script`'s. After each event, what the kernel already holds is read
  * at once from the (non-blocking) master fd, up to BURST_BYTES, so a flood costs one event
  * per burst while a keystroke's echo costs one failed read (EAGAIN). Leans on node-pty's
- * private `_fd`, like keepOutputAtExit. Returns the bytes read and what they are once masked.
+ * private `_fd`, like keepOutputAtExit. Returns the bytes read and what they are once masked, in order.
  */
-function readBurst(fd: number, first: Buffer, mask: MaskingStream): { bytes: number; masked: Buffer } {
+function readBurst(fd: number, first: Buffer, mask: MaskingStream): { bytes: number; pieces: Buffer[] } {
   // Each piece is masked as soon as it is read: the kernel refills its 4 KiB buffer in the
   // meantime, so the next read finds output instead of waiting for it, and no long pause
   // at the end of the burst leaves the child blocked on a full PTY.
   const pieces = [mask.push(first)];
   let bytes = first.length;
-  let at = 0;
   while (bytes < BURST_BYTES) {
-    if (BURST_BUFFER_BYTES - at < PTY_READ_BYTES) at = 0;
+    if (ARENA_BYTES - arenaAt < PTY_READ_BYTES) {
+      arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+      arenaAt = 0;
+    }
     let n = 0;
     try {
-      n = readSync(fd, burstBuffer, at, BURST_BUFFER_BYTES - at, null);
+      n = readSync(fd, arena, arenaAt, ARENA_BYTES - arenaAt, null);
     } catch {
       break; // EAGAIN: nothing more yet; EIO: the child side closed (the stream sees it too).
     }
     if (n <= 0) break;
     bytes += n;
-    // Copied out at once when unmasked: the shared buffer is read into again.
-    const masked = mask.push(burstBuffer.subarray(at, at + n));
-    pieces.push(masked.buffer === burstBuffer.buffer ? Buffer.from(masked) : masked);
-    at += n;
+    const masked = mask.push(arena.subarray(arenaAt, arenaAt + n));
+    arenaAt += n;
+    const last = pieces[pieces.length - 1]!;
+    // Unmasked pieces read one after the other are one view: the log gets fewer, larger writes.
+    if (masked.buffer === last.buffer && last.byteOffset + last.length === masked.byteOffset) {
+      pieces[pieces.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + masked.length);
+    } else pieces.push(masked);
   }
-  return { bytes, masked: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces) };
+  return { bytes, pieces };
 }
 
 /**

@@ -41,13 +41,21 @@ export function startWalk(paths: readonly string[], exclude: readonly string[] =
   return { pending: [...paths].reverse(), exclude: [...exclude], bytes: 0, linked: [] };
 }
 
-/** Walks on until done (true) or `deadline` (performance.now()) passed (false; call again to go on). */
+/**
+ * A monotonic clock in milliseconds for walk deadlines. Not `performance.now()`: the global
+ * `performance` loads perf_hooks (ten modules) on first use, in a status that should start fast.
+ */
+export function clockMs(): number {
+  return process.uptime() * 1000;
+}
+
+/** Walks on until done (true) or `deadline` (clockMs()) passed (false; call again to go on). */
 export function continueWalk(walk: Walk, deadline?: number): boolean {
   const exclude = new Set(walk.exclude);
   const linked = new Set(walk.linked);
   try {
     for (let seen = 1; walk.pending.length > 0; seen += 1) {
-      if (deadline !== undefined && seen % ENTRIES_PER_CLOCK_READ === 0 && performance.now() > deadline) return false;
+      if (deadline !== undefined && seen % ENTRIES_PER_CLOCK_READ === 0 && clockMs() > deadline) return false;
       const current = walk.pending.pop() as string;
       if (exclude.has(current)) continue;
       let stat: Stats | undefined;

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isFinalRunState, type RunState } from '../domain/task-state.js';
-import { continueWalk, directoryBytes, entryBytes, startWalk, type Walk } from './disk-usage.js';
+import { clockMs, continueWalk, directoryBytes, entryBytes, startWalk, type Walk } from './disk-usage.js';
 import type { StateRoot } from './state-root.js';
 
 /**
@@ -209,8 +209,8 @@ export function stateRootUsage(root: StateRoot, source: UsageSource, options: { 
   const usage: DiskUsage = { totalBytes: 0, workspaceBytes: 0, complete: true, unmeasured: 0 };
   if (!existsSync(root.dir)) return usage;
   const now = options.now ?? Date.now();
-  const deadline = options.fresh ? undefined : performance.now() + (options.budgetMs ?? DISK_WALK_BUDGET_MS);
-  const timeLeft = (): boolean => deadline === undefined || performance.now() < deadline;
+  const deadline = options.fresh ? undefined : clockMs() + (options.budgetMs ?? DISK_WALK_BUDGET_MS);
+  const timeLeft = (): boolean => deadline === undefined || clockMs() < deadline;
   const memory = options.fresh ? { runs: {}, leftovers: null } : readMemory(root.diskUsagePath);
   const next: Memory = { runs: {}, leftovers: null };
   let changed = options.fresh === true;
@@ -234,7 +234,7 @@ export function stateRootUsage(root: StateRoot, source: UsageSource, options: { 
       // Listed once, and only when a run is to be measured: never on a status that measures nothing.
       present ??= new Set(names(root.runsDir));
       const live = stampOf(run) === LIVE && deadline !== undefined;
-      const until = live ? Math.min(deadline, performance.now() + LIVE_WALK_BUDGET_MS) : deadline;
+      const until = live ? Math.min(deadline, clockMs() + LIVE_WALK_BUDGET_MS) : deadline;
       entry = measureRun(run, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), until, before);
       changed = true;
     }

@@ -16,10 +16,36 @@ export interface RunRepository {
   private: boolean;
 }
 
-export async function runRepository(root: StateRoot, run: Pick<RunRecord, 'id' | 'project'>): Promise<RunRepository> {
+export async function runRepository(root: StateRoot, run: Pick<RunRecord, 'id' | 'project'>, facts?: RepositoryFacts): Promise<RunRepository> {
   const own = root.runFiles(run.id).repo;
   if (existsSync(own)) return { top: own, private: true };
-  return { top: await repositoryTop(run.project), private: false };
+  return { top: await (facts ? facts.top(run.project) : repositoryTop(run.project)), private: false };
+}
+
+/**
+ * What one clean asks git once per repository rather than once per run: the repository a
+ * project is in, its worktree list, its `mcp/` branches and the branch HEAD is on. Runs are
+ * gathered after earlier runs' items went; what those removals leave stale here (their
+ * worktrees and branches) names only the earlier runs, never a later run's own items.
+ */
+export class RepositoryFacts {
+  private readonly tops = new Map<string, Promise<string | null>>();
+  private readonly facts = new Map<string, Promise<{ worktrees: Map<string, string | null>; branches: Set<string>; current: string }>>();
+
+  top(project: string): Promise<string | null> {
+    let top = this.tops.get(project);
+    if (!top) this.tops.set(project, (top = repositoryTop(project)));
+    return top;
+  }
+
+  of(top: string): Promise<{ worktrees: Map<string, string | null>; branches: Set<string>; current: string }> {
+    let facts = this.facts.get(top);
+    if (!facts) {
+      facts = Promise.all([registeredWorktrees(top), mcpBranches(top), currentBranch(top)]).then(([worktrees, branches, current]) => ({ worktrees, branches, current }));
+      this.facts.set(top, facts);
+    }
+    return facts;
+  }
 }
 
 /**
@@ -27,11 +53,20 @@ export async function runRepository(root: StateRoot, run: Pick<RunRecord, 'id' |
  * branches (with the commits only they hold), its run branch, and with --logs its folders.
  * Sizes are measured here, before anything is removed.
  */
-export async function gatherRunFacts(root: StateRoot, store: TaskStore, run: RunOfFacts, repo: RunRepository, options: Pick<CleanOptions, 'logs' | 'branches'>): Promise<RunFacts> {
+export async function gatherRunFacts(
+  root: StateRoot,
+  store: TaskStore,
+  run: RunOfFacts,
+  repo: RunRepository,
+  options: Pick<CleanOptions, 'logs' | 'branches'>,
+  shared = new RepositoryFacts(),
+): Promise<RunFacts> {
   const files = root.runFiles(run.id);
   const tasks = store.tasksOf(run.id);
   const { top } = repo;
-  const worktrees = top ? await registeredWorktrees(top) : new Map<string, string | null>();
+  // A private repository belongs to this run alone: nothing to share with the next one.
+  const facts = top ? await (repo.private ? new RepositoryFacts() : shared).of(top) : null;
+  const worktrees = facts?.worktrees ?? new Map<string, string | null>();
 
   const worktreeFacts: WorktreeFact[] = [];
   const taskWorkspaces = new Set<string>();
@@ -51,8 +86,8 @@ export async function gatherRunFacts(root: StateRoot, store: TaskStore, run: Run
   const checkedOut = new Set<string>();
   for (const [dir, branch] of worktrees) if (branch && !taskWorkspaces.has(dir)) checkedOut.add(branch);
 
-  const existing = top ? await mcpBranches(top) : new Set<string>();
-  const current = top ? await currentBranch(top) : 'HEAD';
+  const existing = facts?.branches ?? new Set<string>();
+  const current = facts?.current ?? 'HEAD';
   const runBranchName = `mcp/run-${run.id}`;
   let runBranch: RunBranchFact | null = null;
   if (top && !repo.private && existing.has(runBranchName)) {

@@ -163,8 +163,8 @@ function runRefusal(run: RunInfo, live: LiveSupervisor): { reason: SkipReason; r
  * The runs to clean. A run named by the user that may not be touched is refused outright
  * (thrown); among all runs such ones are listed as skipped.
  */
-export function selectRuns(runs: readonly RunInfo[], options: Pick<CleanOptions, 'runId' | 'olderThan'>, live: LiveSupervisor, now: number): { chosen: RunInfo[]; skipped: Skip[] } {
-  const chosen: RunInfo[] = [];
+export function selectRuns<R extends RunInfo>(runs: readonly R[], options: Pick<CleanOptions, 'runId' | 'olderThan'>, live: LiveSupervisor, now: number): { chosen: R[]; skipped: Skip[] } {
+  const chosen: R[] = [];
   const skipped: Skip[] = [];
   for (const run of runs) {
     if (options.runId !== undefined && run.id !== options.runId) continue;

@@ -6,7 +6,7 @@ import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { deleteBranch, pruneWorktrees, removeWorktree } from '../workspace/cleanup.js';
 import { decideRun, selectRuns, type CleanOptions, type LiveSupervisor, type Removal, type Skip } from './clean.js';
-import { gatherRunFacts, runRepository } from './clean-facts.js';
+import { gatherRunFacts, RepositoryFacts, runRepository } from './clean-facts.js';
 import { sendControl } from './control-client.js';
 import { currentLockHolder } from './supervisor-lock.js';
 
@@ -43,12 +43,11 @@ export async function cleanRuns(root: StateRoot, store: TaskStore, options: Clea
   const repositories = new Set<string>();
   const touched: string[] = [];
   let forgotten = false;
+  const facts = new RepositoryFacts();
 
-  for (const info of chosen) {
-    const run = store.getRun(info.id);
-    if (!run) continue;
-    const repo = await runRepository(root, run);
-    const plan = decideRun(await gatherRunFacts(root, store, run, repo, options), options);
+  for (const run of chosen) {
+    const repo = await runRepository(root, run, facts);
+    const plan = decideRun(await gatherRunFacts(root, store, run, repo, options, facts), options);
     report.skipped.push(...plan.skip);
     if (options.dryRun) {
       report.removed.push(...plan.remove);

@@ -138,7 +138,7 @@ async function runPageScenario(run: ChildProcess, done: Promise<McpResult>): Pro
   assert.deepEqual(browser.errors, []);
 }
 
-test('the inbox: two interactive tasks ask to push; Approve lets one run it, Deny refuses the other; Send gives one more; the Codex TUI shows in the page; both end from the page', async () => {
+test('the inbox: two interactive tasks ask to push; Approve for the session lets one run it, Deny refuses the other; Send gives one more; the Codex TUI shows in the page; both end from the page', async () => {
   writePlan(sb.project, { tasks: [{ id: 'pusher', prompt: 'PUSH_APPROVED', mode: 'interactive' }, { id: 'refused', prompt: 'PUSH_DENIED', mode: 'interactive' }] }, 'ui-approvals.json');
   const started = await mcp(['run', '--plan', 'ui-approvals.json', '--parallel', '2', '--detach'], { cwd: sb.project, env: sb.env });
   assert.equal(started.code, 0, started.stderr);
@@ -155,8 +155,10 @@ test('the inbox: two interactive tasks ask to push; Approve lets one run it, Den
     const item = (id: string) => page.locator(`.inbox-approval[data-task="${id}"]`);
     assert.match(await item(pusher.id).locator('.approval-command').innerText(), /git push origin main/);
     await page.screenshot({ path: path.join(shots, 'inbox.png') });
-    await item(pusher.id).locator('button.approve').click();
-    await page.locator('.action-reply.good', { hasText: /approved approval 1/ }).waitFor();
+    // The inbox offers the task panel's three answers.
+    assert.equal(await item(pusher.id).locator('button.approve').count(), 1);
+    await item(pusher.id).locator('button.approve-session').click();
+    await page.locator('.action-reply.good', { hasText: /approved approval 1 for the rest of the session/ }).waitFor();
     await item(refused.id).locator('button.deny').click();
     await page.locator('.action-reply.good', { hasText: /denied approval 1/ }).waitFor();
 

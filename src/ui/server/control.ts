@@ -27,7 +27,8 @@ function fromReply(reply: ControlReply | null, done: (reply: ControlReply & { ok
 
 export async function approve(root: StateRoot, taskId: string, id: number | undefined, decision: PersonDecision): Promise<ActionReply> {
   const reply = await sendControl(root.socketPath, { op: 'approve', task: taskId, ...(id ? { id } : {}), decision, by: whoAmI(), via: 'ui' });
-  return fromReply(reply, (r) => `${decision === 'decline' ? 'denied' : 'approved'} approval ${String(r.id)}: ${String(r.command)}`);
+  const how = decision === 'accept_for_session' ? ' for the rest of the session' : '';
+  return fromReply(reply, (r) => `${decision === 'decline' ? 'denied' : 'approved'} approval ${String(r.id)}${how}: ${String(r.command)}`);
 }
 
 /** Adds a message to a running Codex task (`mcp send`): it joins the turn under way, or starts the next. */

@@ -1,7 +1,7 @@
 import type { InboxItem } from '../wire.js';
 import { post } from './api.js';
+import { approvalCard, showReply } from './approval-card.js';
 import { clock, h } from './dom.js';
-import { showReply } from './task-panel.js';
 
 function keyOf(item: InboxItem): string {
   return `${item.taskId}:${item.kind}:${item.approval?.id ?? ''}`;
@@ -49,13 +49,7 @@ export class InboxView {
     const link = h('a', { href: `#/run/${encodeURIComponent(item.runId)}/task/${id}` }, item.key);
     const body: (Node | string)[] = [];
     if (item.kind === 'approval' && item.approval) {
-      const approval = item.approval;
-      const act = (decision: 'accept' | 'decline') => async (): Promise<void> => showReply(this.replies, await post(`/api/tasks/${id}/approve`, { id: approval.id, decision }));
-      body.push(
-        h('pre', { class: 'approval-command' }, approval.command ?? (approval.files.join('\n') || approval.kind)),
-        approval.reason ? h('p', { class: 'approval-reason' }, `Reason: ${approval.reason}`) : '',
-        h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'approve', onclick: act('accept') }, 'Approve'), h('button', { type: 'button', class: 'deny', onclick: act('decline') }, 'Deny')),
-      );
+      body.push(...approvalCard(item.taskId, item.approval, this.replies));
     } else {
       const text = h('textarea', { rows: 2, placeholder: 'your message', class: 'send-text', 'aria-label': 'message' });
       // The answer goes to the inbox's own replies: a sent message takes the item out of the inbox.

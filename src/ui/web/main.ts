@@ -7,7 +7,8 @@ import { clear, clock, duration, elapsed, h, tokens } from './dom.js';
 import { Feed } from './feed.js';
 import { MAX_NODES_UNGROUPED, RunGraph, type GroupBy } from './graph.js';
 import { InboxView } from './inbox.js';
-import { showReply, TaskPanel } from './task-panel.js';
+import { showReply } from './approval-card.js';
+import { TaskPanel } from './task-panel.js';
 
 /** The whole page: a header, then the runs, one run (graph, task list, task panel), or the inbox. */
 

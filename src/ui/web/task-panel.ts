@@ -1,5 +1,6 @@
-import type { ActionReply, PersonDecision, TaskDigest, TaskReply, TaskView, StoredEvent } from '../wire.js';
+import type { TaskDigest, TaskReply, TaskView, StoredEvent } from '../wire.js';
 import { get, post } from './api.js';
+import { approvalCard, showReply } from './approval-card.js';
 import { diffView } from './diff-view.js';
 import { clear, clock, duration, elapsed, h, tokens } from './dom.js';
 import { TerminalView } from './terminal-view.js';
@@ -9,10 +10,6 @@ const FINAL = new Set(['succeeded', 'failed', 'killed', 'timed_out', 'blocked'])
 type Tab = 'terminal' | 'transcript' | 'diff' | 'details';
 
 /** Shows the reply of a button: the supervisor's own words, success or refusal. */
-export function showReply(target: HTMLElement, reply: ActionReply): void {
-  target.replaceChildren(h('div', { class: `action-reply ${reply.ok ? 'good' : 'bad'}`, role: 'status' }, reply.message));
-}
-
 /** One task: its terminal, transcript, diff and details, and the buttons that act on it. */
 export class TaskPanel {
   readonly element = h('section', { class: 'panel task-panel' });
@@ -108,24 +105,8 @@ export class TaskPanel {
   private renderApprovals(): void {
     clear(this.approvals);
     for (const approval of this.digest?.approvals ?? []) {
-      const act = (decision: PersonDecision) => async (): Promise<void> => {
-        showReply(this.replies, await post(`/api/tasks/${encodeURIComponent(this.taskId)}/approve`, { id: approval.id, decision }));
-      };
       this.approvals.append(
-        h(
-          'div',
-          { class: 'approval-card', 'data-approval': approval.id },
-          h('div', undefined, h('b', undefined, `Codex asks to run (approval ${approval.id}):`)),
-          h('pre', { class: 'approval-command' }, approval.command ?? (approval.files.join('\n') || approval.kind)),
-          approval.reason ? h('p', { class: 'approval-reason' }, `Reason: ${approval.reason}`) : null,
-          h(
-            'div',
-            { class: 'buttons' },
-            h('button', { type: 'button', class: 'approve', onclick: act('accept') }, 'Approve'),
-            h('button', { type: 'button', class: 'approve-session', title: 'this, and the same request again in this Codex session', onclick: act('accept_for_session') }, 'Approve for the session'),
-            h('button', { type: 'button', class: 'deny', onclick: act('decline') }, 'Deny'),
-          ),
-        ),
+        h('div', { class: 'approval-card', 'data-approval': approval.id }, h('div', undefined, h('b', undefined, `Codex asks to run (approval ${approval.id}):`)), ...approvalCard(this.taskId, approval, this.replies)),
       );
     }
   }

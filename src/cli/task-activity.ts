@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { summarizeEvent } from '../domain/event-summary.js';
 import { isTaskEvent, parseEventLine, type TaskEvent } from '../domain/events.js';
 import { printable } from './render/format.js';
 
@@ -15,47 +16,10 @@ export const EVENTS_POLL_MS = 500;
 /** Bytes read per poll: a long backlog (a resumed task) is caught up over several polls, never in one stall. */
 const MAX_READ_BYTES = 1024 * 1024;
 
-function firstLine(text: string): string {
-  return printable(text.trim().split('\n')[0] ?? '').trim();
-}
-
-/**
- * The status line an event gives, or undefined for events that change nothing visible.
- * `kind`: a command's argv is what it does; a Codex session's is long and always the same.
- */
+/** The status line an event gives (see summarizeEvent), made safe for a terminal. */
 export function describeEvent(event: TaskEvent, kind: 'prompt' | 'command'): string | undefined {
-  switch (event.type) {
-    case 'started':
-      return kind === 'command' && event.argv.length > 0 ? `$ ${printable(event.argv.join(' '))}` : 'Codex started';
-    case 'codex.command_started':
-      return `$ ${firstLine(event.command)}`;
-    case 'codex.command':
-      return `$ ${firstLine(event.command)}${event.exitCode !== null && event.exitCode !== 0 ? `  (exit ${event.exitCode})` : ''}`;
-    case 'codex.message':
-      return firstLine(event.text) || undefined;
-    case 'codex.reasoning':
-      return 'thinking…';
-    case 'codex.file_change': {
-      const paths = event.changes.map((c) => c.path).filter(Boolean);
-      return paths.length > 0 ? `edited ${printable(paths.join(', '))}` : 'edited files';
-    }
-    case 'codex.turn_failed':
-    case 'codex.error':
-    case 'error':
-      return `error: ${firstLine(event.message)}`;
-    case 'approval.requested':
-      return `approval needed: ${firstLine(event.command ?? event.files?.join(', ') ?? event.kind)}`;
-    case 'approval.decided':
-      return `${event.decision}: ${firstLine(event.command ?? '')}`;
-    case 'input.waiting':
-      return 'waiting for your message';
-    case 'resume':
-      return 'resuming the Codex session';
-    case 'exit':
-      return event.exitCode !== null ? `exited ${event.exitCode}` : `ended by ${event.signal ?? 'a signal'}`;
-    default:
-      return undefined;
-  }
+  const text = summarizeEvent(event, kind);
+  return text === undefined ? undefined : printable(text).trim() || undefined;
 }
 
 /**

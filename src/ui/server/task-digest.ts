@@ -1,8 +1,6 @@
+import { isActivity } from '../../domain/event-summary.js';
 import type { StoredEvent } from '../../domain/events.js';
 import type { PendingApproval, TaskDigest } from '../wire.js';
-
-/** Events that say nothing a person would want as "last activity". */
-const QUIET: ReadonlySet<string> = new Set(['codex.usage', 'codex.item', 'codex.turn_started', 'codex.session', 'committed', 'notified']);
 
 /**
  * Folds a task's events, in order, into what the page shows beside it: tokens spent, the
@@ -51,7 +49,7 @@ export class TaskDigestBuilder {
       default:
         break;
     }
-    if (!QUIET.has(event.type) && event.type !== 'state') d.last = event;
+    if (isActivity(event)) d.last = event;
   }
 
   get value(): TaskDigest {

@@ -216,7 +216,7 @@ export class RunGraph {
         label.g.setAttribute('class', `node node-task state-${task.status}${task.superseded ? ' superseded' : ''}${input.selected === task.id ? ' selected' : ''}`);
         label.g.setAttribute('data-state', task.status);
         label.state.textContent = this.stateLine(task);
-        label.last.textContent = truncate(describe(input.digests[task.id]?.last ?? null) || task.title, 30);
+        label.last.textContent = truncate(describe(input.digests[task.id]?.last ?? null, task.kind) || task.title, 30);
       } else if (node.group) {
         const counts = new Map<string, number>();
         for (const t of node.group.tasks) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);

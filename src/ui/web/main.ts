@@ -231,7 +231,7 @@ function renderList(p: RunPage, tasks: TaskView[], selected: string | null): voi
       + `<td><span class="badge state-${esc(t.status)}">${esc(t.status.replace('_', ' '))}</span></td>`
       + `<td class="num elapsed" data-start="${esc(t.startedAt ?? '')}" data-end="${esc(t.endedAt ?? '')}">${duration(elapsed(t.startedAt, t.endedAt))}</td>`
       + `<td class="num">${t.attempts}</td><td class="num">v${t.planVersion}</td><td class="num">${esc(tokens(digest?.tokens ?? { input: 0, output: 0 }))}</td>`
-      + `<td class="last">${esc(describe(digest?.last ?? null) || t.reason || '')}</td></tr>`;
+      + `<td class="last">${esc(describe(digest?.last ?? null, t.kind) || t.reason || '')}</td></tr>`;
   });
   const head = ['task', 'state', 'time', 'tries', 'plan', 'tokens', 'last activity'].map((t) => `<th>${t}</th>`).join('');
   const title = `Tasks (${shown.length}${p.listFilter ? ` of ${tasks.length}, ${p.listFilter.replace(':', ' ')}` : ''})`;

@@ -4,6 +4,9 @@
  * agree, since a stream holds back exactly what the second matches for the first to complete.
  */
 
+/** How both forms begin (matched without regard to case). */
+export const HEADER_NAME = 'authorization';
+
 // Credentials after an Authorization header name, in the forms they take in output:
 //   Authorization: Bearer <token>   (curl -v, HTTP dumps; also Basic and GitHub's "token")
 //   'Authorization': 'Bearer <token>' and \"Authorization\":\"Bearer <token>\" (code, escaped JSON)
@@ -12,7 +15,8 @@
 // backslash (the start of an escaped closing quote). Character classes are spelled out rather
 // than \s, because \s also matches byte 0xA0, which is part of UTF-8 text in the byte stream.
 export const HEADER_SOURCE =
-  'authorization(?:"[ \\t]*:[ \\t]*"((?:[^"\\\\\\n]|\\\\[^\\n])*\\\\?)' +
+  `${HEADER_NAME}(?:` +
+  '"[ \\t]*:[ \\t]*"((?:[^"\\\\\\n]|\\\\[^\\n])*\\\\?)' +
   '|\\\\?["\']?[ \\t]*[:=][ \\t]*\\\\?["\']?(?:bearer|basic|token)[ \\t]+([^ \\t\\r\\n\\f\\v"\'\\\\]+))';
 
 // Matches, at the very end of the text, any beginning of a header that the pattern above
@@ -26,7 +30,7 @@ export const HEADER_TAIL_SOURCE = (() => {
   const token = '[ \\t]+[^ \\t\\r\\n\\f\\v"\'\\\\]*';
   const scheme = ['bearer', 'basic', 'token'].map((word) => chain([...letters(word), token])).join('|');
   const header = chain([
-    ...letters('authorization'),
+    ...letters(HEADER_NAME),
     '\\\\?',
     '["\']?',
     '[ \\t]*',
@@ -36,6 +40,6 @@ export const HEADER_TAIL_SOURCE = (() => {
     '["\']?',
     `(?:${scheme})`,
   ]);
-  const json = chain([...letters('authorization'), '"', '[ \\t]*', ':', '[ \\t]*', '"', '(?:[^"\\\\\\n]|\\\\[^\\n])*\\\\?']);
+  const json = chain([...letters(HEADER_NAME), '"', '[ \\t]*', ':', '[ \\t]*', '"', '(?:[^"\\\\\\n]|\\\\[^\\n])*\\\\?']);
   return `(?:${header}|${json})$`;
 })();

@@ -3,7 +3,7 @@
  * cut in two by a chunk boundary is still caught: the end of each chunk that could begin one
  * is held back until the next chunk (or `end()`) settles it.
  */
-import { HEADER_SOURCE, HEADER_TAIL_SOURCE } from './authorization-header.js';
+import { HEADER_NAME, HEADER_SOURCE, HEADER_TAIL_SOURCE } from './authorization-header.js';
 import { findPieces, mergePieces, type Piece, type Range, type SecretMasker } from './secret-masker.js';
 
 // A header's token can only be held back for so long: the stream keeps at most this many bytes
@@ -35,7 +35,9 @@ export class MaskingStream {
   private readonly secrets: readonly string[];
   private readonly maskBytes: Buffer;
   private readonly header = new RegExp(HEADER_SOURCE, 'gi');
-  private readonly headerTail = new RegExp(HEADER_TAIL_SOURCE, 'gi');
+  private readonly name = new RegExp(HEADER_NAME, 'gi');
+  /** Sticky: matches a header's beginning that runs from exactly `lastIndex` to the end. */
+  private readonly headerTailAt = new RegExp(HEADER_TAIL_SOURCE, 'iy');
   private carry: Buffer = EMPTY;
   private emitted = 0;
 
@@ -70,8 +72,12 @@ export class MaskingStream {
   private process(data: Buffer, final: boolean): Buffer {
     const text = data.toString('latin1');
     const emitted = this.emitted;
-    const pieces = findPieces(text, this.secrets, this.header);
-    const cut = final ? text.length : this.safeEnd(text, emitted);
+    // Both header forms begin with the whole name: a text without it (nearly all output) is
+    // scanned once for it, not with the two header patterns.
+    this.name.lastIndex = 0;
+    const named = this.name.test(text);
+    const pieces = findPieces(text, this.secrets, named ? this.header : null);
+    const cut = final ? text.length : this.safeEnd(text, emitted, named);
     const out = this.assemble(data, mergePieces(pieces), emitted, cut);
     if (final) return out;
     this.keepCarry(data, text, pieces, cut);
@@ -79,7 +85,7 @@ export class MaskingStream {
   }
 
   /** Where the bytes that could still turn out to be part of a secret or header begin. */
-  private safeEnd(text: string, emitted: number): number {
+  private safeEnd(text: string, emitted: number, named: boolean): number {
     let cut = text.length;
     for (const secret of this.secrets) {
       // Only a proper prefix of a secret can sit at the end; a whole one is already a piece.
@@ -91,10 +97,32 @@ export class MaskingStream {
         }
       }
     }
-    this.headerTail.lastIndex = Math.max(emitted, text.length - HEADER_HOLD_LIMIT);
-    const tail = this.headerTail.exec(text);
-    if (tail !== null) cut = Math.min(cut, tail.index);
+    const tail = this.openHeaderStart(text, Math.max(emitted, text.length - HEADER_HOLD_LIMIT), named);
+    if (tail !== -1) cut = Math.min(cut, tail);
     return cut;
+  }
+
+  /**
+   * The first position from `from` where a beginning of a header runs to the end of `text`,
+   * or -1. Such a beginning either holds the whole name, and starts where the name does, or
+   * is shorter than the name, and starts among the last characters: only those positions
+   * are tried, instead of matching the tail pattern at every position of the text.
+   */
+  private openHeaderStart(text: string, from: number, named: boolean): number {
+    if (named) {
+      this.name.lastIndex = from;
+      for (let match = this.name.exec(text); match !== null; match = this.name.exec(text)) {
+        this.headerTailAt.lastIndex = match.index;
+        if (this.headerTailAt.test(text)) return match.index;
+      }
+    }
+    for (let at = Math.max(from, text.length - HEADER_NAME.length + 1); at < text.length; at += 1) {
+      // Only where the name's first letter is, in either case.
+      if ((text.charCodeAt(at) | 0x20) !== HEADER_NAME.charCodeAt(0)) continue;
+      this.headerTailAt.lastIndex = at;
+      if (this.headerTailAt.test(text)) return at;
+    }
+    return -1;
   }
 
   private assemble(data: Buffer, ranges: readonly Range[], emitted: number, cut: number): Buffer {

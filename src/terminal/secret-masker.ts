@@ -23,7 +23,8 @@ export interface Range {
   end: number;
 }
 
-export function findPieces(text: string, secrets: readonly string[], header: RegExp): Piece[] {
+/** `header` null: the text is known to hold no header (it lacks the name). */
+export function findPieces(text: string, secrets: readonly string[], header: RegExp | null): Piece[] {
   const pieces: Piece[] = [];
   for (const secret of secrets) {
     // Restarting one past each hit (not after it) catches overlapping occurrences, which must
@@ -32,6 +33,7 @@ export function findPieces(text: string, secrets: readonly string[], header: Reg
       pieces.push({ start: at, end: at + secret.length, anchor: at, kind: 'secret', open: false });
     }
   }
+  if (header === null) return pieces.sort((a, b) => a.start - b.start);
   header.lastIndex = 0;
   for (let match = header.exec(text); match !== null; match = header.exec(text)) {
     // Both forms end with the value, so its offsets follow from the match's end.

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { GitError } from '../domain/errors.js';
-import { git } from './git.js';
+import { git, gitProjectInfo } from './git.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-git-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,4 +31,16 @@ test('a git command that hangs is stopped and said to have timed out, not to hav
   const slow = git(tmp, ['-c', 'alias.wait=!sleep 5', 'wait'], { timeoutMs: 300 });
   const error = await caught(slow);
   assert.match(error.message, /^git -c alias\.wait=!sleep 5 wait did not finish within 0\.3 s and was stopped/);
+});
+
+test("a project's repository and HEAD come from one git; outside git and before a first commit there are none", async () => {
+  const project = path.join(tmp, 'info');
+  const sub = path.join(project, 'sub');
+  mkdirSync(sub, { recursive: true });
+  assert.equal(await gitProjectInfo(project), null, 'outside git');
+  await git(project, ['init', '-q']);
+  assert.equal(await gitProjectInfo(project), null, 'before a first commit');
+  await git(project, ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'first']);
+  const head = await git(project, ['rev-parse', 'HEAD']);
+  assert.deepEqual(await gitProjectInfo(sub), { top: realpathSync(project), head });
 });

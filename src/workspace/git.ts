@@ -34,10 +34,10 @@ export async function tryGit(cwd: string, args: string[]): Promise<string | null
 
 /** The repository top level and its HEAD commit, or null outside git (or before a first commit). */
 export async function gitProjectInfo(dir: string): Promise<{ top: string; head: string } | null> {
-  const top = await tryGit(dir, ['rev-parse', '--show-toplevel']);
-  if (!top) return null;
-  const head = await tryGit(dir, ['rev-parse', '--verify', 'HEAD^{commit}']);
-  return head ? { top, head } : null;
+  // One git for both: it fails alike outside a repository and before a first commit.
+  const out = await tryGit(dir, ['rev-parse', '--show-toplevel', '--verify', 'HEAD^{commit}']);
+  const [top, head] = out?.split('\n') ?? [];
+  return top && head ? { top, head } : null;
 }
 
 const repoQueues = new Map<string, Promise<unknown>>();

@@ -22,6 +22,15 @@ export async function runRepository(root: StateRoot, run: Pick<RunRecord, 'id' |
   return { top: await (facts ? facts.top(run.project) : repositoryTop(run.project)), private: false };
 }
 
+interface RepositoryState {
+  /** Real path of each registered worktree -> the branch checked out there. */
+  worktrees: Map<string, string | null>;
+  /** Its `mcp/` branches. */
+  branches: Set<string>;
+  /** The branch HEAD is on, or `HEAD` when detached. */
+  current: string;
+}
+
 /**
  * What one clean asks git once per repository rather than once per run: the repository a
  * project is in, its worktree list, its `mcp/` branches and the branch HEAD is on. Runs are
@@ -30,7 +39,7 @@ export async function runRepository(root: StateRoot, run: Pick<RunRecord, 'id' |
  */
 export class RepositoryFacts {
   private readonly tops = new Map<string, Promise<string | null>>();
-  private readonly facts = new Map<string, Promise<{ worktrees: Map<string, string | null>; branches: Set<string>; current: string }>>();
+  private readonly facts = new Map<string, Promise<RepositoryState>>();
 
   top(project: string): Promise<string | null> {
     let top = this.tops.get(project);
@@ -38,7 +47,7 @@ export class RepositoryFacts {
     return top;
   }
 
-  of(top: string): Promise<{ worktrees: Map<string, string | null>; branches: Set<string>; current: string }> {
+  of(top: string): Promise<RepositoryState> {
     let facts = this.facts.get(top);
     if (!facts) {
       facts = Promise.all([registeredWorktrees(top), mcpBranches(top), currentBranch(top)]).then(([worktrees, branches, current]) => ({ worktrees, branches, current }));

@@ -455,7 +455,8 @@ export class PtyProcess {
  * path half as fast as `script`'s. After each event, what the kernel already holds is read
  * at once from the (non-blocking) master fd, up to BURST_BYTES, so a flood costs one event
  * per burst while a keystroke's echo costs one failed read (EAGAIN). Leans on node-pty's
- * private `_fd`, like keepOutputAtExit. Returns the bytes read and what they are once masked, in order.
+ * private `_fd`, like keepOutputAtExit. Returns the bytes read and, in order, the pieces
+ * they are once masked.
  */
 function readBurst(fd: number, first: Buffer, mask: MaskingStream): { bytes: number; pieces: Buffer[] } {
   // Each piece is masked as soon as it is read: the kernel refills its 4 KiB buffer in the

@@ -1,4 +1,4 @@
-import { isDiskFull, McpError } from '../domain/errors.js';
+import { isDiskFull, isMcpError } from '../domain/errors.js';
 
 /**
  * The one place errors become exit codes and text. A user sees one line with its hint;
@@ -16,11 +16,11 @@ export function reportError(error: unknown, debug: boolean): number {
 let reported: number | null = null;
 
 function exitCodeOf(error: unknown): number {
-  return error instanceof McpError ? error.exitCode : 1;
+  return isMcpError(error) ? error.exitCode : 1;
 }
 
 function write(error: unknown, debug: boolean): void {
-  if (error instanceof McpError) {
+  if (isMcpError(error)) {
     process.stderr.write(`mcp: ${oneLine(error.message)}${error.hint ? ` — ${oneLine(error.hint)}` : ''}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return;

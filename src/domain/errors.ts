@@ -2,8 +2,12 @@
  * Every error a user can meet carries its exit code and a hint; the CLI maps them to
  * one line on stderr in one place (`cli/report-error.ts`).
  */
+const MCP_ERROR = Symbol.for('mcp.error');
+
 export abstract class McpError extends Error {
   abstract readonly exitCode: number;
+  /** See isMcpError. */
+  readonly [MCP_ERROR] = true;
   constructor(
     message: string,
     readonly hint?: string,
@@ -11,6 +15,15 @@ export abstract class McpError extends Error {
     super(message);
     this.name = new.target.name;
   }
+}
+
+/**
+ * Whether `error` is one of mcp's own. Each command is bundled apart from the CLI's entry
+ * (scripts/build-cli.mjs), so an error a command throws is an instance of that bundle's copy
+ * of McpError, not of the entry's: the entry recognises it by this mark, not `instanceof`.
+ */
+export function isMcpError(error: unknown): error is McpError {
+  return typeof error === 'object' && error !== null && (error as { [MCP_ERROR]?: unknown })[MCP_ERROR] === true;
 }
 
 /** Bad flags, arguments or files given by the user. */

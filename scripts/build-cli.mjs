@@ -4,10 +4,11 @@
 // called. Node 20 keeps no compile cache: importing `mcp run`'s modules one file at a time
 // took 230-240 ms of every run before it did anything, bundled about 110 ms.
 //
-// Each command is bundled on its own, so everything it imports up front is one file. One
-// build for all commands shared their code in chunks: `mcp status` loaded 16 files and
-// `mcp run` 38, and Node's ESM loader reads each with several round trips through its thread
-// pool, which a busy machine makes slow (status --json under load gained about 100 ms from
+// Each command is bundled on its own, so what it imports up front is one file or a few (the
+// code it shares with its lazy imports). One build for all commands shared their code in
+// chunks: `mcp status` loaded 16 files and `mcp run` 38, and Node's ESM loader reads each
+// with several round trips through its thread pool, which a busy machine makes slow
+// (importing status's code beside four busy loops took 512 ms from its chunks, 416 ms from
 // one file). What a command imports only when needed (its config's schemas, the WebSocket
 // library) stays a chunk in its folder. Commands share no module state with the entry; the
 // one thing that crosses, an error, is recognised by a mark (domain/errors.ts isMcpError).

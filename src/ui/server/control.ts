@@ -15,8 +15,6 @@ import type { ActionReply } from '../wire.js';
  * here is recorded as coming from the page (`via: 'ui'`).
  */
 
-/** The page's decision, as the protocol names it. */
-
 const NO_SUPERVISOR = 'no supervisor answers for this state root: the run is not live (`mcp resume` restarts an interrupted one)';
 
 function fromReply(reply: ControlReply | null, done: (reply: ControlReply & { ok: true }) => string): ActionReply {

@@ -5,9 +5,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { packageRoot } from '../paths/package-root.js';
 import { exitOnStrayErrors, reportError } from './report-error.js';
 
-/** Commands are imported when called, so `mcp --version` does not load SQLite or node-pty. */
-type Action = (...args: never[]) => Promise<number> | number;
-
 function version(): string {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
@@ -31,6 +28,7 @@ function endWhenReaderLeaves(): void {
   });
 }
 
+/** Commands are imported when called, so `mcp --version` does not load SQLite or node-pty. */
 function action<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<number> | number>) {
   return async (...args: unknown[]): Promise<void> => {
     // commander passes (args..., options, command); our handlers take (args..., options).

@@ -13,7 +13,6 @@ import type { TaskFiles } from '../../store/state-root.js';
 import type { PtyExit } from '../../terminal/pty-process.js';
 import { processMasker } from '../../terminal/process-masker.js';
 import type { TaskOutcome } from '../scheduler.js';
-import type { AttemptContext } from './attempt-context.js';
 import { Attempt, type LaunchArgs } from './attempt.js';
 import { ApprovalDesk, type DecideResult } from './approval-desk.js';
 import { followUpPrompt, taskPrompt } from './codex-prompt.js';

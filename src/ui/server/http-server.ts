@@ -210,8 +210,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     token,
     close: async () => {
       feed.stop();
-      // The last changes (`mcp run --ui` closes right after its run ended) reach the pages first.
-      await feed.tick();
+      await feed.flush();
       await new Promise<void>((resolve) => {
         for (const ws of sockets.clients) ws.close(1001, 'mcp stopped');
         const cut = setTimeout(() => {

@@ -71,3 +71,41 @@ test('pushes: a watching page gets each new event once, numbered, and the task t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("flush, as the server stops, waits for a tick still asking the supervisor, and the pages get the last change", async () => {
+  const { dir, root, store } = fixture();
+  try {
+    let answer: (() => void) | undefined;
+    let pings = 0;
+    const ping = async (): Promise<{ live: boolean; pid: number | null }> => {
+      pings += 1;
+      if (pings > 1) await new Promise<void>((resolve) => (answer = resolve));
+      return { live: false, pid: null };
+    };
+    const feed = new StateFeed(store, root, ping, 60_000);
+    await feed.start();
+    const got: FeedMessage[] = [];
+    const client = { watching: null as string | null, send: (m: FeedMessage) => got.push(m) };
+    feed.add(client);
+    feed.watch(client, 'r1');
+    // Ticks up to the one that asks the supervisor, which does not answer yet.
+    for (;;) {
+      const tick = feed.tick();
+      await new Promise((resolve) => setImmediate(resolve));
+      if (answer !== undefined) break;
+      await tick;
+    }
+    store.updateTask('r1-a', { status: 'killed', endedAt: new Date().toISOString() });
+    let flushed = false;
+    const flushing = feed.flush().then(() => (flushed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(flushed, false, 'flush returned while a tick was under way');
+    answer();
+    await flushing;
+    const statuses = got.flatMap((m) => (m.type === 'tasks' ? m.tasks.filter((t) => t.id === 'r1-a').map((t) => t.status) : []));
+    assert.equal(statuses.at(-1), 'killed');
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -72,7 +72,8 @@ export class StateFeed {
   private supervisor: SupervisorState = { live: false, pid: null };
   private timer: NodeJS.Timeout | null = null;
   private ticks = 0;
-  private ticking = false;
+  /** The tick under way, if any. */
+  private ticking: Promise<void> | null = null;
 
   constructor(
     private readonly store: TaskStore,
@@ -304,24 +305,35 @@ export class StateFeed {
     return !task.endedAt || now - Date.parse(task.endedAt) < SETTLE_MS;
   }
 
-  /** Reads what changed and pushes it; also called once more when the server stops. */
-  async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      this.ticks += 1;
-      if (this.ticks % PING_EVERY_TICKS === 0) {
-        const supervisor = await this.ping();
-        if (supervisor.live !== this.supervisor.live || supervisor.pid !== this.supervisor.pid) {
-          this.supervisor = supervisor;
-          this.broadcast({ type: 'supervisor', supervisor });
-        }
+  /** Reads what changed and pushes it; a tick asked for while one is under way is that one. */
+  tick(): Promise<void> {
+    this.ticking ??= this.readAndPush().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  /**
+   * The last changes reach the pages before the server stops (`mcp run --ui` stops right after
+   * its run ended): a tick under way may have read the store before them, or still be waiting
+   * for the supervisor's answer, so the store is read once more after it.
+   */
+  async flush(): Promise<void> {
+    await this.ticking;
+    if (this.clients.size > 0) this.readChanges();
+  }
+
+  private async readAndPush(): Promise<void> {
+    this.ticks += 1;
+    if (this.ticks % PING_EVERY_TICKS === 0) {
+      const supervisor = await this.ping();
+      if (supervisor.live !== this.supervisor.live || supervisor.pid !== this.supervisor.pid) {
+        this.supervisor = supervisor;
+        this.broadcast({ type: 'supervisor', supervisor });
       }
-      if (this.clients.size === 0) return;
-      this.readChanges();
-    } finally {
-      this.ticking = false;
     }
+    if (this.clients.size === 0) return;
+    this.readChanges();
   }
 
   private readChanges(): void {

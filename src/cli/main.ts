@@ -150,7 +150,7 @@ function build(): Command {
     .option('--state <states>', 'only tasks in these states, comma-separated (e.g. running,failed)')
     .option('--waiting', 'only tasks waiting for a person (an approval, or your next message), with how to answer')
     .addOption(new Option('--sort <key>', 'task order (default: plan order; duration: longest first)').choices(['id', 'state', 'start', 'duration']))
-    .option('--disk', "measure the state root's disk use now, all of it (else: what was measured before, plus what 50 ms of walking reaches)")
+    .option('--disk', "measure the state root's disk use now, all of it, running runs included (else: what was measured before, plus what 50 ms of walking reaches of finished runs)")
     .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json\n  mcp status --watch --state running,failed --sort duration\n  mcp status r0abc123 --watch --until-done\n  mcp status --disk')
     .action(action(async () => (await import('./commands/status.js')).statusCommand));
 

@@ -93,33 +93,30 @@ test("stateRootUsage: a finished run is measured once; fresh (--disk), forgetUsa
   assert.equal(stateRootUsage(root, source(resumed)).workspaceBytes, measured.workspaceBytes + added);
 });
 
-test("stateRootUsage: a running run's folders are measured again once the last figure is 10 s old", () => {
+test("stateRootUsage: a running run's folders are walked only by --disk, whose figure counts as current for 10 s", () => {
   const root = stateRoot();
   const live: RunEnd[] = [{ id: 'r00000001', status: 'running', endedAt: null }, finished[1]!];
   const now = Date.now();
-  const first = stateRootUsage(root, source(live), { now });
-  const extra = path.join(root.workspaceDir('r00000001-b'), 'extra.bin');
-  writeFileSync(extra, Buffer.alloc(100_000, 1));
-  assert.equal(stateRootUsage(root, source(live), { now: now + 5_000 }).workspaceBytes, first.workspaceBytes);
-  assert.equal(stateRootUsage(root, source(live), { now: now + 11_000 }).workspaceBytes, first.workspaceBytes + (directoryBytes(extra) ?? 0));
-});
+  const plain = source(live);
+  const before = stateRootUsage(root, plain, { now });
+  assert.deepEqual(plain.asked, ['r00000002'], 'the running run is not even listed');
+  assert.deepEqual([before.complete, before.unmeasured], [false, 1]);
+  assert.equal(before.workspaceBytes, workspaces(root, TASKS.r00000002));
 
-test("stateRootUsage: a running run measured again in small steps shows its last figure until the new one is whole", () => {
-  const root = stateRoot(800);
-  const live: RunEnd[] = [{ id: 'r00000001', status: 'running', endedAt: null }, finished[1]!];
-  const now = Date.now();
-  const first = stateRootUsage(root, source(live), { now, fresh: true });
-  assert.equal(first.complete, true);
+  const disk = stateRootUsage(root, source(live), { now, fresh: true });
+  assert.deepEqual([disk.complete, disk.workspaceBytes], [true, workspaces(root)]);
   const extra = path.join(root.workspaceDir('r00000001-b'), 'extra.bin');
   writeFileSync(extra, Buffer.alloc(100_000, 1));
-  // 1 ms a call: far less than two workspaces of 800 files take.
-  const cut = stateRootUsage(root, source(live), { now: now + 11_000, budgetMs: 1 });
-  assert.equal(cut.complete, false);
-  assert.equal(cut.workspaceBytes, first.workspaceBytes, 'the last whole figure, not nothing');
-  let usage = cut;
-  for (let calls = 0; calls < 2_000 && !usage.complete; calls += 1) usage = stateRootUsage(root, source(live), { now: now + 12_000, budgetMs: 1 });
-  assert.equal(usage.complete, true);
-  assert.equal(usage.workspaceBytes, first.workspaceBytes + (directoryBytes(extra) ?? 0));
+  const soon = source(live);
+  const current = stateRootUsage(root, soon, { now: now + 5_000 });
+  assert.deepEqual([current.complete, current.workspaceBytes], [true, disk.workspaceBytes]);
+  assert.deepEqual(soon.asked, []);
+  // Older: still the figure --disk took (better than none), but no longer a measure of now.
+  const later = stateRootUsage(root, source(live), { now: now + 11_000 });
+  assert.deepEqual([later.complete, later.unmeasured, later.workspaceBytes], [false, 1, disk.workspaceBytes]);
+  // Once the run has ended, its folders are measured as they are.
+  const ended = stateRootUsage(root, source(finished), { now: now + 12_000 });
+  assert.deepEqual([ended.complete, ended.workspaceBytes], [true, disk.workspaceBytes + (directoryBytes(extra) ?? 0)]);
 });
 
 test('stateRootUsage: what the time budget does not reach is not measured yet, and the next calls go on until it is', () => {

@@ -11,7 +11,11 @@ import type { StateRoot } from './state-root.js';
  *
  * - per run (its `runs/<taskId>` folders and `run-records/<runId>`), stamped with how the
  *   run ended: a finished run's folders do not change by themselves, so it is measured
- *   once (`mcp clean` forgets the runs it changed); a running run's at most every 10 s;
+ *   once (`mcp clean` forgets the runs it changed). A running run's are measured only by
+ *   `mcp status --disk`, and that figure counts as current for 10 s: they change all the
+ *   time, and a status is most often asked for while a run works the machine hard. There,
+ *   walking a 1,000-task run's folders 10 ms at a time (and keeping the walk's place in
+ *   this file) took a sixth of a status's CPU, for a figure out of date as soon as taken;
  * - the folders that belong to no run of the store, by the modification times of `runs/`
  *   and `run-records/`: listed again only when a folder came or went.
  *
@@ -23,17 +27,8 @@ import type { StateRoot } from './state-root.js';
 
 /** Status answers ~90 ms after process start on 10,000 tasks; a walk may add about half that. */
 export const DISK_WALK_BUDGET_MS = 50;
-/**
- * A running run's folders change all the time; measured at most this often, so `status
- * --watch` (a frame every 2 s) does not walk them at every frame.
- */
-const LIVE_REMEASURE_MS = 10_000;
-/**
- * What one status spends on a running run's folders. Its figure is out of date as soon as it
- * is taken, and a status is most often asked for while a run works the machine hard: there,
- * 50 ms of walking was half of what a status may cost. A walk cut short goes on at the next.
- */
-export const LIVE_WALK_BUDGET_MS = 10;
+/** How long what `--disk` measured of a running run counts as its current figure. */
+const LIVE_CURRENT_MS = 10_000;
 
 export interface DiskUsage {
   /** Everything under the state root. */
@@ -228,21 +223,21 @@ export function stateRootUsage(root: StateRoot, source: UsageSource, options: { 
   };
   let present: Set<string> | undefined;
   for (const run of source.runs) {
+    const live = stampOf(run) === LIVE;
     const before = memory.runs[run.id]?.stamp === stampOf(run) ? memory.runs[run.id] : undefined;
-    let entry = before && !before.walks && (before.stamp !== LIVE || now - before.measuredAt < LIVE_REMEASURE_MS) ? before : undefined;
-    if (!entry && timeLeft()) {
+    let entry = before && !before.walks && (!live || now - before.measuredAt < LIVE_CURRENT_MS) ? before : undefined;
+    if (!entry && (!live || options.fresh) && timeLeft()) {
       // Listed once, and only when a run is to be measured: never on a status that measures nothing.
       present ??= new Set(names(root.runsDir));
-      const live = stampOf(run) === LIVE && deadline !== undefined;
-      const until = live ? Math.min(deadline, clockMs() + LIVE_WALK_BUDGET_MS) : deadline;
-      entry = measureRun(run, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), until, before);
+      entry = measureRun(run, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), deadline, before);
       changed = true;
     }
-    // Out of time: a running run's last figure, however old, is better than none.
+    // A running run's last figure, however old, is better than none; it is not a measure of now.
+    const current = entry !== undefined;
     entry ??= before;
     if (entry) next.runs[run.id] = entry;
     if (entry && hasFigures(entry)) add(entry);
-    if (!entry || entry.walks) usage.unmeasured += 1;
+    if (!current || entry?.walks) usage.unmeasured += 1;
   }
 
   const times = { runsMtimeMs: mtimeMs(root.runsDir), recordsMtimeMs: mtimeMs(root.runRecordsDir) };

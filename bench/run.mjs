@@ -13,8 +13,8 @@
 //   5  cold start: `mcp --version` vs `node -e 0`
 //   6  cost at scale: mcp's CPU per task with 1,000 command tasks vs 24, RSS, status meanwhile
 //
-// Environment: BENCH_REPS (runs per side of 1 and 2, default 3), BENCH_ONLY=1,3 (some sections),
-// BENCH_KEEP=1 (keep the temporary directory).
+// Environment: BENCH_REPS (rounds of 1, default 3; runs per side of 2: twice as many plus one),
+// BENCH_ONLY=1,3 (some sections), BENCH_KEEP=1 (keep the temporary directory).
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -10,14 +10,19 @@ import { TaskStore } from './task-store.js';
 
 // The store survives a crash mid-write: a child process hammers it (a run of 200 tasks, then
 // one committed update after another, and a new 200-task run every 150 updates) and is SIGKILLed.
-// Every update is announced on stdout before it is made (pipes are synchronous on Linux), so the
-// parent knows the last update the child reached: the store must hold exactly a prefix of them.
+// Every update is announced on stdout before it is made, so the parent knows the last update
+// the child reached: the store must hold exactly a prefix of them. The child writes to fd 1
+// itself: process.stdout queues in memory once the pipe is full (a busy parent reads late),
+// and a SIGKILL then lost announcements of updates already made (one CI run: "store has
+// update 2850, child announced 2677"). fd 1 as spawned is blocking: a write returns once the
+// pipe holds it.
 
 const TASKS = 200;
 const RUN_EVERY = 150;
 const STORE_URL = new URL('./task-store.js', import.meta.url).href;
 
 const CHILD = `
+import { writeSync } from 'node:fs';
 import { TaskStore } from ${JSON.stringify(STORE_URL)};
 const store = TaskStore.open(process.env.CRASH_DB);
 const round = process.env.CRASH_ROUND;
@@ -33,9 +38,9 @@ const makeRun = (id) => store.createRun({
 });
 const main = 'r' + round + 'main';
 makeRun(main);
-process.stdout.write('ready\\n');
+writeSync(1, 'ready\\n');
 for (let c = 1; ; c += 1) {
-  process.stdout.write(c + '\\n');
+  writeSync(1, c + '\\n');
   store.updateTask(main + '-t' + (c % ${TASKS}), { reason: String(c), attempts: c, status: 'running' });
   if (c % ${RUN_EVERY} === 0) makeRun('r' + round + 'x' + c / ${RUN_EVERY});
 }

@@ -468,22 +468,12 @@ export class PtyProcess {
  * 'data' event: at 200 MiB that is 50,000 trips through the event loop, which made mcp's log
  * path half as fast as `script`'s. After each event, what the kernel already holds is read
  * at once from the (non-blocking) master fd, up to BURST_BYTES, so a flood costs one event
- * per burst while a keystroke's echo costs one failed read (EAGAIN). Leans on node-pty's
- * private `_fd`, like keepOutputAtExit. Returns the bytes read and, in order, the pieces
- * they are once masked.
+ * per burst while a keystroke's echo costs one failed read (EAGAIN); a flood's burst tries
+ * an empty read again (FLOOD_EMPTY_READS) before it gives up. Leans on node-pty's private
+ * `_fd`, like keepOutputAtExit. Returns the bytes read and, in order, the pieces they are
+ * once masked.
  */
 function readBurst(fd: number, first: Buffer, mask: MaskingStream): { bytes: number; pieces: Buffer[] } {
-  // An empty read throws; without a stack trace to capture it costs 9 µs, not 12.
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return readBurstFrom(fd, first, mask);
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-  }
-}
-
-function readBurstFrom(fd: number, first: Buffer, mask: MaskingStream): { bytes: number; pieces: Buffer[] } {
   // Each piece is masked as soon as it is read: the kernel refills its 4 KiB buffer in the
   // meantime, so the next read finds output instead of waiting for it, and no long pause
   // at the end of the burst leaves the child blocked on a full PTY.
@@ -495,16 +485,10 @@ function readBurstFrom(fd: number, first: Buffer, mask: MaskingStream): { bytes:
       arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
       arenaAt = 0;
     }
-    let n = 0;
-    try {
-      n = readSync(fd, arena, arenaAt, ARENA_BYTES - arenaAt, null);
-    } catch (error) {
-      // EAGAIN: nothing more yet; EIO: the child side closed (the stream sees it too).
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN' && bytes >= FLOOD_BYTES && emptyReads < FLOOD_EMPTY_READS) {
-        emptyReads += 1;
-        continue;
-      }
-      break;
+    const n = readMaster(fd, arena, arenaAt, ARENA_BYTES - arenaAt);
+    if (n === NOTHING_YET && bytes >= FLOOD_BYTES && emptyReads < FLOOD_EMPTY_READS) {
+      emptyReads += 1;
+      continue;
     }
     if (n <= 0) break;
     bytes += n;
@@ -517,6 +501,26 @@ function readBurstFrom(fd: number, first: Buffer, mask: MaskingStream): { bytes:
     } else pieces.push(masked);
   }
   return { bytes, pieces };
+}
+
+/** What `readMaster` returns when the master holds nothing at the moment (EAGAIN). */
+const NOTHING_YET = -1;
+
+/**
+ * One read of the (non-blocking) master fd: the bytes read, NOTHING_YET, or 0 when the
+ * child side closed (EIO) or the read failed (the stream sees both too).
+ */
+function readMaster(fd: number, buffer: Buffer, offset: number, length: number): number {
+  // An empty read throws; without a stack trace to capture it costs 9 µs, not 12.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return readSync(fd, buffer, offset, length, null);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EAGAIN' ? NOTHING_YET : 0;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { RefusedError } from '../domain/errors.js';
 import { isFinalRunState, type RunState } from '../domain/task-state.js';
+import { plural } from '../domain/plural.js';
 
 /**
  * What `mcp clean` may remove, decided from facts gathered beforehand (clean-facts.ts): which
@@ -193,10 +194,6 @@ export function selectRuns<R extends RunInfo>(runs: readonly R[], options: Pick<
 export function keepsRunBranch(runBranch: RunBranchFact | null, options: Pick<CleanOptions, 'branches'>): boolean {
   if (!runBranch) return false;
   return runBranch.checkedOut || !(runBranch.merged || options.branches);
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** What goes and what stays of one run. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Removal, Skip } from '../../orchestrator/clean.js';
 import type { CleanReport } from '../../orchestrator/cleaner.js';
 import { formatBytes, printable, table } from './format.js';
+import { plural } from '../../domain/plural.js';
 
 /** Bytes the removal frees (or would): worktrees and folders; a branch frees none until git gc. */
 export function freedBytes(report: CleanReport): number {
@@ -49,10 +50,6 @@ function describeFailed(item: CleanReport['failed'][number]['item']): Record<str
   if (item.kind === 'branch') return { kind: item.kind, run: item.run, branch: item.branch };
   if (item.kind === 'record') return { kind: item.kind, run: item.run };
   return { kind: item.kind, run: item.run, path: item.path };
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** Paths inside the state root are shown from it: `runs/<task>/workspace`. */

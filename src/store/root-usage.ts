@@ -65,13 +65,6 @@ interface RunEntry extends Figures {
   measuredAt: number;
   /** A measure the budget cut short: the walks to go on with (the figures are not known yet). */
   walks?: { workspace: Walk; rest: Walk };
-  /** With `walks`: the figures are the last whole measure, shown while the walks take the next. */
-  shown?: boolean;
-}
-
-/** Whether an entry's figures are a whole measure: no walk pending, or the last one kept. */
-function hasFigures(entry: RunEntry): boolean {
-  return !entry.walks || entry.shown === true;
 }
 
 /** Folders of runs/ and run-records/ that belong to no run of the store, as of those folders' times. */
@@ -130,7 +123,7 @@ function readMemory(file: string): Memory {
     const e = value as Partial<RunEntry> | null;
     if (!e || typeof e.stamp !== 'string' || !isNumber(e.bytes) || !isNumber(e.workspaceBytes) || !isNumber(e.measuredAt)) continue;
     if (e.walks !== undefined && !(isWalk(e.walks.workspace) && isWalk(e.walks.rest))) continue;
-    memory.runs[id] = { stamp: e.stamp, bytes: e.bytes, workspaceBytes: e.workspaceBytes, measuredAt: e.measuredAt, ...(e.walks ? { walks: e.walks } : {}), ...(e.shown === true ? { shown: true } : {}) };
+    memory.runs[id] = { stamp: e.stamp, bytes: e.bytes, workspaceBytes: e.workspaceBytes, measuredAt: e.measuredAt, ...(e.walks ? { walks: e.walks } : {}) };
   }
   const l = data.leftovers as Partial<Leftovers> | null | undefined;
   if (l && isNumber(l.bytes) && isNumber(l.workspaceBytes) && isNumber(l.runsMtimeMs) && isNumber(l.recordsMtimeMs)) {
@@ -170,11 +163,10 @@ function runWalks(root: StateRoot, runId: string, taskIds: readonly string[], pr
   return { workspace: startWalk(workspaces), rest: startWalk([...folders, files.dir], workspaces) };
 }
 
-function measureRun(run: RunEnd, now: number, walks: { workspace: Walk; rest: Walk }, deadline: number | undefined, previous: RunEntry | undefined): RunEntry {
+function measureRun(run: RunEnd, now: number, walks: { workspace: Walk; rest: Walk }, deadline: number | undefined): RunEntry {
   const stamp = stampOf(run);
   const done = continueWalk(walks.workspace, deadline) && continueWalk(walks.rest, deadline);
-  // A running run measured again keeps showing its last figure until the new one is known.
-  if (!done) return previous && hasFigures(previous) ? { ...previous, walks, shown: true } : { stamp, bytes: 0, workspaceBytes: 0, measuredAt: now, walks };
+  if (!done) return { stamp, bytes: 0, workspaceBytes: 0, measuredAt: now, walks };
   return { stamp, bytes: walks.workspace.bytes + walks.rest.bytes, workspaceBytes: walks.workspace.bytes, measuredAt: now };
 }
 
@@ -229,14 +221,14 @@ export function stateRootUsage(root: StateRoot, source: UsageSource, options: { 
     if (!entry && (!live || options.fresh) && timeLeft()) {
       // Listed once, and only when a run is to be measured: never on a status that measures nothing.
       present ??= new Set(names(root.runsDir));
-      entry = measureRun(run, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), deadline, before);
+      entry = measureRun(run, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), deadline);
       changed = true;
     }
     // A running run's last figure, however old, is better than none; it is not a measure of now.
     const current = entry !== undefined;
     entry ??= before;
     if (entry) next.runs[run.id] = entry;
-    if (entry && hasFigures(entry)) add(entry);
+    if (entry && !entry.walks) add(entry);
     if (!current || entry?.walks) usage.unmeasured += 1;
   }
 

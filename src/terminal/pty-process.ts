@@ -308,12 +308,7 @@ export class PtyProcess {
       while (socket.read() !== null);
       const buffer = Buffer.alloc(64 * 1024);
       for (;;) {
-        let n = 0;
-        try {
-          n = readSync(fd, buffer, 0, buffer.length, null);
-        } catch {
-          break;
-        }
+        const n = readMaster(fd, buffer, 0, buffer.length);
         if (n <= 0) break;
         this.handleData(n, [this.mask.push(Buffer.from(buffer.subarray(0, n)))]);
       }

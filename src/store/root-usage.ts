@@ -163,8 +163,7 @@ function runWalks(root: StateRoot, runId: string, taskIds: readonly string[], pr
   return { workspace: startWalk(workspaces), rest: startWalk([...folders, files.dir], workspaces) };
 }
 
-function measureRun(run: RunEnd, now: number, walks: { workspace: Walk; rest: Walk }, deadline: number | undefined): RunEntry {
-  const stamp = stampOf(run);
+function measureRun(stamp: string, now: number, walks: { workspace: Walk; rest: Walk }, deadline: number | undefined): RunEntry {
   const done = continueWalk(walks.workspace, deadline) && continueWalk(walks.rest, deadline);
   if (!done) return { stamp, bytes: 0, workspaceBytes: 0, measuredAt: now, walks };
   return { stamp, bytes: walks.workspace.bytes + walks.rest.bytes, workspaceBytes: walks.workspace.bytes, measuredAt: now };
@@ -215,13 +214,14 @@ export function stateRootUsage(root: StateRoot, source: UsageSource, options: { 
   };
   let present: Set<string> | undefined;
   for (const run of source.runs) {
-    const live = stampOf(run) === LIVE;
-    const before = memory.runs[run.id]?.stamp === stampOf(run) ? memory.runs[run.id] : undefined;
+    const stamp = stampOf(run);
+    const live = stamp === LIVE;
+    const before = memory.runs[run.id]?.stamp === stamp ? memory.runs[run.id] : undefined;
     let entry = before && !before.walks && (!live || now - before.measuredAt < LIVE_CURRENT_MS) ? before : undefined;
     if (!entry && (!live || options.fresh) && timeLeft()) {
       // Listed once, and only when a run is to be measured: never on a status that measures nothing.
       present ??= new Set(names(root.runsDir));
-      entry = measureRun(run, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), deadline);
+      entry = measureRun(stamp, now, before?.walks ?? runWalks(root, run.id, source.taskIdsOf(run.id), present), deadline);
       changed = true;
     }
     // A running run's last figure, however old, is better than none; it is not a measure of now.

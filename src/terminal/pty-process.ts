@@ -1,11 +1,11 @@
-import { closeSync, constants, createWriteStream, open, openSync, readSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, open, openSync, readSync } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
-import { finished } from 'node:stream';
 import * as pty from 'node-pty';
 import { FifoPool } from './fifo-pool.js';
 import { processStartTime, processState, signalGroup } from './process-info.js';
 import { MaskingStream } from './masking-stream.js';
+import { OutputLog } from './output-log.js';
 import { processMasker } from './process-masker.js';
 import { ScreenReplay, type ScreenSnapshot } from './screen-replay.js';
 
@@ -35,12 +35,11 @@ const HELD_WRAPPER = 'err=$1; shift; exec 2>"$err"; kill -STOP $$; exec "$@" 9>&
 /** How long `release` waits for a held process to have stopped itself (it was started long before). */
 const HOLD_SETTLE_MS = 2000;
 /**
- * stdout.log takes writes in 1 MiB batches; the disk outruns a PTY (tens of MB/s) by far.
- * The PTY is paused only when this much is waiting to be written: node-pty destroys its
- * socket 200 ms after the child exits, so a PTY paused at that moment would lose the
- * child's last output. Pausing is memory protection for a stalled disk, nothing more.
+ * The PTY is paused only when this much of stdout.log is waiting to be written (it waits only
+ * once the disk was slow, see OutputLog): node-pty destroys its socket 200 ms after the child
+ * exits, so a PTY paused at that moment would lose the child's last output. Pausing is
+ * memory protection for a stalled disk, nothing more.
  */
-const LOG_BATCH_BYTES = 1024 * 1024;
 const PAUSE_ABOVE_BYTES = 32 * 1024 * 1024;
 /**
  * What one burst takes from the master fd after a 'data' event (see `readBurst`), the event's
@@ -152,7 +151,7 @@ export class PtyProcess {
   readonly pid: number;
   readonly pidStart: string | null;
   private readonly term: pty.IPty;
-  private readonly log: WriteStream;
+  private readonly log: OutputLog;
   private readonly mask = new MaskingStream(processMasker());
   private readonly viewers = new Set<Viewer>();
   private replay: ScreenReplay | null = null;
@@ -176,8 +175,7 @@ export class PtyProcess {
     this.options = { ...options };
     this.cols = options.cols ?? DEFAULT_COLS;
     this.rows = options.rows ?? DEFAULT_ROWS;
-    this.log = createWriteStream(options.stdoutLog, { flags: 'a', highWaterMark: LOG_BATCH_BYTES });
-    this.log.on('error', (error) => this.failLog(options.stdoutLog, error));
+    this.log = new OutputLog(options.stdoutLog, (error) => this.failLog(options.stdoutLog, error));
     const fifo = fifos.take();
     // stderr is output too: a task that only logs there is not idle.
     const stderr = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error), () => this.armIdleTimer());
@@ -199,7 +197,7 @@ export class PtyProcess {
     } catch (error) {
       unblockFifo(fifo);
       void stderrDone.then(() => fifos.give(fifo));
-      this.log.end();
+      this.log.end(() => undefined);
       throw error;
     }
     this.pid = this.term.pid;
@@ -245,12 +243,7 @@ export class PtyProcess {
               logError: this.logError,
             });
           });
-        // finished() also calls back when the stream fails (a full disk) instead of finishing.
-        if (this.log.destroyed) finish();
-        else {
-          finished(this.log, () => finish());
-          this.log.end();
-        }
+        this.log.end(finish);
       });
     });
     if (!this.held) this.startTimers();
@@ -374,10 +367,10 @@ export class PtyProcess {
     // Back-pressure instead of buffering without bound: a child printing faster than the
     // disk takes it is paused (the kernel's PTY buffer then blocks its writes), never dropped.
     this.log.write(chunk);
-    if (this.log.writableLength > PAUSE_ABOVE_BYTES && !this.paused) {
+    if (this.log.pending > PAUSE_ABOVE_BYTES && !this.paused) {
       this.paused = true;
       this.term.pause();
-      this.log.once('drain', () => {
+      this.log.onceDrained(() => {
         this.paused = false;
         this.term.resume();
       });

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,23 +19,11 @@ export class FifoPool {
   private dir: string | null = null;
   private readonly free: string[] = [];
   private made = 0;
-  private warming = false;
 
   /**
-   * Makes a batch in the background, so the first task does not wait for a synchronous
-   * `mkfifo` on its way to the PTY. A `take()` before it is done makes its own batch.
+   * A FIFO nobody uses. The first batch is made by the first take: a task's process is
+   * started (held) while git makes its workspace, so that `mkfifo` waits on nobody.
    */
-  warm(): void {
-    if (this.warming || this.free.length > 0) return;
-    this.warming = true;
-    const batch = this.nextBatch();
-    execFile('mkfifo', ['-m', '600', ...batch], (error) => {
-      this.warming = false;
-      if (!error) this.free.unshift(...batch.reverse());
-    });
-  }
-
-  /** A FIFO nobody uses. */
   take(): string {
     if (this.free.length === 0) this.grow();
     return this.free.pop() as string;

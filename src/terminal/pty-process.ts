@@ -28,10 +28,11 @@ const WRAPPER = 'err=$1; shift; exec "$@" 2>"$err" 9>&1';
 /**
  * A held process (see `PtyProcessOptions.held`) stops itself before the `exec`, once its
  * stderr is on the FIFO: the FIFO's reader opens in the thread pool and must not wait there
- * for as long as the process is held.
+ * for as long as the process is held. It starts in `/` and moves to its working directory
+ * once released: it is held while that directory (a task's workspace) is being made.
  */
-const HELD_WRAPPER_WITH_STDIN = 'err=$1; in=$2; shift 2; exec 2>"$err" <"$in"; kill -STOP $$; exec "$@" 9>&1';
-const HELD_WRAPPER = 'err=$1; shift; exec 2>"$err"; kill -STOP $$; exec "$@" 9>&1';
+const HELD_WRAPPER_WITH_STDIN = 'err=$1; dir=$2; in=$3; shift 3; exec 2>"$err" <"$in"; kill -STOP $$; cd "$dir" || exit 126; exec "$@" 9>&1';
+const HELD_WRAPPER = 'err=$1; dir=$2; shift 2; exec 2>"$err"; kill -STOP $$; cd "$dir" || exit 126; exec "$@" 9>&1';
 /** How long `release` waits for a held process to have stopped itself (it was started long before). */
 const HOLD_SETTLE_MS = 2000;
 /**
@@ -95,7 +96,7 @@ export interface PtyProcessOptions {
   /**
    * Start the PTY and its shell now, but the program only at `release()`: forking from a
    * large process costs tens of milliseconds on a busy machine, and a task's slot should
-   * not wait for it. Timers start at the release.
+   * not wait for it. Timers start at the release; `cwd` need not exist before it.
    */
   held?: boolean;
 }
@@ -134,12 +135,6 @@ function guardExit(): void {
 
 /** Where the children's stderr FIFOs come from (one pool per process). */
 const fifos = new FifoPool();
-
-/** Has the first FIFOs made while the run is still setting up (removed when mcp exits). */
-export function warmStderrFifos(): void {
-  guardExit();
-  fifos.warm();
-}
 
 const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
@@ -181,15 +176,19 @@ export class PtyProcess {
     const stderr = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error), () => this.armIdleTimer());
     const stderrDone = stderr.done;
     this.held = options.held === true;
-    const wrapperArgs = options.stdinFile
-      ? ['-c', this.held ? HELD_WRAPPER_WITH_STDIN : WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.stdinFile, ...options.argv]
-      : ['-c', this.held ? HELD_WRAPPER : WRAPPER, 'mcp-task', fifo, ...options.argv];
+    const wrapperArgs = this.held
+      ? options.stdinFile
+        ? ['-c', HELD_WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.cwd, options.stdinFile, ...options.argv]
+        : ['-c', HELD_WRAPPER, 'mcp-task', fifo, options.cwd, ...options.argv]
+      : options.stdinFile
+        ? ['-c', WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.stdinFile, ...options.argv]
+        : ['-c', WRAPPER, 'mcp-task', fifo, ...options.argv];
     try {
       this.term = pty.spawn('/bin/sh', wrapperArgs, {
         name: 'xterm-256color',
         cols: this.cols,
         rows: this.rows,
-        cwd: options.cwd,
+        cwd: this.held ? '/' : options.cwd,
         env: options.env as Record<string, string>,
         // Raw bytes: stdout.log must hold exactly what the program wrote, even mid-UTF-8.
         encoding: null,

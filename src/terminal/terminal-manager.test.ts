@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -77,6 +77,19 @@ test('TerminalManager: a held process is ended by discard, and by a spawn with a
   await sleep(200);
   assert.ok(existsSync(other.mark), 'the spawn ran its own launch');
   assert.equal(existsSync(second.mark), false, 'the held launch, not the one asked for, was ended');
+});
+
+test('TerminalManager: a process is held before its working directory exists, and runs in it once released', async () => {
+  const terminals = manager();
+  const { options } = launch({ argv: ['sh', '-c', 'pwd'] });
+  const workspace = path.join(options.cwd, 'workspace (made later)');
+  const later = { ...options, cwd: workspace };
+  terminals.hold('t6', later);
+  await sleep(200);
+  mkdirSync(workspace);
+  const child = terminals.spawn('t6', later);
+  assert.equal((await child.exited).exitCode, 0);
+  assert.equal(readFileSync(options.stdoutLog, 'utf8').trim(), workspace);
 });
 
 test('TerminalManager: hold refuses what the spawn policy refuses', () => {

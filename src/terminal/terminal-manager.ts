@@ -1,4 +1,4 @@
-import { PtyProcess, warmStderrFifos, type PtyProcessOptions, type StopReason } from './pty-process.js';
+import { PtyProcess, type PtyProcessOptions, type StopReason } from './pty-process.js';
 import { assertSpawnAllowed } from './spawn-policy.js';
 
 export interface SpawnPolicy {
@@ -19,9 +19,7 @@ export class TerminalManager {
   /** Started ahead of their slot, waiting for `spawn` with the same launch (see `hold`). */
   private readonly held = new Map<string, PtyProcess>();
 
-  constructor(private readonly policy: SpawnPolicy) {
-    warmStderrFifos();
-  }
+  constructor(private readonly policy: SpawnPolicy) {}
 
   /**
    * Starts `options.argv` in a PTY under `id` (a task id, or `<runId>/planner`). A process

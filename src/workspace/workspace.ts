@@ -45,8 +45,13 @@ export async function prepareWorkspace(spec: WorkspaceSpec): Promise<string> {
   }
 }
 
+/** Where a task works in its workspace: the project's own folder in the worktree of its repository. */
+export function workspaceCwd(workspace: string, repo: RunRepo): string {
+  return path.join(workspace, repo.projectPath);
+}
+
 async function prepareWorktree(spec: WorkspaceSpec, repo: RunRepo): Promise<string> {
-  const cwd = path.join(spec.workspace, repo.projectPath);
+  const cwd = workspaceCwd(spec.workspace, repo);
   if (existsSync(spec.workspace)) return cwd;
   mkdirSync(path.dirname(spec.workspace), { recursive: true });
   const [first, ...rest] = spec.dependencies;

@@ -3,7 +3,7 @@ import type { ApprovalDecision, Decider } from '../../domain/events.js';
 import type { TaskRecord } from '../../store/records.js';
 import type { PtyProcess } from '../../terminal/pty-process.js';
 import { EventLog } from '../../terminal/event-log.js';
-import { commitWorkspace, prepareWorkspace } from '../../workspace/workspace.js';
+import { commitWorkspace, prepareWorkspace, workspaceCwd } from '../../workspace/workspace.js';
 import type { FollowUp, TaskOutcome, TaskRunner } from '../scheduler.js';
 import type { AttemptContext } from './attempt-context.js';
 import { launchOptions, type Attempt } from './attempt.js';
@@ -25,29 +25,49 @@ export class AttemptRunner implements TaskRunner {
   async prepare(task: TaskRecord): Promise<void> {
     const { repo, root, tasks } = this.ctx;
     const branch = `mcp/${task.id}`;
-    const cwd = await prepareWorkspace({
+    const workspace = prepareWorkspace({
       repo,
       workspace: root.workspaceDir(task.id),
       branch,
       dependencies: tasks.dependenciesOf(task).map((d) => ({ branch: `mcp/${d.id}` })),
     });
+    // Once git was started (setImmediate runs after the promise jobs that start it), the
+    // task's process is forked while git makes the workspace, not after.
+    const held = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.holdProcess(task);
+        resolve();
+      }),
+    );
+    let cwd: string;
+    try {
+      cwd = await workspace;
+    } catch (error) {
+      await held;
+      this.ctx.terminals.discard(task.id);
+      throw error;
+    }
+    await held;
     // A private repository's branches are not the user's: the task shows none.
-    const prepared = tasks.update(task, { workspace: cwd, branch: repo.private ? null : branch });
-    this.holdProcess(prepared);
+    tasks.update(task, { workspace: cwd, branch: repo.private ? null : branch });
   }
 
   /**
-   * A prompt task's first attempt has its PTY and shell started now, stopped before Codex
-   * runs: the fork is paid while another task holds the slot, not in the gap between two.
-   * Anything that goes wrong here is left to the spawn, which starts afresh.
+   * A task's first attempt has its PTY and shell started now, stopped before its program
+   * runs: the fork is paid while git works or another task holds the slot, not in the gap
+   * between two. Anything that goes wrong here is left to the spawn, which starts afresh
+   * (as it does when the launch turns out different, e.g. a project in a subdirectory).
    */
   private holdProcess(task: TaskRecord): void {
+    if (task.attempts > 0) return;
+    const files = this.ctx.root.taskFiles(task.id);
     const codex = this.ctx.codex.path;
-    if (task.kind === 'command' || !codex || task.attempts > 0) return;
+    const launch = task.kind === 'command' ? { argv: task.command ?? [] } : codex ? appServerLaunch(codex, files) : null;
+    if (!launch) return;
     try {
-      const files = this.ctx.root.taskFiles(task.id);
       mkdirSync(files.dir, { recursive: true });
-      this.ctx.terminals.hold(task.id, launchOptions(task, this.ctx, appServerLaunch(codex, files)));
+      const workspace = task.workspace ?? workspaceCwd(this.ctx.root.workspaceDir(task.id), this.ctx.repo);
+      this.ctx.terminals.hold(task.id, launchOptions({ ...task, workspace }, this.ctx, launch));
     } catch {
       // The spawn will say what is wrong, in the attempt's own events.
     }

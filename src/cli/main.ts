@@ -17,6 +17,13 @@ const debug = process.argv.includes('--debug') || process.env.MCP_DEBUG === '1';
 const KEEP_RUNNING_WITHOUT_READER = new Set(['run', 'resume', 'supervise', 'ui', 'attach']);
 
 /**
+ * Commands whose work is over when their handler returns: they end there, instead of waiting
+ * for Node to tear down a heap of a run's size (30-40 ms after a one-task run, against 18 ms
+ * for an empty Node). Everything they write is written synchronously or awaited before.
+ */
+const END_ON_RETURN = new Set(['run', 'resume']);
+
+/**
  * `mcp status --json | head`, `mcp logs --follow | grep -m1 …`: the reader has what it
  * wanted and left. What is still to print goes nowhere and the command ends with its code so
  * far, as git does, rather than as an internal error.
@@ -39,6 +46,7 @@ function action<A extends unknown[]>(load: () => Promise<(...args: A) => Promise
     const opts = { ...command.optsWithGlobals() };
     merged[merged.length - 1] = opts as A[number];
     exitCode = await handler(...merged);
+    if (END_ON_RETURN.has(command.name())) process.exit(exitCode);
   };
 }
 

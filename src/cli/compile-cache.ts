@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
 /**
- * Commands are loaded through V8's code cache: Node 20 keeps none of its own (Node 22 has
- * `module.enableCompileCache`), and compiling `mcp run`'s code again on every start was
- * about 40 of the 90 ms it took to load. The build makes each command one CommonJS file
- * (dist/bin/<name>/index.cjs); `mcp.js` loads it here instead of importing it.
+ * Large commands are loaded through V8's code cache: Node 20 keeps none of its own (Node 22
+ * has `module.enableCompileCache`), and compiling `mcp run`'s code again on every start was
+ * about 40 of the 90 ms it took to load. The build makes each such command one CommonJS file
+ * (dist/bin/<name>/index.cjs; which commands: CACHED in scripts/build-cli.mjs); `mcp.js`
+ * loads it here instead of importing it.
  *
  * The cache is the user's, in $XDG_CACHE_HOME/mcp (else ~/.cache/mcp), one file per
  * command, named by a hash of the code and of the Node that compiled it: V8 checks a

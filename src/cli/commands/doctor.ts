@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { findCodexBinary, missingCodexMessage } from '../../agents/codex-binary.js';
@@ -45,8 +44,7 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   }
 
   try {
-    // require, not import(): commands run from V8's code cache, which has no import() (compile-cache.ts).
-    createRequire(import.meta.url)('node-pty');
+    await import('node-pty');
     checks.push({ name: 'node-pty', ok: true, detail: 'native module loads' });
   } catch (error) {
     checks.push({ name: 'node-pty', ok: false, detail: errorMessage(error), fix: 'run `npm rebuild node-pty` (needs python3, make, g++)' });

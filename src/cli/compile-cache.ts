@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { makeDirs } from '../paths/make-dirs.js';
 
 /**
  * Large commands are loaded through V8's code cache: Node 20 keeps none of its own (Node 22
@@ -75,7 +76,7 @@ export function saveCompileCaches(): void {
   for (const { script, file, prefix } of pending.splice(0)) {
     try {
       const dir = path.dirname(file);
-      makeDirs(dir);
+      makeDirs(dir, 0o700);
       const temporary = `${file}.${process.pid}.tmp`;
       writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
       // Another mcp may write the same cache at once: each renames a whole file of its own.
@@ -87,16 +88,6 @@ export function saveCompileCaches(): void {
       // A read-only or full home: the next start compiles afresh, as without a cache.
     }
   }
-}
-
-/**
- * `dir` and its missing parents, one at a time: Node's recursive mkdir loops forever where
- * mkdir says ENOENT below a directory that exists (a cache home under /proc did).
- */
-function makeDirs(dir: string): void {
-  const missing: string[] = [];
-  for (let at = dir; !existsSync(at); at = path.dirname(at)) missing.unshift(at);
-  for (const each of missing) mkdirSync(each, { mode: 0o700 });
 }
 
 function readIfThere(file: string): Buffer | undefined {

@@ -1,6 +1,7 @@
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { accessSync, constants, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { StateRootError } from '../domain/errors.js';
+import { makeDirs } from '../paths/make-dirs.js';
 import { socketPathFits } from './control-socket.js';
 import { migrateLayout } from './layout-migration.js';
 
@@ -178,20 +179,4 @@ export class StateRoot {
       throw new StateRootError(`state root ${this.dir} ${why}`, 'choose another --state-dir or fix its permissions');
     }
   }
-}
-
-/**
- * `mkdir -p`, one level at a time: Node's recursive mkdir spins forever on some special
- * file systems (seen with a path under /proc), and a state root there must fail cleanly.
- */
-function makeDirs(dir: string, mode?: number): void {
-  const missing: string[] = [];
-  let current = path.resolve(dir);
-  while (!existsSync(current)) {
-    missing.unshift(current);
-    const parent = path.dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  for (const level of missing) mkdirSync(level, mode === undefined ? undefined : { mode });
 }

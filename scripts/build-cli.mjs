@@ -45,7 +45,9 @@ const common = {
 
 // The commands are what main.js imports when called: `import('./commands/<name>.js')`.
 const COMMAND = /^\.\/commands\/([a-z-]+)\.js$/;
-const commands = [...readFileSync(path.join(src, 'main.js'), 'utf8').matchAll(/import\('(\.\/commands\/[a-z-]+\.js)'\)/g)].map((m) => COMMAND.exec(m[1])[1]);
+const IMPORT_COMMAND = /import\('\.\/commands\/([a-z-]+)\.js'\)/g;
+const main = readFileSync(path.join(src, 'main.js'), 'utf8');
+const commands = [...main.matchAll(IMPORT_COMMAND)].map((m) => m[1]);
 if (commands.length === 0) throw new Error('build-cli: main.js imports no command');
 
 // The commands that load through V8's code cache (src/cli/compile-cache.ts): those whose
@@ -59,7 +61,6 @@ for (const name of CACHED) if (!commands.includes(name)) throw new Error(`build-
 // main.js's `import('./commands/<name>.js')` becomes `loadCommand('<name>')` for a cached
 // command, which runs <name>/index.cjs through the cache, and an import of <name>/index.js
 // for the others.
-const IMPORT_COMMAND = /import\('\.\/commands\/([a-z-]+)\.js'\)/g;
 await build({
   ...common,
   entryPoints: { mcp: path.join(src, 'main.js') },
@@ -70,7 +71,7 @@ await build({
       setup(b) {
         b.onLoad({ filter: /[\\/]cli[\\/]main\.js$/ }, (args) => ({
           // At the end: the file starts with its #! line, and imports are hoisted anyway.
-          contents: `${readFileSync(args.path, 'utf8').replace(IMPORT_COMMAND, (call, name) => (CACHED.has(name) ? `__mcpLoadCommand('${name}')` : call))}\nimport { loadCommand as __mcpLoadCommand } from './compile-cache.js';\n`,
+          contents: `${main.replace(IMPORT_COMMAND, (call, name) => (CACHED.has(name) ? `__mcpLoadCommand('${name}')` : call))}\nimport { loadCommand as __mcpLoadCommand } from './compile-cache.js';\n`,
           resolveDir: path.dirname(args.path),
           loader: 'js',
         }));

@@ -39,17 +39,13 @@ export class AttemptRunner implements TaskRunner {
         resolve();
       }),
     );
-    let cwd: string;
-    try {
-      cwd = await workspace;
-    } catch (error) {
-      await held;
+    const [made] = await Promise.allSettled([workspace, held]);
+    if (made.status === 'rejected') {
       this.ctx.terminals.discard(task.id);
-      throw error;
+      throw made.reason;
     }
-    await held;
     // A private repository's branches are not the user's: the task shows none.
-    tasks.update(task, { workspace: cwd, branch: repo.private ? null : branch });
+    tasks.update(task, { workspace: made.value, branch: repo.private ? null : branch });
   }
 
   /**

@@ -176,13 +176,10 @@ export class PtyProcess {
     const stderr = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error), () => this.armIdleTimer());
     const stderrDone = stderr.done;
     this.held = options.held === true;
-    const wrapperArgs = this.held
-      ? options.stdinFile
-        ? ['-c', HELD_WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.cwd, options.stdinFile, ...options.argv]
-        : ['-c', HELD_WRAPPER, 'mcp-task', fifo, options.cwd, ...options.argv]
-      : options.stdinFile
-        ? ['-c', WRAPPER_WITH_STDIN, 'mcp-task', fifo, options.stdinFile, ...options.argv]
-        : ['-c', WRAPPER, 'mcp-task', fifo, ...options.argv];
+    const stdin = options.stdinFile ? [options.stdinFile] : [];
+    const wrapper = this.held ? (stdin.length ? HELD_WRAPPER_WITH_STDIN : HELD_WRAPPER) : stdin.length ? WRAPPER_WITH_STDIN : WRAPPER;
+    // In the order the wrapper shifts them: stderr's FIFO, a held one's directory, stdin's file.
+    const wrapperArgs = ['-c', wrapper, 'mcp-task', fifo, ...(this.held ? [options.cwd] : []), ...stdin, ...options.argv];
     try {
       this.term = pty.spawn('/bin/sh', wrapperArgs, {
         name: 'xterm-256color',

@@ -5,7 +5,7 @@ import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { directoryBytes } from '../store/disk-usage.js';
 import { BASE_BRANCH } from '../workspace/run-repository.js';
-import { commitsBeyond, commitsOnlyIn, currentBranch, isDirty, mcpBranches, mergedIntoHead, patchApplied, realPath, registeredWorktrees, repositoryTop } from '../workspace/cleanup.js';
+import { commitsBeyond, commitsOnlyIn, currentBranch, isDirty, mcpBranches, mergedIntoHead, patchApplied, realPath, registeredWorktrees, repositoryTop, worktreeCount } from '../workspace/cleanup.js';
 import { keepsRunBranch, type BranchFact, type CleanOptions, type FolderFact, type RunBranchFact, type RunFacts, type WorktreeFact } from './clean.js';
 
 type RunOfFacts = Pick<RunRecord, 'id' | 'status' | 'createdAt' | 'endedAt' | 'project'>;
@@ -20,6 +20,16 @@ export async function runRepository(root: StateRoot, run: Pick<RunRecord, 'id' |
   const own = root.runFiles(run.id).repo;
   if (existsSync(own)) return { top: own, private: true };
   return { top: await (facts ? facts.top(run.project) : repositoryTop(run.project)), private: false };
+}
+
+/**
+ * The worktrees registered in the repository the project is in, and how many of them are
+ * task workspaces of this state root (what `mcp clean` can free); null outside git.
+ */
+export async function worktreeBacklog(project: string, root: StateRoot): Promise<{ top: string; registered: number; under: number } | null> {
+  const top = await repositoryTop(project);
+  const counts = top ? await worktreeCount(top, root.runsDir) : null;
+  return top && counts ? { top, ...counts } : null;
 }
 
 interface RepositoryState {

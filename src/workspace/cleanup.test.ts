@@ -18,6 +18,7 @@ import {
   registeredWorktrees,
   removeWorktree,
   repositoryTop,
+  worktreeCount,
 } from './cleanup.js';
 
 const tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'mcp-cleanup-test-')));
@@ -111,6 +112,21 @@ test('registeredWorktrees, removeWorktree, deleteBranch and prune leave git with
   assert.match(await git(top, ['worktree', 'list', '--porcelain']), /gone-/);
   await pruneWorktrees(top);
   assert.doesNotMatch(await git(top, ['worktree', 'list', '--porcelain']), /gone-/);
+});
+
+test('worktreeCount: every worktree git still reads, a gone one until the prune; those under a folder apart', async () => {
+  const { top } = await repo();
+  const runs = path.join(tmp, `state-${counter}`, 'runs');
+  await git(top, ['worktree', 'add', '-q', '--detach', path.join(runs, 'r1-b', 'workspace')]);
+  await git(top, ['worktree', 'add', '-q', '--detach', path.join(runs, 'r1-c', 'workspace')]);
+  // A folder beside runs/ whose name starts the same is not under it.
+  await git(top, ['worktree', 'add', '-q', '--detach', `${runs}-other`]);
+  assert.deepEqual(await worktreeCount(top, runs), { registered: 4, under: 2 });
+  rmSync(path.join(runs, 'r1-c'), { recursive: true });
+  assert.deepEqual(await worktreeCount(top, runs), { registered: 4, under: 2 });
+  await pruneWorktrees(top);
+  assert.deepEqual(await worktreeCount(top, runs), { registered: 3, under: 1 });
+  assert.equal(await worktreeCount(path.join(tmp, 'nowhere'), runs), null);
 });
 
 test('removeWorktree: a dirty worktree needs force; one git does not know is removed as a folder', async () => {

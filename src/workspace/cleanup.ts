@@ -53,6 +53,23 @@ export async function registeredWorktrees(top: string): Promise<Map<string, stri
 }
 
 /**
+ * How many worktrees git has registered besides the main one, those whose folder is gone
+ * included (git reads them all the same until a prune), and how many of them lie under
+ * `dir`. Null when git cannot list them.
+ */
+export async function worktreeCount(top: string, dir: string): Promise<{ registered: number; under: number } | null> {
+  const out = await tryGit(top, ['worktree', 'list', '--porcelain']);
+  if (out === null) return null;
+  const prefix = `${realPath(dir)}${path.sep}`;
+  // The first one listed is the main worktree.
+  const listed = out
+    .split('\n')
+    .filter((line) => line.startsWith('worktree '))
+    .slice(1);
+  return { registered: listed.length, under: listed.filter((line) => `${realPath(line.slice('worktree '.length))}${path.sep}`.startsWith(prefix)).length };
+}
+
+/**
  * True when the worktree holds anything not committed: changes to tracked files, or
  * untracked files (all of them, whatever the user's status.showUntrackedFiles says).
  * Ignored files (a node_modules a task installed) can be made again and do not count.

@@ -86,6 +86,10 @@ describe('a git project', () => {
     assert.equal(human.code, 0);
     assert.match(human.stdout, /^dry run, nothing changed: would remove 3 worktrees and 3 branches, freeing \d/);
     assert.match(human.stdout, /mcp\/run-\w+ \(the run's result\) is not merged into main — mcp merge \w+ brings it in; --branches deletes it/);
+    // doctor counts the worktrees git reads on every add, and which of them are mcp's.
+    const doctor = JSON.parse((await mcp(['doctor', '--json'], { cwd: sb.project, env: sb.env })).stdout) as { checks: { name: string; ok: boolean; warn?: boolean; detail: string }[] };
+    const check = doctor.checks.find((c) => c.name === 'worktrees');
+    assert.deepEqual(check, { name: 'worktrees', ok: true, detail: `3 registered in ${sb.project} (all of them task workspaces in ${path.join(stateRoot, 'runs')})` });
   });
 
   test('--older-than keeps a run that ended more recently', async () => {

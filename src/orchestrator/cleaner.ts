@@ -4,7 +4,7 @@ import { forgetUsage } from '../store/root-usage.js';
 import { writeSnapshot } from '../store/snapshot.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
-import { deleteBranch, pruneWorktrees, removeWorktree } from '../workspace/cleanup.js';
+import { deleteBranches, pruneWorktrees, removeWorktree } from '../workspace/cleanup.js';
 import { decideRun, selectRuns, type CleanOptions, type LiveSupervisor, type Removal, type Skip } from './clean.js';
 import { gatherRunFacts, RepositoryFacts, runRepository } from './clean-facts.js';
 import { sendControl } from './control-client.js';
@@ -54,17 +54,48 @@ export async function cleanRuns(root: StateRoot, store: TaskStore, options: Clea
       continue;
     }
     let failedHere = false;
+    const fail = (item: Removal, message: string): void => {
+      failedHere = true;
+      report.failed.push({ item, message });
+    };
+    // Worktrees first, then (after a prune) their branches in one go, then the run's folders
+    // and rows, which stay after any failure: a folder holding a worktree that could not be
+    // removed must not be deleted under it, and a run is never forgotten half-removed.
     for (const item of plan.remove) {
-      // After a failure the run's folders and rows stay: a folder holding a worktree that
-      // could not be removed must not be deleted under it, and a run is never forgotten half-removed.
-      if ((item.kind === 'logs' || item.kind === 'record') && failedHere) continue;
+      if (item.kind !== 'worktree') continue;
       try {
-        await removeItem(item, repo.top, store);
+        await removeWorktree(repo.top, item.path, { force: item.force, registered: item.registered });
         report.removed.push(item);
-        if (item.kind === 'record') forgotten = true;
       } catch (error) {
-        failedHere = true;
-        report.failed.push({ item, message: errorMessage(error) });
+        fail(item, errorMessage(error));
+      }
+    }
+    const branchItems = plan.remove.filter((item) => item.kind === 'branch');
+    if (branchItems.length > 0) {
+      if (!repo.top) for (const item of branchItems) fail(item, `no repository to delete ${item.branch} from`);
+      else {
+        // Git keeps a branch checked out in a worktree whose folder went (just now, or by a
+        // clean that stopped short) until the prune; a failed prune shows as those branches' failure.
+        await pruneWorktrees(repo.top).catch(() => undefined);
+        const failed = await deleteBranches(repo.top, branchItems.map((item) => item.branch));
+        for (const item of branchItems) {
+          const message = failed.get(item.branch);
+          if (message === undefined) report.removed.push(item);
+          else fail(item, message);
+        }
+      }
+    }
+    for (const item of plan.remove) {
+      if ((item.kind !== 'logs' && item.kind !== 'record') || failedHere) continue;
+      try {
+        if (item.kind === 'logs') rmSync(item.path, { recursive: true, force: true });
+        else {
+          store.deleteRun(item.run);
+          forgotten = true;
+        }
+        report.removed.push(item);
+      } catch (error) {
+        fail(item, errorMessage(error));
       }
     }
     touched.push(run.id);
@@ -89,20 +120,4 @@ export async function cleanRuns(root: StateRoot, store: TaskStore, options: Clea
     forgetUsage(root, touched);
   }
   return report;
-}
-
-async function removeItem(item: Removal, top: string | null, store: TaskStore): Promise<void> {
-  switch (item.kind) {
-    case 'worktree':
-      return removeWorktree(top, item.path, { force: item.force, registered: item.registered });
-    case 'branch':
-      if (!top) throw new Error(`no repository to delete ${item.branch} from`);
-      return deleteBranch(top, item.branch);
-    case 'logs':
-      rmSync(item.path, { recursive: true, force: true });
-      return;
-    case 'record':
-      store.deleteRun(item.run);
-      return;
-  }
 }

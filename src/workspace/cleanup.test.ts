@@ -8,7 +8,7 @@ import {
   commitsBeyond,
   commitsOnlyIn,
   currentBranch,
-  deleteBranch,
+  deleteBranches,
   isDirty,
   mcpBranches,
   mergedIntoHead,
@@ -84,7 +84,7 @@ test('isDirty: changes and untracked files are work; ignored files are not; a fo
   assert.equal(await repositoryTop(path.join(tmp, 'no-such-dir')), null);
 });
 
-test('registeredWorktrees, removeWorktree, deleteBranch and prune leave git with no trace of the task', async () => {
+test('registeredWorktrees, removeWorktree, deleteBranches and prune leave git with no trace of the task', async () => {
   const { top, ws } = await repo();
   assert.equal(await repositoryTop(ws), ws);
   const worktrees = await registeredWorktrees(top);
@@ -93,12 +93,16 @@ test('registeredWorktrees, removeWorktree, deleteBranch and prune leave git with
   assert.ok(worktrees.has(realPath(ws)));
   await git(top, ['update-ref', 'refs/mcp-start/mcp/r1-a', 'main']);
 
-  // Ignored files do not make git refuse the removal.
+  // Ignored files do not count as work. A clean worktree goes as a folder; git lists it, and
+  // keeps its branch checked out, until the prune.
   mkdirSync(path.join(ws, 'ignored'));
   writeFileSync(path.join(ws, 'ignored', 'dep.js'), '');
   await removeWorktree(top, ws, { force: false, registered: true });
   assert.equal(existsSync(ws), false);
-  await deleteBranch(top, 'mcp/r1-a');
+  assert.match(await git(top, ['worktree', 'list', '--porcelain']), new RegExp(`worktree ${ws}\\n`));
+  assert.match((await deleteBranches(top, ['mcp/r1-a'])).get('mcp/r1-a') ?? '', /mcp\/r1-a/);
+  await pruneWorktrees(top);
+  assert.deepEqual(await deleteBranches(top, ['mcp/r1-a']), new Map());
   assert.deepEqual([...(await mcpBranches(top))], []);
   assert.equal(await tryGit(top, ['rev-parse', '--verify', '--quiet', 'refs/mcp-start/mcp/r1-a']), null);
   assert.deepEqual([...(await registeredWorktrees(top)).keys()], [top]);
@@ -129,17 +133,51 @@ test('worktreeCount: every worktree git still reads, a gone one until the prune;
   assert.equal(await worktreeCount(path.join(tmp, 'nowhere'), runs), null);
 });
 
-test('removeWorktree: a dirty worktree needs force; one git does not know is removed as a folder', async () => {
+test('removeWorktree: a dirty worktree needs force; a locked one is left to git; one git does not know is removed as a folder', async () => {
   const { top, ws } = await repo();
   writeFileSync(path.join(ws, 'new.txt'), 'n\n');
-  await assert.rejects(removeWorktree(top, ws, { force: false, registered: true }));
+  // Dirty since the caller decided it was clean: kept, and said so.
+  await assert.rejects(removeWorktree(top, ws, { force: false, registered: true }), /changed since clean looked at it/);
   assert.ok(existsSync(path.join(ws, 'new.txt')));
+  // Through git: gone from its list at once.
   await removeWorktree(top, ws, { force: true, registered: true });
   assert.equal(existsSync(ws), false);
+  assert.doesNotMatch(await git(top, ['worktree', 'list', '--porcelain']), new RegExp(`worktree ${ws}\\n`));
+
+  const locked = path.join(tmp, `locked-${counter}`);
+  await git(top, ['worktree', 'add', '-q', '--detach', locked]);
+  await git(top, ['worktree', 'lock', '--reason', 'on a USB disk', locked]);
+  await assert.rejects(removeWorktree(top, locked, { force: false, registered: true }), /locked/);
+  assert.ok(existsSync(path.join(locked, 'README.md')));
+
+  // A project with submodules: git removes it (it would refuse one with submodules checked out).
+  const withModules = path.join(tmp, `modules-${counter}`);
+  await git(top, ['worktree', 'add', '-q', '-b', 'mcp/r1-m', withModules]);
+  writeFileSync(path.join(withModules, '.gitmodules'), '');
+  await git(withModules, ['add', '.gitmodules']);
+  await git(withModules, ['commit', '-q', '-m', 'modules']);
+  await removeWorktree(top, withModules, { force: false, registered: true });
+  assert.equal(existsSync(withModules), false);
+  assert.doesNotMatch(await git(top, ['worktree', 'list', '--porcelain']), new RegExp(`worktree ${withModules}\\n`));
+
   const plain = path.join(tmp, `plain-folder-${counter}`);
   mkdirSync(path.join(plain, 'sub'), { recursive: true });
   await removeWorktree(null, plain, { force: true, registered: false });
   assert.equal(existsSync(plain), false);
+});
+
+test('deleteBranches: all in one git; one checked out stays, with what git said; the others and their start marks go', async () => {
+  const { top, ws } = await repo();
+  const names = Array.from({ length: 250 }, (_, i) => `mcp/r2-${i}`);
+  for (const name of names) await git(top, ['branch', name, 'main']);
+  await git(top, ['update-ref', 'refs/mcp-start/mcp/r2-7', 'main']);
+  // More than one git's share (200), the branch a worktree holds among them, and one that is not there.
+  const failed = await deleteBranches(top, [...names, 'mcp/r1-a', 'mcp/never-made']);
+  assert.deepEqual([...failed.keys()], ['mcp/r1-a']);
+  assert.match(failed.get('mcp/r1-a') ?? '', new RegExp(`'mcp/r1-a'.*${path.basename(ws)}|checked out`));
+  assert.deepEqual([...(await mcpBranches(top))], ['mcp/r1-a']);
+  assert.equal(await tryGit(top, ['rev-parse', '--verify', '--quiet', 'refs/mcp-start/mcp/r2-7']), null);
+  assert.deepEqual(await deleteBranches(top, []), new Map());
 });
 
 test('patchApplied: a patch that applies in reverse is applied; an empty one always; a missing one never', async () => {

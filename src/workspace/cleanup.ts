@@ -1,5 +1,7 @@
-import { existsSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { WorkspaceError } from '../domain/errors.js';
+import { runCommand } from '../terminal/run-command.js';
 import { git, tryGit, withRepoLock } from './git.js';
 import { startRef } from './workspace.js';
 
@@ -113,24 +115,86 @@ export async function commitsBeyond(top: string, base: string): Promise<number> 
 }
 
 /**
- * Removes a worktree. A registered one through git (`--force` also drops uncommitted
- * work); one git does not know (its link broken) as a plain folder.
+ * Removes a worktree. One git does not know (its link broken) goes as a plain folder, so
+ * does a clean one: `git worktree remove` reads every registered worktree and runs a status
+ * of its own (142–277 ms a removal with 1,000 registered here, so a large run's clean took
+ * minutes). The clean one is checked again just before, so a change made since the caller
+ * looked stays. Through git: `--force` (which also drops uncommitted work), and the
+ * worktrees `needsGit` names (git refuses a locked one, or one with submodules, and says why).
+ * A worktree removed as a folder stays in git's list, its branch checked out there, until
+ * `pruneWorktrees`.
  */
 export async function removeWorktree(top: string | null, dir: string, options: { force: boolean; registered: boolean }): Promise<void> {
-  if (top && options.registered) {
-    await withRepoLock(top, () => git(top, ['worktree', 'remove', ...(options.force ? ['--force'] : []), dir]));
+  if (!top || !options.registered) {
+    rmSync(dir, { recursive: true, force: true });
     return;
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (!options.force && !needsGit(dir)) {
+    const dirty = await isDirty(dir);
+    if (dirty) throw new WorkspaceError(`${dir} changed since clean looked at it: it holds uncommitted changes or untracked files now`, 'run mcp clean again to see it listed as kept; --force removes it with them');
+    if (dirty === false) {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    }
+  }
+  await withRepoLock(top, () => git(top, ['worktree', 'remove', ...(options.force ? ['--force'] : []), dir]));
 }
 
 /**
- * Deletes a branch, and the start mark a private repository keeps for it. `-D`: whether its
- * commits are elsewhere was checked by the caller, against more than git's own upstream.
+ * Whether the removal is git's to make: a locked worktree (`git worktree lock`), one with
+ * submodules (their commits live in its admin folder, which the prune would delete), one
+ * whose `.git` file cannot be read.
  */
-export async function deleteBranch(top: string, branch: string): Promise<void> {
-  await git(top, ['branch', '-D', branch]);
-  await tryGit(top, ['update-ref', '-d', startRef(branch)]);
+function needsGit(dir: string): boolean {
+  let link: string;
+  try {
+    link = readFileSync(path.join(dir, '.git'), 'utf8');
+  } catch {
+    return true;
+  }
+  const admin = /^gitdir: (.+)$/m.exec(link)?.[1]?.trim();
+  if (!admin) return true;
+  const adminDir = path.resolve(dir, admin);
+  return existsSync(path.join(adminDir, 'locked')) || existsSync(path.join(adminDir, 'modules')) || existsSync(path.join(dir, '.gitmodules'));
+}
+
+/**
+ * Deletes branches with one git for all (each `git branch -D` reads every registered
+ * worktree), and the start marks a private repository keeps for them. Returns the ones that
+ * could not go, with what git said; `-D`: whether their commits are elsewhere was checked by
+ * the caller, against more than git's own upstream.
+ */
+export async function deleteBranches(top: string, branches: readonly string[]): Promise<Map<string, string>> {
+  let said = '';
+  // Chunks keep the command line well under the system's limit.
+  for (let at = 0; at < branches.length; at += BRANCHES_PER_GIT) {
+    const result = await runCommand(['git', 'branch', '-D', ...branches.slice(at, at + BRANCHES_PER_GIT)], { cwd: top, timeoutMs: GIT_TIMEOUT_MS });
+    if (result.code !== 0) said += `${result.stderr || result.spawnError || `git branch -D exited ${String(result.code)}`}\n`;
+  }
+  const left = said ? await stillThere(top, branches) : new Set<string>();
+  const failed = new Map<string, string>();
+  const lines = said.split('\n').filter(Boolean);
+  for (const branch of left) failed.set(branch, lines.find((line) => line.includes(`'${branch}'`))?.trim() ?? lines[0]?.trim() ?? `git branch -D ${branch} failed`);
+  const gone = branches.filter((branch) => !left.has(branch));
+  if (gone.length > 0) {
+    try {
+      await git(top, ['update-ref', '--stdin'], { input: gone.map((branch) => `delete ${startRef(branch)}\n`).join('') });
+    } catch {
+      // A mark left behind names a branch that is gone: nothing reads it any more.
+    }
+  }
+  return failed;
+}
+
+/** How many branches one `git branch -D` is given. */
+const BRANCHES_PER_GIT = 200;
+const GIT_TIMEOUT_MS = 120_000;
+
+/** Which of `branches` still exist; all of them when git cannot say. */
+async function stillThere(top: string, branches: readonly string[]): Promise<Set<string>> {
+  const out = await tryGit(top, ['for-each-ref', '--format=%(refname:short)', ...branches.map((branch) => `refs/heads/${branch}`)]);
+  const wanted = new Set(branches);
+  return out === null ? wanted : new Set(out.split('\n').filter((name) => wanted.has(name)));
 }
 
 /** Forgets worktrees whose folder is gone (also those of old state roots, moved away). */

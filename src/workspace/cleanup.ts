@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WorkspaceError } from '../domain/errors.js';
-import { runCommand } from '../terminal/run-command.js';
-import { git, tryGit, withRepoLock } from './git.js';
+import { git, gitResult, tryGit, withRepoLock } from './git.js';
 import { startRef } from './workspace.js';
 
 /**
@@ -168,7 +167,7 @@ export async function deleteBranches(top: string, branches: readonly string[]): 
   let said = '';
   // Chunks keep the command line well under the system's limit.
   for (let at = 0; at < branches.length; at += BRANCHES_PER_GIT) {
-    const result = await runCommand(['git', 'branch', '-D', ...branches.slice(at, at + BRANCHES_PER_GIT)], { cwd: top, timeoutMs: GIT_TIMEOUT_MS });
+    const result = await gitResult(top, ['branch', '-D', ...branches.slice(at, at + BRANCHES_PER_GIT)]);
     if (result.code !== 0) said += `${result.stderr || result.spawnError || `git branch -D exited ${String(result.code)}`}\n`;
   }
   const left = said ? await stillThere(top, branches) : new Set<string>();
@@ -188,7 +187,6 @@ export async function deleteBranches(top: string, branches: readonly string[]): 
 
 /** How many branches one `git branch -D` is given. */
 const BRANCHES_PER_GIT = 200;
-const GIT_TIMEOUT_MS = 120_000;
 
 /** Which of `branches` still exist; all of them when git cannot say. */
 async function stillThere(top: string, branches: readonly string[]): Promise<Set<string>> {

@@ -1,5 +1,5 @@
 import { GitError } from '../domain/errors.js';
-import { describeEnd, runCommand } from '../terminal/run-command.js';
+import { describeEnd, runCommand, type CommandResult } from '../terminal/run-command.js';
 
 export { GitError };
 
@@ -9,10 +9,15 @@ const GIT_TIMEOUT_MS = 120_000;
 /** Commits made by mcp carry a fixed identity: the user's git config may have none. */
 const IDENTITY = ['-c', 'user.name=mcp', '-c', 'user.email=mcp@localhost', '-c', 'commit.gpgsign=false'];
 
+/** Git's whole answer, a failure included: for a command that goes on past an error (a `branch -D` of many). */
+export function gitResult(cwd: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+  return runCommand(['git', ...IDENTITY, ...args], { cwd, ...options, timeoutMs: options.timeoutMs ?? GIT_TIMEOUT_MS });
+}
+
 /** `input` is written to git's stdin (for `--stdin` modes). */
 export async function git(cwd: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<string> {
   const timeoutMs = options.timeoutMs ?? GIT_TIMEOUT_MS;
-  const result = await runCommand(['git', ...IDENTITY, ...args], { cwd, ...options, timeoutMs });
+  const result = await gitResult(cwd, args, { ...options, timeoutMs });
   if (result.code !== 0) {
     const detail = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');
     const how = result.code === null ? describeEnd(result, timeoutMs) : 'failed';

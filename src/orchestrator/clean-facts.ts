@@ -6,6 +6,7 @@ import type { TaskStore } from '../store/task-store.js';
 import { directoryBytes } from '../store/disk-usage.js';
 import { BASE_BRANCH } from '../workspace/run-repository.js';
 import { commitsBeyond, commitsOnlyIn, currentBranch, isDirty, mcpBranches, mergedIntoHead, patchApplied, realPath, registeredWorktrees, repositoryTop, worktreeCount } from '../workspace/cleanup.js';
+import { GIT_AT_ONCE, mapLimit } from './map-limit.js';
 import { keepsRunBranch, type BranchFact, type CleanOptions, type FolderFact, type RunBranchFact, type RunFacts, type WorktreeFact } from './clean.js';
 
 type RunOfFacts = Pick<RunRecord, 'id' | 'status' | 'createdAt' | 'endedAt' | 'project'>;
@@ -87,16 +88,15 @@ export async function gatherRunFacts(
   const facts = top ? await (repo.private ? new RepositoryFacts() : shared).of(top) : null;
   const worktrees = facts?.worktrees ?? new Map<string, string | null>();
 
-  const worktreeFacts: WorktreeFact[] = [];
   const taskWorkspaces = new Set<string>();
-  for (const task of tasks) {
-    const dir = root.workspaceDir(task.id);
-    if (!existsSync(dir)) continue;
+  const present = tasks.map((task) => ({ task, dir: root.workspaceDir(task.id) })).filter(({ dir }) => existsSync(dir));
+  // A git status a worktree: several at once, each is a process of its own.
+  const worktreeFacts: WorktreeFact[] = await mapLimit(present, GIT_AT_ONCE, async ({ task, dir }) => {
     const real = realPath(dir);
     taskWorkspaces.add(real);
     const registered = worktrees.has(real);
-    worktreeFacts.push({ task: task.id, path: dir, label: path.relative(root.dir, dir), kind: 'task', registered, dirty: registered ? await isDirty(dir) : null, bytes: directoryBytes(dir) ?? 0 });
-  }
+    return { task: task.id, path: dir, label: path.relative(root.dir, dir), kind: 'task', registered, dirty: registered ? await isDirty(dir) : null, bytes: directoryBytes(dir) ?? 0 };
+  });
   if (existsSync(files.resultWorktree)) {
     worktreeFacts.push({ task: null, path: files.resultWorktree, label: path.relative(root.dir, files.resultWorktree), kind: 'result', registered: false, dirty: await isDirty(files.resultWorktree), bytes: directoryBytes(files.resultWorktree) ?? 0 });
   }
@@ -115,12 +115,9 @@ export async function gatherRunFacts(
   // The branches whose commits are not lost when a task branch goes. In a private
   // repository the run branch and the base always stay (they go only with the repository).
   const keep = repo.private ? [BASE_BRANCH, runBranchName].filter((name) => existing.has(name)) : keepsRunBranch(runBranch, options) ? [runBranchName] : [];
-  const branchFacts: BranchFact[] = [];
-  for (const task of tasks) {
-    const name = `mcp/${task.id}`;
-    if (!top || !existing.has(name)) continue;
-    branchFacts.push({ task: task.id, name, commitsOnlyHere: await commitsOnlyIn(top, name, keep), checkedOut: checkedOut.has(name) });
-  }
+  const named = top ? tasks.map((task) => ({ task, name: `mcp/${task.id}` })).filter(({ name }) => existing.has(name)) : [];
+  const onlyHere = top ? await commitsOnlyIn(top, named.map(({ name }) => name), keep) : new Map<string, number>();
+  const branchFacts: BranchFact[] = named.map(({ task, name }) => ({ task: task.id, name, commitsOnlyHere: onlyHere.get(name) ?? 0, checkedOut: checkedOut.has(name) }));
 
   const folders: FolderFact[] = [];
   let privateWork: RunFacts['privateWork'] = null;

@@ -7,6 +7,7 @@ import type { TaskStore } from '../store/task-store.js';
 import { deleteBranches, pruneWorktrees, removeWorktree } from '../workspace/cleanup.js';
 import { decideRun, selectRuns, type CleanOptions, type LiveSupervisor, type Removal, type Skip } from './clean.js';
 import { gatherRunFacts, RepositoryFacts, runRepository } from './clean-facts.js';
+import { GIT_AT_ONCE, mapLimit } from './map-limit.js';
 import { sendControl } from './control-client.js';
 import { currentLockHolder } from './supervisor-lock.js';
 
@@ -61,15 +62,18 @@ export async function cleanRuns(root: StateRoot, store: TaskStore, options: Clea
     // Worktrees first, then (after a prune) their branches in one go, then the run's folders
     // and rows, which stay after any failure: a folder holding a worktree that could not be
     // removed must not be deleted under it, and a run is never forgotten half-removed.
-    for (const item of plan.remove) {
-      if (item.kind !== 'worktree') continue;
-      try {
-        await removeWorktree(repo.top, item.path, { force: item.force, registered: item.registered });
-        report.removed.push(item);
-      } catch (error) {
-        fail(item, errorMessage(error));
-      }
-    }
+    const worktreeItems = plan.remove.filter((item) => item.kind === 'worktree');
+    const outcomes = await mapLimit(worktreeItems, GIT_AT_ONCE, (item) =>
+      removeWorktree(repo.top, item.path, { force: item.force, registered: item.registered }).then(
+        () => null,
+        (error: unknown) => errorMessage(error),
+      ),
+    );
+    worktreeItems.forEach((item, index) => {
+      const message = outcomes[index];
+      if (message === null || message === undefined) report.removed.push(item);
+      else fail(item, message);
+    });
     const branchItems = plan.remove.filter((item) => item.kind === 'branch');
     if (branchItems.length > 0) {
       if (!repo.top) for (const item of branchItems) fail(item, `no repository to delete ${item.branch} from`);

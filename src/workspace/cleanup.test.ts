@@ -43,27 +43,60 @@ async function repo(): Promise<{ top: string; ws: string }> {
   return { top, ws };
 }
 
+const onlyIn = async (top: string, branch: string, keep: string[]): Promise<number | undefined> => (await commitsOnlyIn(top, [branch], keep)).get(branch);
+
 test('commitsOnlyIn: commits no staying ref holds; other mcp/ branches never count, the kept ones named do', async () => {
   const { top } = await repo();
-  assert.equal(await commitsOnlyIn(top, 'mcp/r1-a', []), 1);
+  assert.equal(await onlyIn(top, 'mcp/r1-a', []), 1);
   // A run branch holding it: counts only when it stays.
   await git(top, ['branch', 'mcp/run-r1', 'mcp/r1-a']);
-  assert.equal(await commitsOnlyIn(top, 'mcp/r1-a', []), 1);
-  assert.equal(await commitsOnlyIn(top, 'mcp/r1-a', ['mcp/run-r1']), 0);
+  assert.equal(await onlyIn(top, 'mcp/r1-a', []), 1);
+  assert.equal(await onlyIn(top, 'mcp/r1-a', ['mcp/run-r1']), 0);
   // A branch or tag of the user's holds it too.
   await git(top, ['tag', 'keep-a', 'mcp/r1-a']);
-  assert.equal(await commitsOnlyIn(top, 'mcp/r1-a', []), 0);
+  assert.equal(await onlyIn(top, 'mcp/r1-a', []), 0);
   await git(top, ['tag', '-d', 'keep-a']);
   await git(top, ['branch', 'feature', 'mcp/r1-a']);
-  assert.equal(await commitsOnlyIn(top, 'mcp/r1-a', []), 0);
+  assert.equal(await onlyIn(top, 'mcp/r1-a', []), 0);
   await git(top, ['branch', '-D', 'feature']);
   // Merged into the current branch.
   assert.equal(await mergedIntoHead(top, 'mcp/run-r1'), false);
   await git(top, ['merge', '-q', '--ff-only', 'mcp/run-r1']);
   assert.equal(await mergedIntoHead(top, 'mcp/run-r1'), true);
-  assert.equal(await commitsOnlyIn(top, 'mcp/r1-a', []), 0);
+  assert.equal(await onlyIn(top, 'mcp/r1-a', []), 0);
   assert.equal(await currentBranch(top), 'main');
   assert.deepEqual([...(await mcpBranches(top))].sort(), ['mcp/r1-a', 'mcp/run-r1']);
+});
+
+test('commitsOnlyIn: many branches in one walk, each counting its own commits, as one rev-list a branch would', async () => {
+  const { top, ws } = await repo();
+  const commit = async (dir: string, name: string): Promise<void> => {
+    writeFileSync(path.join(dir, `${name}.txt`), name);
+    await git(dir, ['add', '-A']);
+    await git(dir, ['commit', '-q', '-m', name]);
+  };
+  // b on top of a (a dependent), c from main with one of its own, d a merge of a and c, e with none.
+  await git(ws, ['checkout', '-q', '-b', 'mcp/r1-b']);
+  await commit(ws, 'b1');
+  await commit(ws, 'b2');
+  await git(ws, ['checkout', '-q', '-b', 'mcp/r1-c', 'main']);
+  await commit(ws, 'c1');
+  await git(ws, ['checkout', '-q', '-b', 'mcp/r1-d', 'mcp/r1-a']);
+  await git(ws, ['merge', '-q', '--no-ff', '-m', 'd', 'mcp/r1-c']);
+  await git(top, ['branch', 'mcp/r1-e', 'main']);
+  const all = ['mcp/r1-a', 'mcp/r1-b', 'mcp/r1-c', 'mcp/r1-d', 'mcp/r1-e'];
+  const oneByOne = async (keep: string[]): Promise<Record<string, number>> => {
+    const counts: Record<string, number> = {};
+    for (const branch of all) counts[branch] = Number(await git(top, ['rev-list', '--count', `refs/heads/${branch}`, '--not', 'HEAD', '--exclude=mcp/*', '--branches', '--tags', '--remotes', ...keep.map((k) => `refs/heads/${k}`)]));
+    return counts;
+  };
+  assert.deepEqual(Object.fromEntries(await commitsOnlyIn(top, all, [])), { 'mcp/r1-a': 1, 'mcp/r1-b': 3, 'mcp/r1-c': 1, 'mcp/r1-d': 3, 'mcp/r1-e': 0 });
+  assert.deepEqual(Object.fromEntries(await commitsOnlyIn(top, all, [])), await oneByOne([]));
+  // Kept, b holds a's commit; d then has c's and its merge.
+  assert.deepEqual(Object.fromEntries(await commitsOnlyIn(top, all, ['mcp/r1-b'])), { 'mcp/r1-a': 0, 'mcp/r1-b': 0, 'mcp/r1-c': 1, 'mcp/r1-d': 2, 'mcp/r1-e': 0 });
+  assert.deepEqual(Object.fromEntries(await commitsOnlyIn(top, all, ['mcp/r1-b'])), await oneByOne(['mcp/r1-b']));
+  assert.deepEqual(await commitsOnlyIn(top, [], []), new Map());
+  await assert.rejects(commitsOnlyIn(top, ['mcp/none'], []));
 });
 
 test('isDirty: changes and untracked files are work; ignored files are not; a folder git cannot read is null', async () => {

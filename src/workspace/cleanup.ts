@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { WorkspaceError } from '../domain/errors.js';
+import { GitError, WorkspaceError } from '../domain/errors.js';
 import { git, gitResult, tryGit, withRepoLock } from './git.js';
 import { startRef } from './workspace.js';
 
@@ -98,14 +99,40 @@ export async function mergedIntoHead(top: string, branch: string): Promise<boole
 }
 
 /**
- * How many commits of `branch` no ref that stays holds: not HEAD, not any branch, tag or
- * remote-tracking branch outside `mcp/`, not the branches of `mcp/` named in `keep` (the
- * run branch when it is kept, a private repository's base). Other `mcp/` branches never
- * count: this clean, or the next, may delete them too.
+ * For each of `branches`, how many of its commits no ref that stays holds: not HEAD, not any
+ * branch, tag or remote-tracking branch outside `mcp/`, not the branches of `mcp/` named in
+ * `keep` (the run branch when it is kept, a private repository's base). Other `mcp/`
+ * branches never count: this clean, or the next, may delete them too.
+ *
+ * One walk for all of them: a `rev-list` a branch read every ref of the repository each time
+ * (a run's thousand task branches made that a million reads), so the commits that some
+ * branch reaches and no staying ref does are listed once, with their parents, and each
+ * branch counts its own among them.
  */
-export async function commitsOnlyIn(top: string, branch: string, keep: readonly string[]): Promise<number> {
-  const args = ['rev-list', '--count', `refs/heads/${branch}`, '--not', 'HEAD', `--exclude=${MCP_BRANCHES}`, '--branches', '--tags', '--remotes', ...keep.map((name) => `refs/heads/${name}`)];
-  return Number(await git(top, args));
+export async function commitsOnlyIn(top: string, branches: readonly string[], keep: readonly string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (branches.length === 0) return counts;
+  const tips = await git(top, ['rev-parse', ...branches.map((branch) => `refs/heads/${branch}^{commit}`)]).then((out) => out.split('\n'));
+  if (tips.length !== branches.length) throw new GitError(`git rev-parse gave ${tips.length} commits for ${branches.length} branches (in ${top})`, 'run mcp clean again');
+  const listed = await git(top, ['rev-list', '--parents', ...new Set(tips), '--not', 'HEAD', `--exclude=${MCP_BRANCHES}`, '--branches', '--tags', '--remotes', ...keep.map((name) => `refs/heads/${name}`)]);
+  const parents = new Map<string, string[]>();
+  for (const line of listed.split('\n')) {
+    const [commit, ...rest] = line.split(' ');
+    if (commit) parents.set(commit, rest);
+  }
+  branches.forEach((branch, index) => {
+    // The branch's own commits: what it reaches without passing through a commit a staying ref holds.
+    const seen = new Set<string>();
+    const stack = [tips[index] as string];
+    while (stack.length > 0) {
+      const commit = stack.pop() as string;
+      if (seen.has(commit) || !parents.has(commit)) continue;
+      seen.add(commit);
+      stack.push(...(parents.get(commit) as string[]));
+    }
+    counts.set(branch, seen.size);
+  });
+  return counts;
 }
 
 /** Commits of the repository beyond `base` (a private repository holding no work has none). */
@@ -125,14 +152,14 @@ export async function commitsBeyond(top: string, base: string): Promise<number> 
  */
 export async function removeWorktree(top: string | null, dir: string, options: { force: boolean; registered: boolean }): Promise<void> {
   if (!top || !options.registered) {
-    rmSync(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
     return;
   }
   if (!options.force && !needsGit(dir)) {
     const dirty = await isDirty(dir);
     if (dirty) throw new WorkspaceError(`${dir} changed since clean looked at it: it holds uncommitted changes or untracked files now`, 'run mcp clean again to see it listed as kept; --force removes it with them');
     if (dirty === false) {
-      rmSync(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
       return;
     }
   }

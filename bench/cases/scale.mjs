@@ -139,6 +139,10 @@ export async function run({ work }) {
   const statusOverMs = pairs.length ? median(pairs.map((p) => p.statusMs)) - median(pairs.map((p) => p.versionMs)) : NaN;
   const worstPairMs = pairs.length ? Math.max(...pairs.map((p) => p.statusMs - p.versionMs)) : NaN;
   const gitAndChildrenS = big.m.treeCpuS - big.m.selfCpuS;
+  // Reported, no target: what the user waits for when that run's worktrees and branches go.
+  const cleaned = await measure(NODE, [MCP, 'clean', '--json'], { cwd: big.project, env, captureStdout: true, timeoutMs: 1_800_000 });
+  const cleanCounts = cleaned.code === 0 ? JSON.parse(cleaned.stdout).counts : null;
+  progress(`scale: mcp clean of that run: ${ms(cleaned.wallMs)}, exit ${cleaned.code}${cleanCounts ? `, ${cleanCounts.worktrees} worktrees and ${cleanCounts.branches} branches` : ''}`);
   rmSync(path.join(dir, 'big'), { recursive: true, force: true });
   return {
     id: 6,
@@ -157,6 +161,7 @@ export async function run({ work }) {
           : 'not measured: the run ended before the first pair (15 s in)'
       } (--version on a quiet machine: ${ms(versionMs)})`,
       `wall: mcp ${ms(big.m.wallMs)} vs xargs -P ${P} ${ms(bare.wallMs)} (${(big.m.wallMs / bare.wallMs).toFixed(1)}x); per task (median): ready to process start ${ms(bigPhases.readyToStartMs)}, the process ${ms(bigPhases.processMs)}, exit to succeeded ${ms(bigPhases.exitToSucceededMs)}`,
+      `\`mcp clean\` of that run: ${ms(cleaned.wallMs)}${cleanCounts ? ` (${cleanCounts.worktrees} worktrees and ${cleanCounts.branches} branches removed)` : `, exit ${cleaned.code}: ${cleaned.stderr.trim().slice(-300)}`}`,
       `CPU: mcp itself ${big.m.selfCpuS.toFixed(1)} s, everything it started ${gitAndChildrenS.toFixed(1)} s (${BIG} node -e 0, and mcp's git: a worktree and a status per task; \`git worktree add\` reads every worktree already registered, so it slows as they pile up), bare xargs ${bare.treeCpuS.toFixed(1)} s`,
     ],
     raw: {
@@ -165,6 +170,7 @@ export async function run({ work }) {
       smallRuns: small.map((r) => ({ wallMs: round(r.m.wallMs, 1), selfCpuS: round(r.m.selfCpuS, 3), treeCpuS: round(r.m.treeCpuS, 2) })),
       big: { wallMs: round(big.m.wallMs, 1), selfCpuS: round(big.m.selfCpuS, 3), treeCpuS: round(big.m.treeCpuS, 2), selfMaxRssKiB: big.m.selfMaxRssKiB, maxSampledRssKiB: big.m.maxSampledRssKiB, phases: bigPhases },
       statusDuringMs: big.sideResults,
+      clean: { wallMs: round(cleaned.wallMs, 1), code: cleaned.code, counts: cleanCounts },
       statusOverVersionMs: round(statusOverMs, 1),
       versionMs: round(versionMs, 1),
       bare: { wallMs: round(bare.wallMs, 1), treeCpuS: round(bare.treeCpuS, 2) },

@@ -146,9 +146,9 @@ export async function commitsBeyond(top: string, base: string): Promise<number> 
  * of its own (142–277 ms a removal with 1,000 registered here, so a large run's clean took
  * minutes). The clean one is checked again just before, so a change made since the caller
  * looked stays. Through git: `--force` (which also drops uncommitted work), and the
- * worktrees `needsGit` names (git refuses a locked one, or one with submodules checked out, and says why).
- * A worktree removed as a folder stays in git's list, its branch checked out there, until
- * `pruneWorktrees`.
+ * worktrees `needsGit` names (git refuses a locked one, or one with submodules checked
+ * out, and says why). A worktree removed as a folder stays in git's list, its branch
+ * checked out there, until `pruneWorktrees`.
  */
 export async function removeWorktree(top: string | null, dir: string, options: { force: boolean; registered: boolean }): Promise<void> {
   if (!top || !options.registered) {

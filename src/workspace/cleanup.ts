@@ -84,8 +84,13 @@ export async function isDirty(worktree: string): Promise<boolean | null> {
 
 /** Branch names under `mcp/` that exist. */
 export async function mcpBranches(top: string): Promise<Set<string>> {
-  const out = (await tryGit(top, ['for-each-ref', '--format=%(refname:short)', `refs/heads/${MCP_BRANCHES}`])) ?? '';
-  return new Set(out.split('\n').filter(Boolean));
+  return (await branchNames(top, [`refs/heads/${MCP_BRANCHES}`])) ?? new Set();
+}
+
+/** The branches matching the `for-each-ref` patterns, or null when git cannot say. */
+async function branchNames(top: string, patterns: readonly string[]): Promise<Set<string> | null> {
+  const out = await tryGit(top, ['for-each-ref', '--format=%(refname:short)', ...patterns]);
+  return out === null ? null : new Set(out.split('\n').filter(Boolean));
 }
 
 /** The branch HEAD is on (`main`), or `HEAD` when it is detached. */
@@ -217,9 +222,8 @@ const BRANCHES_PER_GIT = 200;
 
 /** Which of `branches` still exist; all of them when git cannot say. */
 async function stillThere(top: string, branches: readonly string[]): Promise<Set<string>> {
-  const out = await tryGit(top, ['for-each-ref', '--format=%(refname:short)', ...branches.map((branch) => `refs/heads/${branch}`)]);
-  const wanted = new Set(branches);
-  return out === null ? wanted : new Set(out.split('\n').filter((name) => wanted.has(name)));
+  const found = await branchNames(top, branches.map((branch) => `refs/heads/${branch}`));
+  return found === null ? new Set(branches) : new Set(branches.filter((branch) => found.has(branch)));
 }
 
 /** Forgets worktrees whose folder is gone (also those of old state roots, moved away). */

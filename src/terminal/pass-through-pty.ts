@@ -1,4 +1,4 @@
-import * as pty from 'node-pty';
+import { nodePty } from './node-pty.js';
 import { signalGroup } from './process-info.js';
 
 export interface PassThroughResult {
@@ -18,7 +18,7 @@ export function passThrough(argv: string[], options: { cwd: string; env: NodeJS.
   const [file, ...args] = argv;
   const stdin = process.stdin;
   const out = process.stdout;
-  const term = pty.spawn(file ?? '', args, { name: 'xterm-256color', cols: out.columns || 120, rows: out.rows || 40, cwd: options.cwd, env: options.env as Record<string, string> });
+  const term = nodePty().spawn(file ?? '', args, { name: 'xterm-256color', cols: out.columns || 120, rows: out.rows || 40, cwd: options.cwd, env: options.env as Record<string, string> });
   const raw = stdin.isTTY === true;
   if (raw) stdin.setRawMode(true);
   let detached = false;

@@ -1,8 +1,8 @@
 import { closeSync, constants, createWriteStream, open, openSync, readSync } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
-import * as pty from 'node-pty';
 import { FifoPool } from './fifo-pool.js';
+import { nodePty, type IPty } from './node-pty.js';
 import { processStartTime, processState, signalGroup } from './process-info.js';
 import { MaskingStream } from './masking-stream.js';
 import { OutputLog } from './output-log.js';
@@ -145,7 +145,7 @@ export type Viewer = (chunk: Buffer, position: number) => void;
 export class PtyProcess {
   readonly pid: number;
   readonly pidStart: string | null;
-  private readonly term: pty.IPty;
+  private readonly term: IPty;
   private readonly log: OutputLog;
   private readonly mask = new MaskingStream(processMasker());
   private readonly viewers = new Set<Viewer>();
@@ -181,7 +181,7 @@ export class PtyProcess {
     // In the order the wrapper shifts them: stderr's FIFO, a held one's directory, stdin's file.
     const wrapperArgs = ['-c', wrapper, 'mcp-task', fifo, ...(this.held ? [options.cwd] : []), ...stdin, ...options.argv];
     try {
-      this.term = pty.spawn('/bin/sh', wrapperArgs, {
+      this.term = nodePty().spawn('/bin/sh', wrapperArgs, {
         name: 'xterm-256color',
         cols: this.cols,
         rows: this.rows,

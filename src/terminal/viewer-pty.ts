@@ -1,4 +1,4 @@
-import * as pty from 'node-pty';
+import { nodePty } from './node-pty.js';
 import { signalGroup } from './process-info.js';
 import { assertSpawnAllowed } from './spawn-policy.js';
 
@@ -18,7 +18,7 @@ export interface ViewerPty {
 export function spawnViewerPty(argv: string[], options: { codexPath: string; cwd: string; env: NodeJS.ProcessEnv; cols: number; rows: number }): ViewerPty {
   const [file = '', ...args] = argv;
   assertSpawnAllowed(file, [], options.codexPath);
-  const term = pty.spawn(file, args, { name: 'xterm-256color', cols: options.cols, rows: options.rows, cwd: options.cwd, env: options.env as Record<string, string>, encoding: null });
+  const term = nodePty().spawn(file, args, { name: 'xterm-256color', cols: options.cols, rows: options.rows, cwd: options.cwd, env: options.env as Record<string, string>, encoding: null });
   let ended = false;
   term.onExit(() => (ended = true));
   return {

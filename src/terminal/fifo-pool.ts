@@ -11,9 +11,9 @@ import path from 'node:path';
 const BATCH = 16;
 
 /**
- * The FIFOs that carry task processes' stderr (see pty-process.ts), kept in one private
- * directory (0700, made by mkdtemp) and reused: a FIFO is a name in the file system, free
- * again once its reader saw every writer close it.
+ * The FIFOs that carry task processes' stderr, and that held processes wait on (see
+ * pty-process.ts), kept in one private directory (0700, made by mkdtemp) and reused: a FIFO
+ * is a name in the file system, free again once every process that opened it closed it.
  */
 export class FifoPool {
   private dir: string | null = null;
@@ -54,6 +54,6 @@ export class FifoPool {
 
   private nextBatch(): string[] {
     this.dir ??= mkdtempSync(path.join(os.tmpdir(), 'mcp-fifos-'));
-    return Array.from({ length: BATCH }, () => path.join(this.dir as string, `stderr-${(this.made += 1)}`));
+    return Array.from({ length: BATCH }, () => path.join(this.dir as string, `fifo-${(this.made += 1)}`));
   }
 }

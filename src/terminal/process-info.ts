@@ -15,16 +15,6 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
-/** The state letter of a process (field 3 of /proc/PID/stat: R, S, T for stopped, …); null when gone. */
-export function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2) || null;
-  } catch {
-    return null;
-  }
-}
-
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -263,4 +264,49 @@ test('PtyProcess: children quiet on stderr do not hold the thread pool (other fi
   ]);
   assert.equal(outcome, 'written');
   await Promise.all(quiet.map((p) => p.exited));
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const hasStrace = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
+
+test('PtyProcess: a held process under a tracer (strace) runs as soon as it is released', { skip: !hasStrace && 'strace is not installed' }, async () => {
+  const dir = mkdtempSync(path.join(tmp, 'traced-'));
+  const mark = path.join(dir, 'ran');
+  const { proc } = start(['sh', '-c', 'touch "$0"', mark], { held: true, cwd: dir });
+  const tracer = spawn('strace', ['-f', '-o', '/dev/null', '-p', String(proc.pid)], { stdio: 'ignore' });
+  try {
+    const traced = (): boolean => /^TracerPid:\s*[1-9]/m.test(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+    for (const deadline = Date.now() + 5000; !traced() && Date.now() < deadline; ) await sleep(20);
+    assert.ok(traced(), 'strace attached to the held shell');
+    // Time for the shell to reach its wait: a stopped shell shows as `t` under a tracer, not `T`.
+    await sleep(300);
+    assert.equal(existsSync(mark), false, 'nothing ran while held');
+    const released = Date.now();
+    proc.release({});
+    while (!existsSync(mark) && Date.now() - released < 5000) await sleep(10);
+    const took = Date.now() - released;
+    assert.ok(existsSync(mark), 'the program ran once released');
+    assert.ok(took < 1500, `the program ran ${took} ms after the release`);
+    assert.equal((await proc.exited).exitCode, 0);
+  } finally {
+    tracer.kill();
+  }
+});
+
+test('PtyProcess: a held process whose supervisor is killed exits without running its program', async () => {
+  const dir = mkdtempSync(path.join(tmp, 'orphan-'));
+  const mark = path.join(dir, 'ran');
+  // A supervisor of its own, killed with SIGKILL: no exit handler of its runs.
+  const script = `import { PtyProcess } from ${JSON.stringify(new URL('./pty-process.js', import.meta.url).href)};
+const proc = new PtyProcess({ argv: ['sh', '-c', 'touch "$0"', ${JSON.stringify(mark)}], cwd: ${JSON.stringify(dir)}, env: process.env, stdoutLog: ${JSON.stringify(path.join(dir, 'stdout.log'))}, stderrLog: ${JSON.stringify(path.join(dir, 'stderr.log'))}, killGraceMs: 2000, held: true });
+process.stdout.write(String(proc.pid) + '\\n');
+setInterval(() => undefined, 1000);`;
+  const supervisor = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = Number(await new Promise<string>((resolve) => supervisor.stdout.once('data', (data: Buffer) => resolve(data.toString()))));
+  assert.ok(isAlive(pid), 'the held shell runs');
+  supervisor.kill('SIGKILL');
+  for (const deadline = Date.now() + 5000; isAlive(pid) && Date.now() < deadline; ) await sleep(20);
+  assert.equal(isAlive(pid), false, 'the held shell ended with its supervisor');
+  await sleep(200);
+  assert.equal(existsSync(mark), false, 'its program never ran');
 });

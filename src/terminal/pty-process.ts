@@ -1,9 +1,9 @@
-import { closeSync, constants, createWriteStream, open, openSync, readSync } from 'node:fs';
+import { closeSync, constants, createWriteStream, open, openSync, readSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { FifoPool } from './fifo-pool.js';
 import { nodePty, type IPty } from './node-pty.js';
-import { processStartTime, processState, signalGroup } from './process-info.js';
+import { processStartTime, signalGroup } from './process-info.js';
 import { MaskingStream } from './masking-stream.js';
 import { OutputLog } from './output-log.js';
 import { processMasker } from './process-masker.js';
@@ -26,15 +26,19 @@ export const DEFAULT_ROWS = 48;
 const WRAPPER_WITH_STDIN = 'err=$1; in=$2; shift 2; exec "$@" 2>"$err" <"$in" 9>&1';
 const WRAPPER = 'err=$1; shift; exec "$@" 2>"$err" 9>&1';
 /**
- * A held process (see `PtyProcessOptions.held`) stops itself before the `exec`, once its
- * stderr is on the FIFO: the FIFO's reader opens in the thread pool and must not wait there
- * for as long as the process is held. It starts in `/` and moves to its working directory
- * once released: it is held while that directory (a task's workspace) is being made.
+ * A held process (see `PtyProcessOptions.held`) waits before the `exec`, once its stderr is
+ * on the FIFO (the FIFO's reader opens in the thread pool and must not wait there for as
+ * long as the process is held), for a line on a second FIFO, its gate. It starts in `/` and
+ * moves to its working directory once released: it is held while that directory (a task's
+ * workspace) is being made.
+ * A read, not a SIGSTOP: under a tracer (strace, gdb) a stopped shell shows as `t`, as every
+ * syscall-stop does, so a release could not tell a shell that had stopped itself from one on
+ * its way there, and a SIGCONT sent too early is lost. mcp keeps the gate's write end open
+ * for the process's whole life: the line waits in the FIFO however late the shell opens it,
+ * and if mcp dies first the shell reads end of file and exits without running anything.
  */
-const HELD_WRAPPER_WITH_STDIN = 'err=$1; dir=$2; in=$3; shift 3; exec 2>"$err" <"$in"; kill -STOP $$; cd "$dir" || exit 126; exec "$@" 9>&1';
-const HELD_WRAPPER = 'err=$1; dir=$2; shift 2; exec 2>"$err"; kill -STOP $$; cd "$dir" || exit 126; exec "$@" 9>&1';
-/** How long `release` waits for a held process to have stopped itself (it was started long before). */
-const HOLD_SETTLE_MS = 2000;
+const HELD_WRAPPER_WITH_STDIN = 'err=$1; dir=$2; gate=$3; in=$4; shift 4; exec 2>"$err" <"$in"; read -r go <"$gate" || exit 125; cd "$dir" || exit 126; exec "$@" 9>&1';
+const HELD_WRAPPER = 'err=$1; dir=$2; gate=$3; shift 3; exec 2>"$err"; read -r go <"$gate" || exit 125; cd "$dir" || exit 126; exec "$@" 9>&1';
 /**
  * The PTY is paused only when this much of stdout.log is waiting to be written (it waits only
  * once the disk was slow, see OutputLog): node-pty destroys its socket 200 ms after the child
@@ -161,6 +165,8 @@ export class PtyProcess {
   private paused = false;
   private logError: string | null = null;
   private held: boolean;
+  /** A held process's gate (see HELD_WRAPPER) and mcp's write end of it, open until the process ends. */
+  private gate: { fifo: string; fd: number } | null = null;
   readonly exited: Promise<PtyExit>;
 
   /** A copy: `release` sets the limits of a held process. */
@@ -176,10 +182,15 @@ export class PtyProcess {
     const stderr = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error), () => this.armIdleTimer());
     const stderrDone = stderr.done;
     this.held = options.held === true;
+    if (this.held) {
+      const gate = fifos.take();
+      // Read and write: opening a FIFO for writing alone fails while nobody reads it (Linux).
+      this.gate = { fifo: gate, fd: openSync(gate, constants.O_RDWR | constants.O_NONBLOCK) };
+    }
     const stdin = options.stdinFile ? [options.stdinFile] : [];
     const wrapper = this.held ? (stdin.length ? HELD_WRAPPER_WITH_STDIN : HELD_WRAPPER) : stdin.length ? WRAPPER_WITH_STDIN : WRAPPER;
-    // In the order the wrapper shifts them: stderr's FIFO, a held one's directory, stdin's file.
-    const wrapperArgs = ['-c', wrapper, 'mcp-task', fifo, ...(this.held ? [options.cwd] : []), ...stdin, ...options.argv];
+    // In the order the wrapper shifts them: stderr's FIFO, a held one's directory and gate, stdin's file.
+    const wrapperArgs = ['-c', wrapper, 'mcp-task', fifo, ...(this.gate ? [options.cwd, this.gate.fifo] : []), ...stdin, ...options.argv];
     try {
       this.term = nodePty().spawn('/bin/sh', wrapperArgs, {
         name: 'xterm-256color',
@@ -193,6 +204,7 @@ export class PtyProcess {
     } catch (error) {
       unblockFifo(fifo);
       void stderrDone.then(() => fifos.give(fifo));
+      this.closeGate();
       this.log.end(() => undefined);
       throw error;
     }
@@ -219,6 +231,7 @@ export class PtyProcess {
         clearTimeout(this.killTimer);
         clearTimeout(this.timeoutTimer);
         clearTimeout(this.idleTimer);
+        this.closeGate();
         const rest = this.mask.end();
         if (rest.length > 0 && !this.logError) this.log.write(rest);
         // A shell killed before it opened its stderr (a held one, discarded) leaves the reader
@@ -258,23 +271,25 @@ export class PtyProcess {
   }
 
   /**
-   * Lets a held process `exec` its program, with these limits from now on. The shell stopped
-   * itself with SIGSTOP; a SIGCONT sent before that would be lost and the process would stop
-   * for good, so the stop is awaited first (it happened long ago in practice).
+   * Lets a held process `exec` its program, with these limits from now on: the line its
+   * shell waits for goes into the gate, where it waits if the shell has not opened it yet.
    */
-  async release(limits: Pick<PtyProcessOptions, 'timeoutMs' | 'idleTimeoutMs'>): Promise<void> {
+  release(limits: Pick<PtyProcessOptions, 'timeoutMs' | 'idleTimeoutMs'>): void {
     if (!this.held) return;
     this.held = false;
     this.options.timeoutMs = limits.timeoutMs;
     this.options.idleTimeoutMs = limits.idleTimeoutMs;
-    for (const deadline = Date.now() + HOLD_SETTLE_MS; Date.now() < deadline; ) {
-      const state = processState(this.pid);
-      if (state === null || state === 'T' || this.stoppedBy) break;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    if (this.stoppedBy) return;
-    signalGroup(this.pid, 'SIGCONT');
+    if (this.stoppedBy || !this.gate) return;
+    writeSync(this.gate.fd, '\n');
     this.startTimers();
+  }
+
+  /** Once the process is gone (or never started): nobody else holds the gate, so it can be reused. */
+  private closeGate(): void {
+    if (!this.gate) return;
+    closeSync(this.gate.fd);
+    fifos.give(this.gate.fifo);
+    this.gate = null;
   }
 
   /**
@@ -437,7 +452,7 @@ export class PtyProcess {
     if (this.stoppedBy) return;
     this.stoppedBy = reason;
     clearTimeout(this.idleTimer);
-    // A held shell has started nothing yet, and a stopped process would not see a SIGTERM.
+    // A held shell has started nothing yet: nothing needs time to end.
     if (this.held) {
       signalGroup(this.pid, 'SIGKILL');
       return;

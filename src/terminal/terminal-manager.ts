@@ -31,7 +31,7 @@ export class TerminalManager {
     if (held && sameLaunch(held.launch, options)) {
       this.held.delete(id);
       this.adopt(id, held);
-      void held.release(options);
+      held.release(options);
       return held;
     }
     this.discard(id);

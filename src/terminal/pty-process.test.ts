@@ -278,7 +278,8 @@ test('PtyProcess: a held process under a tracer (strace) runs as soon as it is r
     const traced = (): boolean => /^TracerPid:\s*[1-9]/m.test(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
     for (const deadline = Date.now() + 5000; !traced() && Date.now() < deadline; ) await sleep(20);
     assert.ok(traced(), 'strace attached to the held shell');
-    // Time for the shell to reach its wait: a stopped shell shows as `t` under a tracer, not `T`.
+    // Time for the shell to reach its wait. A hold by SIGSTOP showed as `t` here, not `T`,
+    // and its release waited 2 s for a stop it could not see.
     await sleep(300);
     assert.equal(existsSync(mark), false, 'nothing ran while held');
     const released = Date.now();

@@ -182,16 +182,12 @@ export class PtyProcess {
     const stderr = pipeStderr(fifo, options.stderrLog, (error) => this.failLog(options.stderrLog, error), () => this.armIdleTimer());
     const stderrDone = stderr.done;
     this.held = options.held === true;
-    if (this.held) {
-      const gate = fifos.take();
-      // Read and write: opening a FIFO for writing alone fails while nobody reads it (Linux).
-      this.gate = { fifo: gate, fd: openSync(gate, constants.O_RDWR | constants.O_NONBLOCK) };
-    }
     const stdin = options.stdinFile ? [options.stdinFile] : [];
     const wrapper = this.held ? (stdin.length ? HELD_WRAPPER_WITH_STDIN : HELD_WRAPPER) : stdin.length ? WRAPPER_WITH_STDIN : WRAPPER;
-    // In the order the wrapper shifts them: stderr's FIFO, a held one's directory and gate, stdin's file.
-    const wrapperArgs = ['-c', wrapper, 'mcp-task', fifo, ...(this.gate ? [options.cwd, this.gate.fifo] : []), ...stdin, ...options.argv];
     try {
+      if (this.held) this.gate = openGate();
+      // In the order the wrapper shifts them: stderr's FIFO, a held one's directory and gate, stdin's file.
+      const wrapperArgs = ['-c', wrapper, 'mcp-task', fifo, ...(this.gate ? [options.cwd, this.gate.fifo] : []), ...stdin, ...options.argv];
       this.term = nodePty().spawn('/bin/sh', wrapperArgs, {
         name: 'xterm-256color',
         cols: this.cols,
@@ -566,6 +562,18 @@ function pipeStderr(fifo: string, logFile: string, onError: (error: Error) => vo
     });
   });
   return { done, opened: () => opened };
+}
+
+/** A held process's gate: a FIFO of the pool, and mcp's end of it (see HELD_WRAPPER). */
+function openGate(): { fifo: string; fd: number } {
+  const fifo = fifos.take();
+  try {
+    // Read and write: opening a FIFO for writing alone fails while nobody reads it (Linux).
+    return { fifo, fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK) };
+  } catch (error) {
+    fifos.give(fifo);
+    throw error;
+  }
 }
 
 /** Nobody will open the FIFO's write end: open it ourselves, so its reader sees the end. */

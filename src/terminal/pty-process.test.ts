@@ -311,3 +311,16 @@ setInterval(() => undefined, 1000);`;
   await sleep(200);
   assert.equal(existsSync(mark), false, 'its program never ran');
 });
+
+test('PtyProcess: a held process released at once runs, its stdin file whole, in its directory', async () => {
+  counter += 1;
+  const input = path.join(tmp, `stdin-${counter}.txt`);
+  writeFileSync(input, 'first line\nsecond line\n');
+  // Released before its shell can have opened the gate: the line waits there for it.
+  const { proc, stdoutLog } = start(['sh', '-c', 'pwd; cat'], { held: true, stdinFile: input });
+  proc.release({});
+  const exit = await proc.exited;
+  assert.equal(exit.exitCode, 0);
+  const dir = path.dirname(stdoutLog);
+  assert.equal(readFileSync(stdoutLog, 'utf8'), `${realpathSync(dir)}\r\nfirst line\r\nsecond line\r\n`);
+});

@@ -39,6 +39,8 @@ test('loadConfig: no config file gives the defaults', () => {
   const config = loadConfig(dir);
   assert.deepEqual(config, { allow: [], sensitive: [], killGraceSeconds: 5, approvals: { allow: [], deny: [] } });
   assert.deepEqual(config, defaultConfig());
+  // The defaults are written out apart from the schema: an empty file goes through the schema.
+  assert.deepEqual(loadConfig(project('{}').dir), defaultConfig());
 });
 
 test('loadConfig: a valid file is read and defaults fill the rest', () => {

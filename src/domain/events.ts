@@ -9,123 +9,139 @@ import { TASK_STATES } from './task-state.js';
  * in a run's own log and `planner` in a planner's.
  */
 
-const state = z.enum(TASK_STATES);
-const text = z.string();
-
-/** Who answered an approval: a person (through which door) or a rule of mcp.config.json. */
-export const deciderSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('person'), user: text, uid: z.number().nullable(), pid: z.number().nullable(), via: z.enum(['cli', 'tui', 'ui']) }),
-  z.object({ kind: z.literal('rule'), rule: text, list: z.enum(['allow', 'deny']) }),
-]);
-export type Decider = z.infer<typeof deciderSchema>;
-
-export const approvalKindSchema = z.enum(['command', 'file_change', 'permissions', 'user_input', 'other']);
-export type ApprovalKind = z.infer<typeof approvalKindSchema>;
-
 /** What a person (or a rule) may answer; Codex may also cancel a request itself. */
 export const PERSON_DECISIONS = ['accept', 'accept_for_session', 'decline'] as const;
 export type PersonDecision = (typeof PERSON_DECISIONS)[number];
 
-export const approvalDecisionSchema = z.enum([...PERSON_DECISIONS, 'cancel']);
-export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
+/**
+ * The schemas are built when first used, not at import: `mcp run` imports this module for
+ * its types and its readers, and building some sixty zod schemas took about 4 ms of every
+ * run's start.
+ */
+function buildSchemas() {
+  const state = z.enum(TASK_STATES);
+  const text = z.string();
 
-const usageSchema = z.object({
-  inputTokens: z.number(),
-  cachedInputTokens: z.number().optional(),
-  outputTokens: z.number(),
-  reasoningTokens: z.number().optional(),
-});
-export type TokenUsage = z.infer<typeof usageSchema>;
+  /** Who answered an approval: a person (through which door) or a rule of mcp.config.json. */
+  const decider = z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('person'), user: text, uid: z.number().nullable(), pid: z.number().nullable(), via: z.enum(['cli', 'tui', 'ui']) }),
+    z.object({ kind: z.literal('rule'), rule: text, list: z.enum(['allow', 'deny']) }),
+  ]);
+  const approvalKind = z.enum(['command', 'file_change', 'permissions', 'user_input', 'other']);
+  const approvalDecision = z.enum([...PERSON_DECISIONS, 'cancel']);
+  const usage = z.object({
+    inputTokens: z.number(),
+    cachedInputTokens: z.number().optional(),
+    outputTokens: z.number(),
+    reasoningTokens: z.number().optional(),
+  });
+  const fileChange = z.object({ path: text, kind: text });
 
-const fileChangeSchema = z.object({ path: text, kind: text });
+  /** What happens to one task (runs/<taskId>/events.ndjson). */
+  const taskEvents = [
+    z.object({ type: z.literal('state'), from: state, to: state, reason: text.optional() }),
+    z.object({ type: z.literal('started'), pid: z.number(), argv: z.array(text), cwd: text, attempt: z.number() }),
+    z.object({
+      type: z.literal('exit'),
+      exitCode: z.number().nullable(),
+      signal: text.nullable(),
+      bytes: z.number(),
+      stoppedBy: text.nullable(),
+      logError: text.optional(),
+    }),
+    z.object({ type: z.literal('committed'), branch: text, changed: z.boolean() }),
+    z.object({ type: z.literal('error'), message: text }),
+    z.object({ type: z.literal('spawn.refused'), message: text }),
+    z.object({ type: z.literal('superseded'), version: z.number() }),
+    z.object({ type: z.literal('resume'), sessionId: text }),
+    z.object({
+      type: z.literal('approval.requested'),
+      id: z.number(),
+      kind: approvalKind,
+      command: text.optional(),
+      cwd: text.optional(),
+      files: z.array(text).optional(),
+      reason: text.nullable().optional(),
+    }),
+    z.object({
+      type: z.literal('approval.decided'),
+      id: z.number(),
+      decision: approvalDecision,
+      command: text.optional(),
+      by: decider,
+      at: text,
+    }),
+    z.object({ type: z.literal('input.waiting') }),
+    /** The `notify` hook of mcp.config.json ran because the task started waiting for a person. */
+    z.object({ type: z.literal('notified'), command: z.array(text), ok: z.boolean(), message: text.optional() }),
+    z.object({ type: z.literal('input.sent'), text, by: decider.optional() }),
+    // What the Codex session did (from `codex exec --json` or the app-server protocol).
+    z.object({ type: z.literal('codex.session'), sessionId: text }),
+    z.object({ type: z.literal('codex.turn_started') }),
+    z.object({ type: z.literal('codex.turn_completed'), status: text }),
+    z.object({ type: z.literal('codex.turn_failed'), message: text }),
+    z.object({ type: z.literal('codex.command_started'), command: text }),
+    z.object({ type: z.literal('codex.command'), command: text, exitCode: z.number().nullable(), status: text.optional(), output: text.optional() }),
+    z.object({ type: z.literal('codex.file_change'), changes: z.array(fileChange), status: text.optional() }),
+    z.object({ type: z.literal('codex.message'), text }),
+    z.object({ type: z.literal('codex.reasoning'), text }),
+    z.object({ type: z.literal('codex.usage'), usage: usage }),
+    z.object({ type: z.literal('codex.warning'), message: text }),
+    z.object({ type: z.literal('codex.error'), message: text }),
+    z.object({ type: z.literal('codex.item'), itemType: text }),
+  ] as const;
 
-/** What happens to one task (runs/<taskId>/events.ndjson). */
-export const taskEventSchemas = [
-  z.object({ type: z.literal('state'), from: state, to: state, reason: text.optional() }),
-  z.object({ type: z.literal('started'), pid: z.number(), argv: z.array(text), cwd: text, attempt: z.number() }),
-  z.object({
-    type: z.literal('exit'),
-    exitCode: z.number().nullable(),
-    signal: text.nullable(),
-    bytes: z.number(),
-    stoppedBy: text.nullable(),
-    logError: text.optional(),
-  }),
-  z.object({ type: z.literal('committed'), branch: text, changed: z.boolean() }),
-  z.object({ type: z.literal('error'), message: text }),
-  z.object({ type: z.literal('spawn.refused'), message: text }),
-  z.object({ type: z.literal('superseded'), version: z.number() }),
-  z.object({ type: z.literal('resume'), sessionId: text }),
-  z.object({
-    type: z.literal('approval.requested'),
-    id: z.number(),
-    kind: approvalKindSchema,
-    command: text.optional(),
-    cwd: text.optional(),
-    files: z.array(text).optional(),
-    reason: text.nullable().optional(),
-  }),
-  z.object({
-    type: z.literal('approval.decided'),
-    id: z.number(),
-    decision: approvalDecisionSchema,
-    command: text.optional(),
-    by: deciderSchema,
-    at: text,
-  }),
-  z.object({ type: z.literal('input.waiting') }),
-  /** The `notify` hook of mcp.config.json ran because the task started waiting for a person. */
-  z.object({ type: z.literal('notified'), command: z.array(text), ok: z.boolean(), message: text.optional() }),
-  z.object({ type: z.literal('input.sent'), text, by: deciderSchema.optional() }),
-  // What the Codex session did (from `codex exec --json` or the app-server protocol).
-  z.object({ type: z.literal('codex.session'), sessionId: text }),
-  z.object({ type: z.literal('codex.turn_started') }),
-  z.object({ type: z.literal('codex.turn_completed'), status: text }),
-  z.object({ type: z.literal('codex.turn_failed'), message: text }),
-  z.object({ type: z.literal('codex.command_started'), command: text }),
-  z.object({ type: z.literal('codex.command'), command: text, exitCode: z.number().nullable(), status: text.optional(), output: text.optional() }),
-  z.object({ type: z.literal('codex.file_change'), changes: z.array(fileChangeSchema), status: text.optional() }),
-  z.object({ type: z.literal('codex.message'), text }),
-  z.object({ type: z.literal('codex.reasoning'), text }),
-  z.object({ type: z.literal('codex.usage'), usage: usageSchema }),
-  z.object({ type: z.literal('codex.warning'), message: text }),
-  z.object({ type: z.literal('codex.error'), message: text }),
-  z.object({ type: z.literal('codex.item'), itemType: text }),
-] as const;
+  /** What happens to a run as a whole (its own events.ndjson), and to its planner. */
+  const runEvents = [
+    z.object({ type: z.literal('planning'), objective: text }),
+    z.object({ type: z.literal('planned'), version: z.number(), tasks: z.array(text) }),
+    z.object({ type: z.literal('planner.notice'), message: text }),
+    z.object({ type: z.literal('planning.failed'), message: text }),
+    z.object({ type: z.literal('planning.stopped') }),
+    z.object({ type: z.literal('replan.started'), version: z.number(), failedTask: text }),
+    z.object({ type: z.literal('replan'), version: z.number(), tasks: z.array(text) }),
+    z.object({ type: z.literal('replan.failed'), version: z.number(), message: text }),
+    z.object({ type: z.literal('replan.stalled'), version: z.number(), message: text }),
+    z.object({ type: z.literal('replan.exhausted'), task: text, maxReplans: z.number() }),
+    z.object({ type: z.literal('merge.conflict'), task: text, files: z.array(text), resolver: text.optional() }),
+    z.object({ type: z.literal('merged'), task: text.optional(), branch: text }),
+    z.object({ type: z.literal('patched'), patch: text }),
+    z.object({ type: z.literal('planner.started'), attempt: z.number(), argv: z.array(text) }),
+    z.object({ type: z.literal('planner.exit'), attempt: z.number(), exitCode: z.number().nullable(), signal: text.nullable(), stoppedBy: text.nullable() }),
+    z.object({ type: z.literal('planner.invalid_answer'), attempt: z.number(), error: text }),
+  ] as const;
 
-/** What happens to a run as a whole (its own events.ndjson), and to its planner. */
-export const runEventSchemas = [
-  z.object({ type: z.literal('planning'), objective: text }),
-  z.object({ type: z.literal('planned'), version: z.number(), tasks: z.array(text) }),
-  z.object({ type: z.literal('planner.notice'), message: text }),
-  z.object({ type: z.literal('planning.failed'), message: text }),
-  z.object({ type: z.literal('planning.stopped') }),
-  z.object({ type: z.literal('replan.started'), version: z.number(), failedTask: text }),
-  z.object({ type: z.literal('replan'), version: z.number(), tasks: z.array(text) }),
-  z.object({ type: z.literal('replan.failed'), version: z.number(), message: text }),
-  z.object({ type: z.literal('replan.stalled'), version: z.number(), message: text }),
-  z.object({ type: z.literal('replan.exhausted'), task: text, maxReplans: z.number() }),
-  z.object({ type: z.literal('merge.conflict'), task: text, files: z.array(text), resolver: text.optional() }),
-  z.object({ type: z.literal('merged'), task: text.optional(), branch: text }),
-  z.object({ type: z.literal('patched'), patch: text }),
-  z.object({ type: z.literal('planner.started'), attempt: z.number(), argv: z.array(text) }),
-  z.object({ type: z.literal('planner.exit'), attempt: z.number(), exitCode: z.number().nullable(), signal: text.nullable(), stoppedBy: text.nullable() }),
-  z.object({ type: z.literal('planner.invalid_answer'), attempt: z.number(), error: text }),
-] as const;
+  return {
+    decider,
+    approvalKind,
+    approvalDecision,
+    usage,
+    taskEvent: z.discriminatedUnion('type', taskEvents),
+    runEvent: z.discriminatedUnion('type', runEvents),
+    anyEvent: z.discriminatedUnion('type', [...taskEvents, ...runEvents]),
+    envelope: z.object({ ts: z.string(), task: z.string() }),
+    taskEventTypes: new Set<string>(taskEvents.map((schema) => schema.shape.type.value)),
+  };
+}
 
-export const taskEventSchema = z.discriminatedUnion('type', taskEventSchemas);
-export const runEventSchema = z.discriminatedUnion('type', runEventSchemas);
-export const anyEventSchema = z.discriminatedUnion('type', [...taskEventSchemas, ...runEventSchemas]);
+type Schemas = ReturnType<typeof buildSchemas>;
+let built: Schemas | undefined;
+function schemas(): Schemas {
+  built ??= buildSchemas();
+  return built;
+}
 
-export type TaskEvent = z.infer<typeof taskEventSchema>;
-export type RunEvent = z.infer<typeof runEventSchema>;
-export type McpEvent = z.infer<typeof anyEventSchema>;
+export type Decider = z.infer<Schemas['decider']>;
+export type ApprovalKind = z.infer<Schemas['approvalKind']>;
+export type ApprovalDecision = z.infer<Schemas['approvalDecision']>;
+export type TokenUsage = z.infer<Schemas['usage']>;
+export type TaskEvent = z.infer<Schemas['taskEvent']>;
+export type RunEvent = z.infer<Schemas['runEvent']>;
+export type McpEvent = z.infer<Schemas['anyEvent']>;
 export type McpEventType = McpEvent['type'];
 
 /** A line as stored: the event and its envelope. */
 export type StoredEvent = McpEvent & { ts: string; task: string };
-
-const envelope = z.object({ ts: z.string(), task: z.string() });
 
 /**
  * One line of an events.ndjson, or null: a torn last line (a crash mid-write), or an event
@@ -138,14 +154,13 @@ export function parseEventLine(line: string): StoredEvent | null {
   } catch {
     return null;
   }
+  const { envelope, anyEvent } = schemas();
   const head = envelope.safeParse(data);
-  const event = anyEventSchema.safeParse(data);
+  const event = anyEvent.safeParse(data);
   if (!head.success || !event.success) return null;
   return { ...event.data, ts: head.data.ts, task: head.data.task };
 }
 
-const TASK_EVENT_TYPES: ReadonlySet<string> = new Set(taskEventSchemas.map((schema) => schema.shape.type.value));
-
 export function isTaskEvent(event: McpEvent): event is TaskEvent {
-  return TASK_EVENT_TYPES.has(event.type);
+  return schemas().taskEventTypes.has(event.type);
 }

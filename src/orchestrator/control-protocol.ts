@@ -7,33 +7,44 @@ import { PERSON_DECISIONS } from '../domain/events.js';
  * a code the client acts on, never text to match.
  */
 
-const id = z.string().min(1).max(200);
-/** Who sends a request that a person decides (approve, send, done): recorded in the events. */
-const person = z.object({ user: z.string().max(200), uid: z.number().int().nullable(), pid: z.number().int().nullable() }).strict();
-/** Where the person is: the command line, or the web page. */
-const via = z.enum(['cli', 'ui']).default('cli');
+/**
+ * The schemas are built when first used: a supervisor imports this module at start, and
+ * most runs never see a client.
+ */
+function buildRequestSchema() {
+  const id = z.string().min(1).max(200);
+  /** Who sends a request that a person decides (approve, send, done): recorded in the events. */
+  const person = z.object({ user: z.string().max(200), uid: z.number().int().nullable(), pid: z.number().int().nullable() }).strict();
+  /** Where the person is: the command line, or the web page. */
+  const via = z.enum(['cli', 'ui']).default('cli');
 
-export const controlRequestSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('ping') }).strict(),
-  /** Target: a task id, a run id, or "all". */
-  z.object({ op: z.literal('kill'), target: id }).strict(),
-  /**
-   * Reach a task. A command task's PTY streams: after the reply line the connection carries
-   * frames both ways (attach-frames.ts). A Codex session answers where its thread is, for
-   * the Codex TUI (`codex resume --remote`), and the connection ends.
-   */
-  z.object({ op: z.literal('attach'), task: id, cols: z.number().int().min(1).max(1000).optional(), rows: z.number().int().min(1).max(1000).optional(), by: person.optional() }).strict(),
-  /** Answer an approval a task waits on. */
-  z.object({ op: z.literal('approve'), task: id, id: z.number().int().min(1).optional(), decision: z.enum(PERSON_DECISIONS), by: person, via }).strict(),
-  /** More guidance for a running Codex session: joins its turn, or starts the next one. */
-  z.object({ op: z.literal('send'), task: id, text: z.string().min(1).max(100_000), by: person, via }).strict(),
-  /** End a Codex session that waits for input; the task succeeds. */
-  z.object({ op: z.literal('done'), task: id, by: person, via }).strict(),
-  /** Hand a run already written to the store to the running supervisor. */
-  z.object({ op: z.literal('submit'), runId: z.string().min(1).max(64) }).strict(),
-]);
-export type ControlRequest = z.infer<typeof controlRequestSchema>;
-export type ControlRequestInput = z.input<typeof controlRequestSchema>;
+  return z.discriminatedUnion('op', [
+    z.object({ op: z.literal('ping') }).strict(),
+    /** Target: a task id, a run id, or "all". */
+    z.object({ op: z.literal('kill'), target: id }).strict(),
+    /**
+     * Reach a task. A command task's PTY streams: after the reply line the connection carries
+     * frames both ways (attach-frames.ts). A Codex session answers where its thread is, for
+     * the Codex TUI (`codex resume --remote`), and the connection ends.
+     */
+    z.object({ op: z.literal('attach'), task: id, cols: z.number().int().min(1).max(1000).optional(), rows: z.number().int().min(1).max(1000).optional(), by: person.optional() }).strict(),
+    /** Answer an approval a task waits on. */
+    z.object({ op: z.literal('approve'), task: id, id: z.number().int().min(1).optional(), decision: z.enum(PERSON_DECISIONS), by: person, via }).strict(),
+    /** More guidance for a running Codex session: joins its turn, or starts the next one. */
+    z.object({ op: z.literal('send'), task: id, text: z.string().min(1).max(100_000), by: person, via }).strict(),
+    /** End a Codex session that waits for input; the task succeeds. */
+    z.object({ op: z.literal('done'), task: id, by: person, via }).strict(),
+    /** Hand a run already written to the store to the running supervisor. */
+    z.object({ op: z.literal('submit'), runId: z.string().min(1).max(64) }).strict(),
+  ]);
+}
+let requestSchema: ReturnType<typeof buildRequestSchema> | undefined;
+export function controlRequestSchema(): ReturnType<typeof buildRequestSchema> {
+  requestSchema ??= buildRequestSchema();
+  return requestSchema;
+}
+export type ControlRequest = z.infer<ReturnType<typeof buildRequestSchema>>;
+export type ControlRequestInput = z.input<ReturnType<typeof buildRequestSchema>>;
 
 /** Requests after which the connection speaks frames, not lines. */
 export function isStreamRequest(request: ControlRequest): boolean {
@@ -62,11 +73,14 @@ export const REFUSAL_CODES = [
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
-export const refusalSchema = z.object({ ok: z.literal(false), error: z.string(), code: z.enum(REFUSAL_CODES) }).loose();
-export type Refusal = z.infer<typeof refusalSchema>;
-
-export const controlReplySchema = z.union([z.object({ ok: z.literal(true) }).loose(), refusalSchema]);
+export type Refusal = { ok: false; error: string; code: RefusalCode; [key: string]: unknown };
 export type ControlReply = { ok: true; [key: string]: unknown } | Refusal;
+
+function buildReplySchema() {
+  const refusal = z.object({ ok: z.literal(false), error: z.string(), code: z.enum(REFUSAL_CODES) }).loose();
+  return z.union([z.object({ ok: z.literal(true) }).loose(), refusal]);
+}
+let replySchema: ReturnType<typeof buildReplySchema> | undefined;
 
 export function refuse(code: RefusalCode, error: string, extra: Record<string, unknown> = {}): Refusal {
   return { ok: false, error, code, ...extra };
@@ -75,7 +89,8 @@ export function refuse(code: RefusalCode, error: string, extra: Record<string, u
 /** Parses a reply line; a line that is not a reply is a refusal of its own. */
 export function parseReply(text: string): ControlReply {
   try {
-    const parsed = controlReplySchema.safeParse(JSON.parse(text));
+    replySchema ??= buildReplySchema();
+    const parsed = replySchema.safeParse(JSON.parse(text));
     if (parsed.success) return parsed.data as ControlReply;
   } catch {
     /* not JSON */

@@ -170,7 +170,7 @@ export class ControlServer {
       this.reply(socket, refuse('bad_request', 'request is not JSON'));
       return null;
     }
-    const parsed = controlRequestSchema.safeParse(data);
+    const parsed = controlRequestSchema().safeParse(data);
     if (!parsed.success) {
       this.reply(socket, refuse('bad_request', `bad request: ${parsed.error.issues[0]?.message ?? 'invalid'}`));
       return null;

@@ -73,12 +73,14 @@ export const REFUSAL_CODES = [
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
-export type Refusal = { ok: false; error: string; code: RefusalCode; [key: string]: unknown };
+function buildRefusalSchema() {
+  return z.object({ ok: z.literal(false), error: z.string(), code: z.enum(REFUSAL_CODES) }).loose();
+}
+export type Refusal = z.infer<ReturnType<typeof buildRefusalSchema>>;
 export type ControlReply = { ok: true; [key: string]: unknown } | Refusal;
 
 function buildReplySchema() {
-  const refusal = z.object({ ok: z.literal(false), error: z.string(), code: z.enum(REFUSAL_CODES) }).loose();
-  return z.union([z.object({ ok: z.literal(true) }).loose(), refusal]);
+  return z.union([z.object({ ok: z.literal(true) }).loose(), buildRefusalSchema()]);
 }
 let replySchema: ReturnType<typeof buildReplySchema> | undefined;
 

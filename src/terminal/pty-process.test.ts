@@ -16,6 +16,8 @@ process.env.MCP_PTY_TEST_TOKEN = SECRET;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-pty-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 let counter = 0;
 const PATTERN = 'abcdefghijklmnopqrstuvwxyz0123456789';
 function start(argv: string[], extra: Partial<PtyProcessOptions> = {}): { proc: PtyProcess; stdoutLog: string; stderrLog: string } {
@@ -175,7 +177,7 @@ test('PtyProcess: a process that exits with children still running ends at once,
   assert.equal(code, 3, 'exited by itself with its own code');
   assert.ok(pid > 0);
   // SIGKILLed on the way out; init reaps the orphan a moment later, on a busy machine not at once.
-  for (let i = 0; i < 40 && isAlive(pid); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 40 && isAlive(pid); i += 1) await sleep(50);
   assert.equal(isAlive(pid), false, 'the child went with it');
 });
 
@@ -255,7 +257,7 @@ test('PtyProcess: children quiet on stderr do not hold the thread pool (other fi
   // libuv has four threads for file work. A blocking read of each child's stderr FIFO took
   // one for the child's whole life: six quiet children and no other write could complete.
   const quiet = Array.from({ length: 6 }, () => start(['sleep', '3']).proc);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep(300);
   const file = path.join(tmp, 'written-meanwhile');
   // A write takes milliseconds; before the fix it waited for the first child to end (3 s).
   const outcome = await Promise.race([
@@ -266,7 +268,6 @@ test('PtyProcess: children quiet on stderr do not hold the thread pool (other fi
   await Promise.all(quiet.map((p) => p.exited));
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const hasStrace = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 
 test('PtyProcess: a held process under a tracer (strace) runs as soon as it is released', { skip: !hasStrace && 'strace is not installed' }, async () => {

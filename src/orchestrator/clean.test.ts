@@ -114,6 +114,15 @@ test('decideRun: clean worktrees and merged task branches go, worktrees first; t
   assert.ok(plan.remove.every((item) => item.kind !== 'worktree' || (item.registered && !item.force)));
 });
 
+test('decideRun: the kept branch of a run that did not succeed is not offered to mcp merge (which refuses it), but to git merge', () => {
+  for (const status of ['failed', 'killed'] as const) {
+    const plan = decideRun(facts({ run: run('r00000001', status) }), options());
+    assert.deepEqual(why(plan), ['run-branch-unmerged mcp/run-r00000001']);
+    assert.match(plan.skip[0]?.refusal.message ?? '', new RegExp(`what the ${status} run merged before it ended`));
+    assert.match(plan.skip[0]?.refusal.hint ?? '', /^git merge mcp\/run-r00000001 brings that part in; --branches deletes it$/);
+  }
+});
+
 test('decideRun: the run branch goes when merged into the current branch, or with --branches', () => {
   const merged = decideRun(facts({ runBranch: { name: 'mcp/run-r00000001', merged: true, checkedOut: false } }), options());
   assert.ok(what(merged).includes('branch mcp/run-r00000001'));

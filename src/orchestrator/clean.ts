@@ -241,7 +241,11 @@ export function decideRun(facts: RunFacts, options: Pick<CleanOptions, 'force' |
   if (runBranch) {
     const item = { kind: 'branch' as const, branch: runBranch.name };
     if (runBranch.checkedOut) refuse(item, 'checked-out', `${runBranch.name} is checked out in a worktree of yours`, 'switch that worktree to another branch first', null);
-    else if (keepRun) refuse(item, 'run-branch-unmerged', `${runBranch.name} (the run's result) is not merged into ${facts.current}`, `mcp merge ${run} brings it in; --branches deletes it`, '--branches');
+    else if (keepRun && facts.run.status !== 'succeeded') {
+      // Only a succeeded run's branch is its result (mcp merge refuses the others): a failed
+      // or killed run's holds the part of its work that was merged before it ended.
+      refuse(item, 'run-branch-unmerged', `${runBranch.name} (what the ${facts.run.status} run merged before it ended) is not merged into ${facts.current}`, `git merge ${runBranch.name} brings that part in; --branches deletes it`, '--branches');
+    } else if (keepRun) refuse(item, 'run-branch-unmerged', `${runBranch.name} (the run's result) is not merged into ${facts.current}`, `mcp merge ${run} brings it in; --branches deletes it`, '--branches');
     else remove.push({ kind: 'branch', run, task: null, branch: runBranch.name });
   }
 

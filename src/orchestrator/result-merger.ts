@@ -60,7 +60,7 @@ export class ResultMerger {
    * no file, so its branch holds only what it depends on, merged on their own; no git at all.
    */
   taskSucceeded(task: TaskRecord, changed = true): void {
-    if (this.resolvers.has(task.id) || this.failure) return;
+    if (this.resolvers.has(task.id)) return;
     if (!changed) this.unchanged.add(task.id);
     this.waiting.push(task);
     const step = this.chain.then(() => this.mergeWhatIsReady());
@@ -73,10 +73,13 @@ export class ResultMerger {
     this.deps.stall(reason);
   }
 
-  /** Whatever waits and has every dependency merged, oldest first. */
+  /**
+   * Whatever waits and has every dependency merged, oldest first. After a merge that failed,
+   * the others still go in: what depends on the failed one waits for good, and the run
+   * branch holds all the work that could be merged (the run fails, and says what is missing).
+   */
   private async mergeWhatIsReady(): Promise<void> {
     for (;;) {
-      if (this.failure) return;
       const index = this.waiting.findIndex((t) => t.dependsOn.every((key) => this.merged.has(key) || this.deps.tasks.byKey(key)?.status !== 'succeeded'));
       if (index === -1) return;
       const [task] = this.waiting.splice(index, 1);
@@ -150,6 +153,19 @@ export class ResultMerger {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The succeeded tasks whose work is not on the run branch (a merge failed, or one it
+   * depends on did), in plan order; null when there is no run branch.
+   */
+  leftOut(): string[] | null {
+    if (!this.started) return null;
+    return this.deps.tasks
+      .current()
+      .filter((t) => t.status === 'succeeded' && !this.resolvers.has(t.id) && !this.merged.has(t.key))
+      .sort((a, b) => a.position - b.position)
+      .map((t) => t.key);
   }
 
   /** Outside git: the task's own change (from where it started to its branch head). */

@@ -195,7 +195,7 @@ export class RunController {
     this.tasks = tasks;
     if (!repo) {
       for (const task of tasks.current()) {
-        if (isWaitingToRun(task.status)) tasks.transition(task, 'blocked', { reason: 'not started: the run stalled', endedAt: new Date().toISOString() });
+        if (isWaitingToRun(task.status)) tasks.transition(task, 'blocked', { reason: `not started: ${this.stalled ?? 'the run stalled'}`, endedAt: new Date().toISOString() });
       }
       return this.finish();
     }
@@ -265,6 +265,8 @@ export class RunController {
     this.stalled = scheduler.stalled;
     await merger.finish(!this.killRequested && !this.stalled);
     this.stalled ??= merger.failed;
+    const leftOut = merger.failed ? merger.leftOut() : null;
+    if (this.stalled && leftOut?.length) this.stalled = `${this.stalled}; not on ${merger.branch}: the work of ${leftOut.join(', ')}`;
     return this.finish();
   }
 

@@ -304,10 +304,49 @@ test('a replan that stalls fails the run: what had not started is blocked, and s
   assert.equal(statusOf(tasks, 'waiting'), 'blocked');
   assert.equal(statusOf(tasks, 'later'), 'succeeded');
   assert.equal(statusOf(tasks, 'last'), 'blocked');
-  assert.equal(tasks.byKey('last')?.reason, 'not started: the run stalled');
+  assert.equal(tasks.byKey('last')?.reason, 'not started: plan v2 proposes hard again unchanged');
   // last was prepared for the slot later held: what its preparation started is let go.
   assert.ok(runner.log.includes('prepare last'));
   assert.ok(runner.stopped.includes(tasks.byKey('last')!.id), `stopped: ${runner.stopped.join(', ')}`);
+});
+
+test('a run that stalls while a task waits out its backoff: the task is failed, not retried, not called blocked', async () => {
+  const { tasks, events } = setup([{ key: 'flaky' }, { key: 'busy' }]);
+  const runner = new FakeRunner({ flaky: [fail()] }, new Set(['busy']));
+  let sleeping = false;
+  const sleep = (_ms: number, cancel: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      sleeping = true;
+      cancel.addEventListener('abort', () => resolve());
+    });
+  const scheduler = new Scheduler({ tasks, runner, sleep }, options(2));
+  const done = scheduler.run();
+  await until('the backoff', () => sleeping && runner.isRunning('busy'));
+  scheduler.stall('merging w2 conflicts and the resolver task failed');
+  await until('flaky settles', () => statusOf(tasks, 'flaky') === 'failed');
+  runner.finish('busy');
+  await done;
+  const flaky = tasks.byKey('flaky')!;
+  assert.equal(flaky.reason, 'not retried after 1 attempt: merging w2 conflicts and the resolver task failed');
+  assert.equal(flaky.attempts, 1);
+  assert.equal(flaky.exitCode, 1);
+  assert.deepEqual(statesOf(events, flaky.id).slice(-2), ['retrying', 'failed']);
+  assert.equal(statusOf(tasks, 'busy'), 'succeeded');
+});
+
+test('a run that stalls: a task between attempts and ready again is failed, not blocked', async () => {
+  const { tasks } = setup([{ key: 'busy' }, { key: 'again', status: 'ready', attempts: 2 }, { key: 'fresh', status: 'ready' }]);
+  const runner = new FakeRunner({}, new Set(['busy']));
+  const scheduler = new Scheduler({ tasks, runner }, options(1));
+  const done = scheduler.run();
+  await until('busy runs', () => runner.isRunning('busy'));
+  scheduler.stall('the resolver task failed');
+  runner.finish('busy');
+  await done;
+  assert.equal(statusOf(tasks, 'again'), 'failed');
+  assert.equal(tasks.byKey('again')?.reason, 'not retried after 2 attempts: the resolver task failed');
+  assert.equal(statusOf(tasks, 'fresh'), 'blocked');
+  assert.equal(tasks.byKey('fresh')?.reason, 'not started: the resolver task failed');
 });
 
 test('kill of a running task stops its attempt; it ends killed, is not retried, and its dependents are blocked', async () => {

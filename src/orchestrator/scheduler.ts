@@ -1,4 +1,5 @@
-import { endedBadly, isWaitingToRun, type TaskState } from '../domain/task-state.js';
+import { plural } from '../domain/plural.js';
+import { canTransition, endedBadly, isWaitingToRun, type TaskState } from '../domain/task-state.js';
 import type { TaskRecord } from '../store/records.js';
 import { tasksToBlock } from './dag.js';
 import type { RunTasks } from './transitions.js';
@@ -187,6 +188,8 @@ export class Scheduler {
   /** Nothing new starts any more (the result cannot be made); what runs finishes. */
   stall(reason: string): void {
     this.stalledReason ??= reason;
+    // A backoff is the wait before a new attempt, and nothing new starts any more.
+    for (const cancel of this.backoffs.values()) cancel.abort();
     this.wake();
   }
 
@@ -243,7 +246,11 @@ export class Scheduler {
   private stopWaiting(): void {
     for (const task of this.deps.tasks.current()) {
       if (!isWaitingToRun(task.status) || this.running.has(task.id) || this.preparing.has(task.id)) continue;
-      if (this.stalledReason) this.deps.tasks.transition(task, 'blocked', { reason: 'not started: the run stalled', endedAt: this.now() });
+      // One that has run already is not "blocked" (never ran): it failed, and is not tried again.
+      if (this.stalledReason && task.attempts > 0 && canTransition(task.status, 'failed')) {
+        this.followUps.delete(task.id);
+        this.deps.tasks.transition(task, 'failed', { reason: notRetried(task, this.stalledReason), endedAt: this.now() });
+      } else if (this.stalledReason) this.deps.tasks.transition(task, 'blocked', { reason: `not started: ${this.stalledReason}`, endedAt: this.now() });
       else this.deps.tasks.transition(task, 'killed', { reason: 'run killed before the task started', endedAt: this.now() });
       this.unprepare(task.id);
     }
@@ -393,11 +400,16 @@ export class Scheduler {
     this.followUps.set(task.id, { kind: 'retry', attempt: task.attempts + 1, maxAttempts: this.options.maxAttempts, outcome });
     const cancel = new AbortController();
     this.backoffs.set(task.id, cancel);
-    await this.sleep(delay, cancel.signal);
+    if (!this.stalledReason) await this.sleep(delay, cancel.signal);
     this.backoffs.delete(task.id);
     if (this.killed.has(task.id) || this.killRequested) {
       this.followUps.delete(task.id);
       this.deps.tasks.transition(retrying, 'killed', { reason: 'killed by user between attempts', endedAt: this.now() });
+      return;
+    }
+    if (this.stalledReason) {
+      this.followUps.delete(task.id);
+      this.deps.tasks.transition(retrying, 'failed', { reason: notRetried(retrying, this.stalledReason), endedAt: this.now() });
       return;
     }
     // Its workspace is kept: the next attempt starts as soon as a slot frees.
@@ -417,6 +429,11 @@ export class Scheduler {
 }
 
 /** Succeeded, or ended for good (dependents are blocked, nothing will run it again). */
+/** Why a task that has run is not tried again: the run stalled meanwhile. */
+function notRetried(task: TaskRecord, stalledReason: string): string {
+  return `not retried after ${plural(task.attempts, 'attempt')}: ${stalledReason}`;
+}
+
 function isSettled(state: TaskState): boolean {
   return state === 'succeeded' || endedBadly(state);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { events, mcp, sandbox, status, taskOf, writePlan, type Sandbox } from './harness.js';
+import { events, mcp, sandbox, sh, status, taskOf, writePlan, type Sandbox } from './harness.js';
 
 // A model outage, a failing command and their dependents, beside a task that must still finish.
 let sb: Sandbox;
@@ -81,4 +81,34 @@ test('a missing codex binary fails prompt tasks with a clear reason; command tas
   assert.equal(task.status, 'failed');
   assert.match(task.reason ?? '', /codex binary not found/);
   assert.equal(taskOf(json, 'cmd').status, 'succeeded');
+});
+
+test('a conflict whose resolver fails: the other tasks are still merged, a task between attempts is failed (not "blocked"), and the reason names what is missing', async () => {
+  const write = (file: string, text: string, delayMs = 0): string[] => ['node', '-e', `setTimeout(() => require('fs').writeFileSync('${file}', '${text}'), ${delayMs})`];
+  writePlan(
+    sb.project,
+    {
+      tasks: [
+        { id: 'one', command: write('same.txt', 'one') },
+        { id: 'two', command: write('same.txt', 'two') },
+        { id: 'flaky', command: ['node', '-e', 'process.exit(1)'] },
+        // Ends after the resolver failed: its merge comes after the failed one.
+        { id: 'late', command: write('late.txt', 'late', 2500) },
+      ],
+    },
+    'plan3.json',
+  );
+  // No codex: the resolver fails at once, and no replan can be asked for.
+  const run = await mcp(['run', '--plan', 'plan3.json', '--parallel', '4', '--max-attempts', '9'], { cwd: sb.project, env: { ...sb.env, MCP_CODEX_BIN: path.join(sb.dir, 'no-such-codex') } });
+  assert.equal(run.code, 1, run.stderr);
+  const json = await status(sb);
+  const last = json.runs.at(-1)!;
+  assert.equal(last.status, 'failed');
+  assert.match(last.reason ?? '', /^merging (one|two) into mcp\/run-\S+ conflicts in same\.txt and the resolver task failed; not on mcp\/run-\S+: the work of (one|two)$/);
+  const flaky = taskOf(json, 'flaky');
+  assert.equal(flaky.status, 'failed');
+  assert.match(flaky.reason ?? '', /^not retried after \d+ attempts?: merging (one|two) into/);
+  assert.equal(taskOf(json, 'late').status, 'succeeded');
+  const files = (await sh(sb.project, `git ls-tree --name-only mcp/run-${last.id}`)).split('\n').filter(Boolean).sort();
+  assert.deepEqual(files, ['README.md', 'late.txt', 'same.txt']);
 });

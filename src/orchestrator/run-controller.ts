@@ -18,6 +18,7 @@ import type { DecideResult, WaitingNotice } from './attempts/approval-desk.js';
 import type { CodexThreadAddress } from './attempts/app-server-attempt.js';
 import { runNotifyHook } from './notify-hook.js';
 import { AttemptRunner } from './attempts/attempt-runner.js';
+import { runFailureReason } from './run-failure.js';
 import { planTasks } from './create-run.js';
 import { askPlanner, PLANNER_TIMEOUT_MS, type PlannerDeps } from './planner.js';
 import { replan } from './replanner.js';
@@ -68,6 +69,8 @@ export class RunController {
   private scheduler: Scheduler | null = null;
   private killRequested = false;
   private stalled: string | null = null;
+  /** The last replan that could not be made (the planner failed): part of a failed run's reason. */
+  private replanFailure: string | null = null;
   private readonly changeListeners: ((change: TaskChange) => void)[] = [];
   private readonly newsListeners: ((news: RunNews) => void)[] = [];
 
@@ -164,6 +167,7 @@ export class RunController {
   }
 
   private runEvent(event: RunEvent): void {
+    if (event.type === 'replan.failed') this.replanFailure = event.message;
     appendEvent(this.deps.root.runFiles(this.run.id).events, this.run.id, event);
     for (const listener of this.newsListeners) listener({ runId: this.run.id, event });
   }
@@ -272,7 +276,8 @@ export class RunController {
 
   private finish(): RunState {
     const final: RunState = this.killRequested ? 'killed' : this.stalled ? 'failed' : (this.tasks?.current() ?? []).every((t) => t.status === 'succeeded') ? 'succeeded' : 'failed';
-    this.deps.store.updateRun(this.run.id, { status: final, endedAt: new Date().toISOString(), ...(this.stalled ? { reason: this.stalled } : {}) });
+    const reason = this.stalled ?? (final === 'failed' ? runFailureReason(this.tasks?.current() ?? [], this.replanFailure) : null);
+    this.deps.store.updateRun(this.run.id, { status: final, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) });
     return final;
   }
 

@@ -81,6 +81,8 @@ test('a missing codex binary fails prompt tasks with a clear reason; command tas
   assert.equal(task.status, 'failed');
   assert.match(task.reason ?? '', /codex binary not found/);
   assert.equal(taskOf(json, 'cmd').status, 'succeeded');
+  // The run says why it failed, not only the live lines did.
+  assert.match(json.runs.at(-1)?.reason ?? '', /^nocodex failed \(codex binary not found: .*\)$/);
 });
 
 test('a conflict whose resolver fails: the other tasks are still merged, a task between attempts is failed (not "blocked"), and the reason names what is missing', async () => {

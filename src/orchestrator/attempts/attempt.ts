@@ -6,7 +6,8 @@ import type { TaskFiles } from '../../store/state-root.js';
 import { EventLog } from '../../terminal/event-log.js';
 import type { PtyExit, PtyProcess, PtyProcessOptions } from '../../terminal/pty-process.js';
 import type { FollowUp, TaskOutcome } from '../scheduler.js';
-import { tailOf } from '../task-files.js';
+import { sizeOf, tailOf } from '../task-files.js';
+import { stderrReason } from './stderr-reason.js';
 import type { AttemptContext } from './attempt-context.js';
 import { ApprovalDesk, type DecideResult } from './approval-desk.js';
 
@@ -47,6 +48,8 @@ export abstract class Attempt {
   protected process: PtyProcess | null = null;
   /** The first log of this attempt that could not be written (a full disk). */
   private logFailure: string | null = null;
+  /** Where this attempt's stderr begins in stderr.log. */
+  private readonly stderrFrom: number;
 
   constructor(
     protected task: TaskRecord,
@@ -55,6 +58,7 @@ export abstract class Attempt {
   ) {
     this.files = ctx.root.taskFiles(task.id);
     mkdirSync(this.files.dir, { recursive: true });
+    this.stderrFrom = sizeOf(this.files.stderr);
     this.events = new EventLog(this.files.events, task.id, (message) => {
       this.logFailure ??= message;
       this.process?.stop('log_failed');
@@ -140,7 +144,8 @@ export abstract class Attempt {
   /** "exited with code 2: <the last lines of stderr>" */
   protected failure(exit: PtyExit, ignore: (line: string) => boolean = () => false): string {
     const how = exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `ended by ${exit.signal}`;
-    const stderr = tailOf(this.files.stderr, REASON_TAIL_CHARS).split('\n').filter((l) => l.trim() && !ignore(l)).slice(-2).join(' | ');
+    // This attempt's stderr only: the log holds every attempt's, one after the other.
+    const stderr = stderrReason(tailOf(this.files.stderr, REASON_TAIL_CHARS, this.stderrFrom), ignore);
     return `${how}${stderr ? `: ${stderr}` : ''}`;
   }
 

@@ -1,5 +1,7 @@
 /** A task key in a plan; short enough that `<runId>-<key>` fits the task id pattern. */
 export const TASK_KEY_PATTERN = /^[a-z0-9][a-z0-9-]{0,47}$/;
+/** The longest key TASK_KEY_PATTERN takes. */
+export const MAX_TASK_KEY_LENGTH = 48;
 /** A task id in the state root. Also a git branch and directory name. */
 export const TASK_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const RUN_ID_PATTERN = /^r[a-z0-9]{8}$/;

@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { conflictPrompt } from '../agents/task-prompt.js';
 import { errorMessage } from '../domain/errors.js';
+import { MAX_TASK_KEY_LENGTH } from '../domain/ids.js';
 import type { RunEvent } from '../domain/events.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { RunRecord, TaskRecord } from '../store/records.js';
@@ -117,7 +118,7 @@ export class ResultMerger {
   private async resolve(task: TaskRecord, source: string, files: string[]): Promise<boolean> {
     const { repo, store, root } = this.deps;
     const run = this.deps.run();
-    const key = `merge-${task.key}`.slice(0, 48);
+    const key = this.resolverKey(task);
     const [record] = planTasks(
       run.id,
       { objective: run.objective, tasks: [{ id: key, title: `Resolve the merge conflict of ${task.key}`, prompt: conflictPrompt({ taskKey: task.key, branch: source, files }), dependsOn: [], mode: 'exec' }] },
@@ -166,6 +167,19 @@ export class ResultMerger {
       .filter((t) => t.status === 'succeeded' && !this.resolvers.has(t.id) && !this.merged.has(t.key))
       .sort((a, b) => a.position - b.position)
       .map((t) => t.key);
+  }
+
+  /**
+   * `merge-<task>`, or `merge-<task>-2`, … when the run already has a task of that key (the
+   * plan's own, or the resolver of an earlier conflict): status, kill and attach name tasks
+   * by key, so two must never share one.
+   */
+  private resolverKey(task: TaskRecord): string {
+    const taken = new Set(this.deps.tasks.all().map((t) => t.key));
+    const base = `merge-${task.key}`.slice(0, MAX_TASK_KEY_LENGTH);
+    let key = base;
+    for (let n = 2; taken.has(key); n += 1) key = `${base.slice(0, MAX_TASK_KEY_LENGTH - String(n).length - 1)}-${n}`;
+    return key;
   }
 
   /** Outside git: the task's own change (from where it started to its branch head). */

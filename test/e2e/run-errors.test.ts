@@ -87,7 +87,7 @@ test('a missing codex binary fails prompt tasks with a clear reason; command tas
   assert.match(json.runs.at(-1)?.reason ?? '', /^nocodex failed \(codex binary not found: .*\)$/);
 });
 
-test('a conflict whose resolver fails: the other tasks are still merged, a task between attempts is failed (not "blocked"), and the reason names what is missing', async () => {
+test('a conflict whose resolver fails: its resolver has a key of its own, the other tasks are still merged, a task between attempts is failed (not "blocked"), and the reason names what is missing', async () => {
   const write = (file: string, text: string, delayMs = 0): string[] => ['node', '-e', `setTimeout(() => require('fs').writeFileSync('${file}', '${text}'), ${delayMs})`];
   writePlan(
     sb.project,
@@ -98,6 +98,9 @@ test('a conflict whose resolver fails: the other tasks are still merged, a task 
         { id: 'flaky', command: ['node', '-e', 'process.exit(1)'] },
         // Ends after the resolver failed: its merge comes after the failed one.
         { id: 'late', command: write('late.txt', 'late', 2500) },
+        // The names a resolver would take: it takes another, as keys name tasks.
+        { id: 'merge-one', command: ['node', '-e', '0'] },
+        { id: 'merge-two', command: ['node', '-e', '0'] },
       ],
     },
     'plan3.json',
@@ -113,6 +116,9 @@ test('a conflict whose resolver fails: the other tasks are still merged, a task 
   assert.equal(flaky.status, 'failed');
   assert.match(flaky.reason ?? '', /^not retried after \d+ attempts?: merging (one|two) into/);
   assert.equal(taskOf(json, 'late').status, 'succeeded');
+  const keys = last.tasks.map((t) => t.key);
+  assert.equal(new Set(keys).size, keys.length, keys.join(', '));
+  assert.ok(keys.some((key) => /^merge-(one|two)-2$/.test(key)), keys.join(', '));
   const files = (await sh(sb.project, `git ls-tree --name-only mcp/run-${last.id}`)).split('\n').filter(Boolean).sort();
   assert.deepEqual(files, ['README.md', 'late.txt', 'same.txt']);
 });

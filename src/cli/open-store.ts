@@ -1,6 +1,8 @@
 import { NotFoundError } from '../domain/errors.js';
+import { plural } from '../domain/plural.js';
 import { migrateLayout } from '../store/layout-migration.js';
 import type { StateRoot } from '../store/state-root.js';
+import { keepSnapshotOfLostStore } from '../store/snapshot.js';
 import { TaskStore } from '../store/task-store.js';
 
 /** Read commands never create a state root; without one there is nothing to show. */
@@ -11,6 +13,20 @@ export function openExistingStore(root: StateRoot): TaskStore | null {
     migrateLayout(root.dir);
   } catch {
     /* a state root this user may not write: its run records stay unread until a writer moves them */
+  }
+  return TaskStore.open(root.dbPath);
+}
+
+/**
+ * For commands that write: the state root made ready and its store opened, created when
+ * missing. A snapshot left by a store that is gone is kept aside first, and the user told.
+ */
+export function openOrCreateStore(root: StateRoot): TaskStore {
+  root.prepare();
+  const kept = keepSnapshotOfLostStore(root.dbPath, root.snapshotPath);
+  if (kept) {
+    const what = Number.isFinite(kept.runs) ? `the last known state of its ${plural(kept.runs, 'run')}` : 'its last snapshot';
+    process.stderr.write(`mcp: ${root.dbPath} is missing, so a new store starts; the earlier store's snapshot, ${what}, is kept as ${kept.file}\n`);
   }
   return TaskStore.open(root.dbPath);
 }

@@ -148,7 +148,7 @@ function storeError(file: string, error: unknown): unknown {
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new StateRootError(
       `${file} is corrupt (${code})`,
-      'move it aside (mv tasks.db tasks.db.corrupt); store/snapshot.json beside it holds the last known state of every run',
+      'move it aside (mv tasks.db tasks.db.corrupt): store/snapshot.json beside it holds the last known state of every run, and the next `mcp run` starts a new store and keeps that snapshot as store/snapshot-<time>.json',
     );
   }
   if (error instanceof TypeError && /directory does not exist/.test(error.message)) {

@@ -5,8 +5,11 @@ import type { StateRoot } from '../store/state-root.js';
 import { keepSnapshotOfLostStore } from '../store/snapshot.js';
 import { TaskStore } from '../store/task-store.js';
 
-/** Read commands never create a state root; without one there is nothing to show. */
-export function openExistingStore(root: StateRoot): TaskStore | null {
+/**
+ * Read commands never create a state root; without one there is nothing to show. `reading`:
+ * the command only reads, so a store it may not write is read from a copy.
+ */
+export function openExistingStore(root: StateRoot, options: { reading?: boolean } = {}): TaskStore | null {
   if (!root.exists()) return null;
   try {
     // An old layout is brought forward by whoever looks first; a reader that may not write leaves it.
@@ -14,7 +17,7 @@ export function openExistingStore(root: StateRoot): TaskStore | null {
   } catch {
     /* a state root this user may not write: its run records stay unread until a writer moves them */
   }
-  return TaskStore.open(root.dbPath);
+  return TaskStore.open(root.dbPath, { orReadCopy: options.reading === true });
 }
 
 /**
@@ -31,8 +34,8 @@ export function openOrCreateStore(root: StateRoot): TaskStore {
   return TaskStore.open(root.dbPath);
 }
 
-export function requireStore(root: StateRoot, ref: string): TaskStore {
-  const store = openExistingStore(root);
+export function requireStore(root: StateRoot, ref: string, options: { reading?: boolean } = {}): TaskStore {
+  const store = openExistingStore(root, options);
   if (!store) throw new NotFoundError(`no task or run ${JSON.stringify(ref)}: no state root at ${root.dir}`, 'run `mcp run` first, or pass --state-dir');
   return store;
 }

@@ -186,7 +186,7 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
   const query: TaskQuery = { states, sort: parseSort(options.sort) };
   const watch = watchPlan(options);
   const ctx = resolveContext(options);
-  let store = ref ? requireStore(ctx.root, ref) : openExistingStore(ctx.root);
+  let store = ref ? requireStore(ctx.root, ref, { reading: true }) : openExistingStore(ctx.root, { reading: true });
   try {
     const target = store && ref ? resolveRef(store, ref) : null;
     if (!watch) {
@@ -208,7 +208,7 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
     let fresh = Boolean(options.disk);
     return await watchStatus(watch, () => {
       // A state root made after the watch began (`mcp status --watch` then `mcp run`) is picked up.
-      store ??= openExistingStore(ctx.root);
+      store ??= openExistingStore(ctx.root, { reading: true });
       const current = store;
       const disk = (): DiskUsage => {
         const usage = diskUsage(ctx.root, current, fresh);

@@ -1,10 +1,15 @@
 import { NotFoundError } from '../domain/errors.js';
+import { plural } from '../domain/plural.js';
 import { migrateLayout } from '../store/layout-migration.js';
 import type { StateRoot } from '../store/state-root.js';
+import { keepSnapshotOfLostStore } from '../store/snapshot.js';
 import { TaskStore } from '../store/task-store.js';
 
-/** Read commands never create a state root; without one there is nothing to show. */
-export function openExistingStore(root: StateRoot): TaskStore | null {
+/**
+ * Read commands never create a state root; without one there is nothing to show. `reading`:
+ * the command only reads, so a store it may not write is read from a copy.
+ */
+export function openExistingStore(root: StateRoot, options: { reading?: boolean } = {}): TaskStore | null {
   if (!root.exists()) return null;
   try {
     // An old layout is brought forward by whoever looks first; a reader that may not write leaves it.
@@ -12,11 +17,25 @@ export function openExistingStore(root: StateRoot): TaskStore | null {
   } catch {
     /* a state root this user may not write: its run records stay unread until a writer moves them */
   }
+  return TaskStore.open(root.dbPath, { orReadCopy: options.reading === true });
+}
+
+/**
+ * For commands that write: the state root made ready and its store opened, created when
+ * missing. A snapshot left by a store that is gone is kept aside first, and the user told.
+ */
+export function openOrCreateStore(root: StateRoot): TaskStore {
+  root.prepare();
+  const kept = keepSnapshotOfLostStore(root.dbPath, root.snapshotPath);
+  if (kept) {
+    const what = Number.isFinite(kept.runs) ? `the last known state of its ${plural(kept.runs, 'run')}` : 'its last snapshot';
+    process.stderr.write(`mcp: ${root.dbPath} is missing, so a new store starts; the earlier store's snapshot, ${what}, is kept as ${kept.file}\n`);
+  }
   return TaskStore.open(root.dbPath);
 }
 
-export function requireStore(root: StateRoot, ref: string): TaskStore {
-  const store = openExistingStore(root);
+export function requireStore(root: StateRoot, ref: string, options: { reading?: boolean } = {}): TaskStore {
+  const store = openExistingStore(root, options);
   if (!store) throw new NotFoundError(`no task or run ${JSON.stringify(ref)}: no state root at ${root.dir}`, 'run `mcp run` first, or pass --state-dir');
   return store;
 }

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StateRootError } from '../domain/errors.js';
@@ -102,7 +103,7 @@ const BUSY_TIMEOUT_MS = 5_000;
  * store at once (one switching it to WAL while the other migrates it) can get SQLITE_BUSY
  * at once. The one that got it starts over, within the same time as any other wait.
  */
-export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
   for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
     try {
@@ -112,12 +113,66 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
         sleepSync(pause);
         continue;
       }
+      if (options.orReadCopy && cannotWriteBeside(error)) {
+        try {
+          return openCopy(file);
+        } catch {
+          /* the copy failed too (an unreadable file): the first error says what is wrong */
+        }
+      }
       throw storeError(file, error);
     }
   }
 }
 
-function openOnce(file: string, options: { readonly?: boolean }): Db {
+export interface OpenOptions {
+  readonly?: boolean;
+  /**
+   * For commands that only read: when the store cannot be opened in place because nothing
+   * may be written beside it (a read-only mount, another user's state root), read a copy.
+   */
+  orReadCopy?: boolean;
+}
+
+/**
+ * SQLite reads a WAL store only through its `-shm` index, which it must create (or write)
+ * beside the file: on a read-only directory even a read-only open fails at the first read
+ * (SQLITE_CANTOPEN). Its two ways around that are closed to us: the `immutable` URI
+ * parameter (better-sqlite3 is built with SQLITE_USE_URI=0 and opens no URI) and exclusive
+ * locking mode, which takes a write lock a read-only descriptor cannot hold (IOERR_LOCK).
+ */
+function cannotWriteBeside(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY');
+}
+
+/**
+ * The store as it is on disk, copied (with its WAL, whose commits a copy without it would
+ * lose) where SQLite may write, brought to this mcp's schema, and folded back to one file.
+ * The copy is unlinked at once: nothing is left behind, and the open descriptor keeps it
+ * readable. query_only: a write to it would be lost, so any is refused instead.
+ */
+function openCopy(file: string): Db {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-store-copy-'));
+  try {
+    const copy = path.join(dir, path.basename(file));
+    copyFileSync(file, copy);
+    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
+    const db = openOnce(copy, {});
+    try {
+      db.pragma('journal_mode = DELETE');
+      db.pragma('query_only = ON');
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return db;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function openOnce(file: string, options: OpenOptions): Db {
   let db: Db | undefined;
   try {
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding: addonPath() });
@@ -148,16 +203,28 @@ function storeError(file: string, error: unknown): unknown {
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new StateRootError(
       `${file} is corrupt (${code})`,
-      'move it aside (mv tasks.db tasks.db.corrupt); store/snapshot.json beside it holds the last known state of every run',
+      'move it aside (mv tasks.db tasks.db.corrupt): store/snapshot.json beside it holds the last known state of every run, and the next `mcp run` starts a new store and keeps that snapshot as store/snapshot-<time>.json',
     );
   }
   if (error instanceof TypeError && /directory does not exist/.test(error.message)) {
     return new StateRootError(`${file}: its directory does not exist`, 'run `mcp run` to create the state root, or check --state-dir');
   }
+  if (cannotWriteBeside(error) && !writable(path.dirname(file))) {
+    return new StateRootError(`${file} cannot be written: ${path.dirname(file)} is read-only`, 'fix the permissions (or the mount) of the state root; `mcp status` and `mcp logs` can still read it');
+  }
   if (code === 'SQLITE_CANTOPEN') return new StateRootError(`${file} cannot be opened`, 'check the state root exists and is writable');
-  if (code === 'SQLITE_READONLY') return new StateRootError(`${file} is read-only`, 'fix the permissions of the state root');
+  if (code.startsWith('SQLITE_READONLY')) return new StateRootError(`${file} is read-only`, 'fix the permissions of the state root');
   if (code === 'SQLITE_FULL') return new StateRootError(`${file}: the disk is full`, 'free disk space');
   return error;
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Opening is synchronous, and so is its wait before starting over. */

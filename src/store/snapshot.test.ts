@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { SnapshotWriter } from './snapshot.js';
+import { keepSnapshotOfLostStore, SnapshotWriter, writeSnapshot } from './snapshot.js';
 import { type NewTask, TaskStore } from './task-store.js';
 import { allRunViewsJson } from './views.js';
 
@@ -112,4 +112,35 @@ test('SnapshotWriter.flush writes only when something changed', (t) => {
   store.updateRun('rsnap0004', { status: 'failed' });
   writer.flush();
   assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { runs: { status: string }[] }).runs[0]!.status, 'failed');
+});
+
+test('keepSnapshotOfLostStore: a snapshot of runs whose store is gone is renamed aside, whole; otherwise nothing moves', () => {
+  const dir = path.join(tmp, 'lost');
+  mkdirSync(dir);
+  const dbFile = path.join(dir, 'tasks.db');
+  const file = path.join(dir, 'snapshot.json');
+  const store = TaskStore.open(dbFile);
+  addRun(store, 'rsnap0005', '2024-05-01T09:00:00.000Z', ['a']);
+  addRun(store, 'rsnap0006', '2024-05-01T10:00:00.000Z', ['b']);
+  writeSnapshot(store, file);
+  store.close();
+  const text = readFileSync(file, 'utf8');
+
+  // The store is still there: the snapshot is its copy, rewritten as usual.
+  assert.equal(keepSnapshotOfLostStore(dbFile, file), null);
+  assert.equal(readFileSync(file, 'utf8'), text);
+
+  rmSync(dbFile);
+  const kept = keepSnapshotOfLostStore(dbFile, file, new Date('2024-05-02T08:09:10.123Z'));
+  assert.deepEqual(kept, { file: path.join(dir, 'snapshot-2024-05-02T08-09-10-123Z.json'), runs: 2 });
+  assert.equal(readFileSync(kept.file, 'utf8'), text);
+  assert.equal(existsSync(file), false);
+
+  // A snapshot of no runs holds nothing to lose; one that cannot be read might.
+  writeFileSync(file, '{"generatedAt":"2024-05-02T00:00:00.000Z","runs":[]}\n');
+  assert.equal(keepSnapshotOfLostStore(dbFile, file), null);
+  assert.ok(existsSync(file));
+  writeFileSync(file, '{"runs":[{"id":"r');
+  assert.equal(keepSnapshotOfLostStore(dbFile, file, new Date('2024-05-03T00:00:00.000Z'))?.runs, Infinity);
+  assert.deepEqual(readdirSync(dir).sort(), ['snapshot-2024-05-02T08-09-10-123Z.json', 'snapshot-2024-05-03T00-00-00-000Z.json']);
 });

@@ -1,4 +1,5 @@
-import { closeSync, openSync, renameSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writevSync } from 'node:fs';
+import path from 'node:path';
 import { allRunViewsJsonParts, type EndedRunsJson } from './views.js';
 import type { TaskStore } from './task-store.js';
 
@@ -32,6 +33,40 @@ export function writeSnapshot(store: TaskStore, file: string, ended?: EndedRunsJ
     closeSync(fd);
   }
   renameSync(tmp, file);
+}
+
+/**
+ * How many runs a snapshot holds: null when there is no snapshot, Infinity when it cannot be
+ * read as one (what it holds is unknown, so it is treated as worth keeping).
+ */
+export function snapshotRunCount(file: string): number | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : Infinity;
+  }
+  try {
+    const runs = (JSON.parse(text) as { runs?: unknown }).runs;
+    return Array.isArray(runs) ? runs.length : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Before a new store is created where an earlier one is gone (moved aside as corrupt,
+ * deleted): the snapshot is then the only record of that store's runs, and the new store's
+ * first write would replace it. It is renamed aside first; the new name is returned, or
+ * null when nothing needed keeping.
+ */
+export function keepSnapshotOfLostStore(dbPath: string, snapshotPath: string, now = new Date()): { file: string; runs: number } | null {
+  if (existsSync(dbPath)) return null;
+  const runs = snapshotRunCount(snapshotPath);
+  if (!runs) return null;
+  const file = path.join(path.dirname(snapshotPath), `snapshot-${now.toISOString().replace(/[:.]/g, '-')}.json`);
+  renameSync(snapshotPath, file);
+  return { file, runs };
 }
 
 export class SnapshotWriter {

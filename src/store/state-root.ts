@@ -160,10 +160,8 @@ export class StateRoot {
   /** Creates the layout, refusing with one clear line when the place cannot hold it. */
   prepare(): void {
     try {
-      const stat = statSync(this.dir, { throwIfNoEntry: false });
-      if (stat && !stat.isDirectory()) {
-        throw new StateRootError(`state root ${this.dir} is not a directory`, 'give --state-dir a directory path');
-      }
+      const notDir = this.notADirectory();
+      if (notDir) throw notDir;
       makeDirs(this.storeDir);
       makeDirs(this.runsDir);
       migrateLayout(this.dir);
@@ -173,10 +171,40 @@ export class StateRoot {
       const ignore = path.join(this.dir, '.gitignore');
       if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
     } catch (error) {
-      if (error instanceof StateRootError) throw error;
-      const e = error as NodeJS.ErrnoException;
-      const why = e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM' ? 'is not writable' : e.code === 'ENOSPC' ? 'is on a full disk' : e.code === 'ENOTDIR' ? 'has a file where a directory should be' : `cannot be used (${e.code ?? e.message})`;
-      throw new StateRootError(`state root ${this.dir} ${why}`, 'choose another --state-dir or fix its permissions');
+      throw this.unusable(error);
     }
+  }
+
+  /**
+   * What prepare() would refuse, found without creating anything (`mcp doctor`): the state
+   * root, or the nearest folder above it that exists, and its store must be writable
+   * directories. `access` is Node's by default; a test gives its own, since root may write
+   * where the permissions say nobody may.
+   */
+  problem(access: (file: string, mode: number) => void = accessSync): StateRootError | null {
+    try {
+      const notDir = this.notADirectory();
+      if (notDir) return notDir;
+      let existing = this.dir;
+      while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+      if (!statSync(existing).isDirectory()) return this.unusable(Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }));
+      access(existing, constants.W_OK);
+      if (existsSync(this.storeDir)) access(this.storeDir, constants.W_OK);
+      return null;
+    } catch (error) {
+      return this.unusable(error);
+    }
+  }
+
+  private notADirectory(): StateRootError | null {
+    const stat = statSync(this.dir, { throwIfNoEntry: false });
+    return stat && !stat.isDirectory() ? new StateRootError(`state root ${this.dir} is not a directory`, 'give --state-dir a directory path') : null;
+  }
+
+  private unusable(error: unknown): StateRootError {
+    if (error instanceof StateRootError) return error;
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM' ? 'is not writable' : e.code === 'ENOSPC' ? 'is on a full disk' : e.code === 'ENOTDIR' ? 'has a file where a directory should be' : `cannot be used (${e.code ?? e.message})`;
+    return new StateRootError(`state root ${this.dir} ${why}`, 'choose another --state-dir or fix its permissions');
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -419,4 +419,37 @@ test('TaskStore: deleteRun is one transaction: a failure half-way leaves run and
   assert.throws(() => store.deleteRun('reeeeeee1'), /refused/);
   assert.equal(store.tasksOf('reeeeeee1').length, 2);
   assert.ok(store.getRun('reeeeeee1'));
+});
+
+test('TaskStore.open orReadCopy: a store SQLite cannot open in place (its -shm cannot be made) is read from a copy, WAL included, that nobody can write', (t) => {
+  const copies = path.join(tmp, 'copies');
+  mkdirSync(copies);
+  const tmpdir = process.env.TMPDIR;
+  process.env.TMPDIR = copies;
+  t.after(() => (tmpdir === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = tmpdir)));
+
+  // A store whose last commit is still in its WAL, as on a read-only copy taken during a run.
+  const live = dbFile();
+  const writer = TaskStore.open(live);
+  t.after(() => writer.close());
+  writer.createRun(newRun('rro000001', '2024-05-01T10:00:00.000Z'));
+  const checkpoint = openDatabase(live);
+  checkpoint.pragma('wal_checkpoint(TRUNCATE)');
+  checkpoint.close();
+  writer.updateRun('rro000001', { status: 'succeeded' });
+  const dir = path.join(tmp, 'read-only');
+  mkdirSync(dir);
+  const file = path.join(dir, 'tasks.db');
+  copyFileSync(live, file);
+  copyFileSync(`${live}-wal`, `${file}-wal`);
+  // What a read-only directory does to SQLite, for root too: the -shm index cannot be made.
+  symlinkSync(path.join(tmp, 'no-such-dir', 'shm'), `${file}-shm`);
+
+  assert.match(expectThrows(() => TaskStore.open(file), StateRootError).message, /tasks\.db cannot be opened/);
+  const store = TaskStore.open(file, { orReadCopy: true });
+  t.after(() => store.close());
+  assert.equal(store.getRun('rro000001')?.status, 'succeeded');
+  assert.deepEqual(store.tasksOf('rro000001').map((task) => task.key), ['build', 'test']);
+  assert.throws(() => store.updateRun('rro000001', { status: 'failed' }), /readonly|read-only/i);
+  assert.deepEqual(readdirSync(copies), []);
 });

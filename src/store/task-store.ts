@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { NotFoundError } from '../domain/errors.js';
 import { runIdOfTask } from '../domain/ids.js';
 import type { RunRecord, RunPatch, TaskPatch, TaskRecord, TaskSummary } from './records.js';
-import { openDatabase } from './database.js';
+import { openDatabase, type OpenOptions } from './database.js';
 
 type Row = Record<string, unknown>;
 
@@ -121,7 +121,7 @@ export class TaskStore {
     return statement;
   }
 
-  static open(dbPath: string, options: { readonly?: boolean } = {}): TaskStore {
+  static open(dbPath: string, options: OpenOptions = {}): TaskStore {
     return new TaskStore(openDatabase(dbPath, options));
   }
 

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { WORKTREES_WARN_AT, worktreesCheck } from './doctor.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { StateRootError } from '../../domain/errors.js';
+import { resolveContext } from '../context.js';
+import { configCheck, stateRootCheck, WORKTREES_WARN_AT, worktreesCheck } from './doctor.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-doctor-test-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('worktreesCheck: a few worktrees are fine; past the threshold a warning names what frees them', () => {
   const few = worktreesCheck({ top: '/p', registered: 3, under: 2 }, '/p/.mcp/runs');
@@ -17,4 +25,42 @@ test('worktreesCheck: a few worktrees are fine; past the threshold a warning nam
   assert.equal(theirs.warn, true);
   assert.match(theirs.fix ?? '', /git worktree remove/);
   assert.doesNotMatch(theirs.fix ?? '', /mcp clean/);
+});
+
+test('configCheck: a config `mcp run` refuses fails here, in the words and with the fix `mcp run` gives', async () => {
+  const project = path.join(tmp, 'config');
+  mkdirSync(project);
+  const ctx = resolveContext({ project });
+  assert.deepEqual(await configCheck(ctx, undefined), { name: 'config', ok: true, detail: 'no mcp.config.json (defaults)' });
+
+  writeFileSync(path.join(project, 'mcp.config.json'), '{bad');
+  const refused = await ctx.loadConfig().then(
+    () => assert.fail('mcp run would have accepted it'),
+    (error: unknown) => error as StateRootError,
+  );
+  const check = await configCheck(ctx, undefined);
+  assert.deepEqual(check, { name: 'config', ok: false, detail: refused.message, fix: refused.hint });
+  assert.match(check.detail, /mcp\.config\.json: not valid JSON/);
+
+  const other = path.join(project, 'other.json');
+  writeFileSync(other, '{"parallel": 2}');
+  assert.deepEqual(await configCheck(resolveContext({ project, config: other }), other), { name: 'config', ok: true, detail: `${other} is valid` });
+});
+
+test('stateRootCheck: a state root `mcp run` cannot write fails here, in the words `mcp run` uses', () => {
+  const project = path.join(tmp, 'root');
+  mkdirSync(project);
+  const root = resolveContext({ project }).root;
+  // Not there yet: what `mcp run` would create it in must be writable.
+  assert.equal(stateRootCheck(root).ok, true);
+  root.prepare();
+  assert.deepEqual(stateRootCheck(root), { name: 'state root', ok: true, detail: `${root.dir}, writable, control directory private` });
+
+  // A read-only mount: access(2) says EROFS, to root too (chmod alone does not stop root).
+  const readOnly = (): void => {
+    throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
+  };
+  const check = stateRootCheck(root, readOnly);
+  assert.deepEqual(check, { name: 'state root', ok: false, detail: `state root ${root.dir} is not writable`, fix: 'choose another --state-dir or fix its permissions' });
+  assert.equal(stateRootCheck(resolveContext({ project, stateDir: path.join(root.dir, 'new', 'deeper') }).root, readOnly).ok, false);
 });

@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findCodexBinary, missingCodexMessage } from '../../agents/codex-binary.js';
 import { checkCodexReadiness } from '../../agents/codex-readiness.js';
-import { errorMessage } from '../../domain/errors.js';
+import { CONFIG_FILE_NAME } from '../../config/config.js';
+import { errorMessage, isMcpError } from '../../domain/errors.js';
 import { detectPlatform } from '../../paths/platform.js';
-import { resolveContext, type ContextOptions } from '../context.js';
+import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
+import type { StateRoot } from '../../store/state-root.js';
 import { runCommand } from '../../terminal/run-command.js';
 import { worktreeBacklog } from '../../orchestrator/clean-facts.js';
 
@@ -37,6 +39,27 @@ export function worktreesCheck(counts: { top: string; registered: number; under:
     detail: `${detail}; git reads each one whenever it adds a worktree, so every new task's workspace takes longer`,
     fix: counts.under > 0 ? '`mcp clean --dry-run` shows what would go, `mcp clean` removes what finished runs left (work found nowhere else stays)' : '`git worktree list`, then `git worktree remove` the ones you no longer need',
   };
+}
+
+/** The config `mcp run` would load, refused (or not) in the words `mcp run` uses. */
+export async function configCheck(ctx: McpContext, explicit: string | undefined): Promise<Check> {
+  const file = explicit !== undefined ? ctx.resolvePath(explicit) : path.join(ctx.project, CONFIG_FILE_NAME);
+  try {
+    await ctx.loadConfig();
+    return { name: 'config', ok: true, detail: existsSync(file) ? `${file} is valid` : `no ${CONFIG_FILE_NAME} (defaults)` };
+  } catch (error) {
+    if (!isMcpError(error)) throw error;
+    return { name: 'config', ok: false, detail: error.message, ...(error.hint ? { fix: error.hint } : {}) };
+  }
+}
+
+/** What `mcp run` would refuse about the state root (same words), else whether its control directory is private. */
+export function stateRootCheck(root: StateRoot, access?: (file: string, mode: number) => void): Check {
+  const problem = root.problem(access);
+  if (problem) return { name: 'state root', ok: false, detail: problem.message, ...(problem.hint ? { fix: problem.hint } : {}) };
+  const control = statSync(root.controlDir, { throwIfNoEntry: false });
+  if (control && (control.mode & 0o077) !== 0) return { name: 'state root', ok: false, detail: `${root.controlDir} is open to other users (mode ${(control.mode & 0o777).toString(8)})`, fix: `chmod 700 ${root.controlDir}` };
+  return { name: 'state root', ok: true, detail: existsSync(root.dir) ? `${root.dir}, writable, control directory private` : `${root.dir} (created on first run)` };
 }
 
 export interface DoctorOptions extends ContextOptions {
@@ -94,12 +117,8 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   const platform = detectPlatform(ctx.platformEnv);
   checks.push({ name: 'platform', ok: ctx.warning === null, detail: `${platform.wsl ? `WSL (${platform.distro ?? 'distro unknown'})` : 'Linux'}; project ${ctx.project}${ctx.warning ? `; ${ctx.warning}` : ''}`, fix: 'move the project under your Linux home' });
 
-  const stateDir = ctx.root.dir;
-  const stat = statSync(stateDir, { throwIfNoEntry: false });
-  const control = statSync(ctx.root.controlDir, { throwIfNoEntry: false });
-  if (stat && !stat.isDirectory()) checks.push({ name: 'state root', ok: false, detail: `${stateDir} is not a directory`, fix: 'use --state-dir' });
-  else if (control && (control.mode & 0o077) !== 0) checks.push({ name: 'state root', ok: false, detail: `${ctx.root.controlDir} is open to other users (mode ${(control.mode & 0o777).toString(8)})`, fix: `chmod 700 ${ctx.root.controlDir}` });
-  else checks.push({ name: 'state root', ok: true, detail: stat ? `${stateDir}, control directory private` : `${stateDir} (created on first run)` });
+  checks.push(await configCheck(ctx, options.config));
+  checks.push(stateRootCheck(ctx.root));
 
   const backlog = await worktreeBacklog(ctx.project, ctx.root);
   if (backlog) checks.push(worktreesCheck(backlog, ctx.root.runsDir));

@@ -23,7 +23,7 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
   const stream = (options.stream ?? 'stdout') as Stream;
   if (!STREAMS.includes(stream)) throw new UsageError(`--stream must be one of ${STREAMS.join(', ')}, not ${JSON.stringify(options.stream)}`);
   const ctx = resolveContext(options);
-  const store = requireStore(ctx.root, ref);
+  const store = requireStore(ctx.root, ref, { reading: true });
   try {
     const task = store.resolveTask(ref);
     const files = ctx.root.taskFiles(task.id);

@@ -16,7 +16,8 @@ import { failUnstartedRun, Supervisor } from '../../orchestrator/supervisor.js';
 import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
 import type { RunOptions as StoredRunOptions } from '../../store/records.js';
-import { TaskStore } from '../../store/task-store.js';
+import type { TaskStore } from '../../store/task-store.js';
+import { openOrCreateStore } from '../open-store.js';
 import { runView } from '../../store/views.js';
 import { superviseInForeground } from '../foreground.js';
 import { renderRun } from '../render/run-summary.js';
@@ -77,8 +78,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
   if (ctx.warning) process.stderr.write(`mcp: ${ctx.warning}\n`);
   if (!plan) await checkCodexBeforePlanning(ctx.project);
 
-  ctx.root.prepare();
-  const store = TaskStore.open(ctx.root.dbPath);
+  const store = openOrCreateStore(ctx.root);
   const out = options.json ? process.stderr : process.stdout;
   let ui: UiServer | null = null;
   try {

@@ -6,6 +6,8 @@ import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { allRunViews, allRunViewsJsonParts, runView, type RunView, type TaskView } from '../../store/views.js';
 import { stateRootUsage, type DiskUsage } from '../../store/root-usage.js';
+import { snapshotRunCount } from '../../store/snapshot.js';
+import { plural } from '../../domain/plural.js';
 import { colorEnabled, statePainter } from '../render/color.js';
 import { fitLine, formatBytes, formatDuration, formatTime, printable } from '../render/format.js';
 import { renderRun } from '../render/run-summary.js';
@@ -136,9 +138,17 @@ function look(store: TaskStore | null, target: { runId: string; taskId?: string 
   return { runs, task, done };
 }
 
+/** Without a store, a snapshot holding runs means a store that is gone, not a state root never used. */
+function noRunsLine(root: StateRoot, store: TaskStore | null): string {
+  const kept = store ? null : snapshotRunCount(root.snapshotPath);
+  if (!kept) return `no runs in ${root.dir}`;
+  const what = Number.isFinite(kept) ? `the last known state of ${plural(kept, 'run')}` : 'an earlier snapshot';
+  return `no runs in ${root.dir}: store/tasks.db is missing; store/snapshot.json holds ${what} (the next mcp run keeps it as store/snapshot-<time>.json)`;
+}
+
 /** `disk` is called only by the views that show it: measuring costs a walk of the state root. */
 function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, query: TaskQuery, color: boolean, disk: () => DiskUsage): string {
-  if (view.runs.length === 0) return `no runs in ${root.dir}`;
+  if (view.runs.length === 0) return noRunsLine(root, store);
   const task = view.task;
   const record = task ? store?.getTask(task.id) : undefined;
   if (task && record) {
@@ -176,7 +186,7 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
   const query: TaskQuery = { states, sort: parseSort(options.sort) };
   const watch = watchPlan(options);
   const ctx = resolveContext(options);
-  let store = ref ? requireStore(ctx.root, ref) : openExistingStore(ctx.root);
+  let store = ref ? requireStore(ctx.root, ref, { reading: true }) : openExistingStore(ctx.root, { reading: true });
   try {
     const target = store && ref ? resolveRef(store, ref) : null;
     if (!watch) {
@@ -198,7 +208,7 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
     let fresh = Boolean(options.disk);
     return await watchStatus(watch, () => {
       // A state root made after the watch began (`mcp status --watch` then `mcp run`) is picked up.
-      store ??= openExistingStore(ctx.root);
+      store ??= openExistingStore(ctx.root, { reading: true });
       const current = store;
       const disk = (): DiskUsage => {
         const usage = diskUsage(ctx.root, current, fresh);

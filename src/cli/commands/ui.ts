@@ -1,7 +1,6 @@
-import { TaskStore } from '../../store/task-store.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import { openInBrowser, parsePort, startDashboard } from '../dashboard.js';
-import { openExistingStore } from '../open-store.js';
+import { openExistingStore, openOrCreateStore } from '../open-store.js';
 
 export interface UiOptions extends ContextOptions {
   port?: string;
@@ -18,8 +17,7 @@ export async function uiCommand(options: UiOptions): Promise<number> {
   let store = openExistingStore(ctx.root);
   if (!store) {
     // Nothing ran here yet: the page waits for the first run (`mcp run --detach` in another terminal).
-    ctx.root.prepare();
-    store = TaskStore.open(ctx.root.dbPath);
+    store = openOrCreateStore(ctx.root);
   }
   try {
     const server = await startDashboard(ctx, store, port);

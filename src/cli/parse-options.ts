@@ -1,3 +1,4 @@
+import { MAX_DURATION_SECONDS } from '../domain/duration-limit.js';
 import { UsageError } from '../domain/errors.js';
 
 export function parseCount(raw: string, flag: string, max: number): number {
@@ -8,9 +9,15 @@ export function parseCount(raw: string, flag: string, max: number): number {
   return n;
 }
 
+/**
+ * Every flag that gives seconds (`--task-timeout`, `--idle-timeout`, `--retry-backoff`,
+ * `--interval`): more than 0, at most the week plan and config fields allow too.
+ */
 export function parseSeconds(raw: string, flag: string): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of seconds, not ${JSON.stringify(raw)}`);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || n > MAX_DURATION_SECONDS) {
+    throw new UsageError(`${flag} must be a number of seconds above 0 and at most ${MAX_DURATION_SECONDS} (a week), not ${JSON.stringify(raw)}`);
+  }
   return n;
 }
 

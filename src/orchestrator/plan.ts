@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as z from 'zod';
 import { formatZodIssue, oneLineMessage } from '../config/zod-issue.js';
+import { MAX_DURATION_SECONDS } from '../domain/duration-limit.js';
 import { PlanError } from '../domain/errors.js';
 import { TASK_KEY_PATTERN } from '../domain/ids.js';
 
@@ -20,7 +21,7 @@ export const planTaskSchema = z
     dependsOn: z.array(z.string()).max(MAX_TASKS).default([]),
     acceptance: z.string().max(10_000).optional(),
     mode: z.enum(['exec', 'interactive']).default('exec'),
-    timeoutSeconds: z.number().positive().max(7 * 24 * 3600).optional(),
+    timeoutSeconds: z.number().positive().max(MAX_DURATION_SECONDS).optional(),
   })
   .strict();
 export type PlanTask = z.infer<typeof planTaskSchema>;

@@ -55,7 +55,7 @@ test('bad flags and files exit 2 with one line', async () => {
     [['run', '--plan', 'missing.json'], /missing\.json: cannot read the plan \(no such file\)/],
     [['run', '--plan', 'good.json', '--parallel', 'many'], /--parallel must be a whole number/],
     [['run', '--plan', 'good.json', '--parallel', '0'], /--parallel must be a whole number/],
-    [['run', '--plan', 'good.json', '--task-timeout', '-5'], /--task-timeout must be a positive number/],
+    [['run', '--plan', 'good.json', '--task-timeout', '-5'], /--task-timeout must be a number of seconds above 0/],
     [['run', '--bogus'], /unknown option '--bogus'/],
     [['logs', 'kept', '--stream', 'video'], /argument 'video' is invalid/],
     [['frobnicate'], /unknown command 'frobnicate'/],
@@ -68,12 +68,26 @@ test('bad flags and files exit 2 with one line', async () => {
   }
 });
 
+test('a duration past a week (Node would fire its timer at once) exits 2 with one line, before anything runs', async () => {
+  const runsBefore = (await status(sb)).runs.length;
+  for (const args of [
+    ['run', '--plan', 'good.json', '--task-timeout', '3000000'],
+    ['run', '--plan', 'good.json', '--idle-timeout', '604801'],
+    ['status', '--watch', '--interval', '1e9'],
+  ]) {
+    const result = await mcp(args, { cwd: sb.project, env: sb.env, timeoutMs: 10_000 });
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assertOneCleanLine(result.stderr, /must be a number of seconds above 0 and at most 604800 \(a week\)/);
+  }
+  assert.equal((await status(sb)).runs.length, runsBefore);
+});
+
 test('refused flag combinations write nothing: no run is stored, none is left running', async () => {
   const runsBefore = (await status(sb)).runs.length;
   const cases: [string[], RegExp][] = [
     [['run', '--plan', 'good.json', '--detach', '--apply'], /--apply needs to wait for the run/],
     [['run', '--plan', 'good.json', '--interactive'], /--interactive and --task go together/],
-    [['run', '--plan', 'good.json', '--idle-timeout', 'soon'], /--idle-timeout must be a positive number/],
+    [['run', '--plan', 'good.json', '--idle-timeout', 'soon'], /--idle-timeout must be a number of seconds above 0/],
   ];
   for (const [args, pattern] of cases) {
     const result = await mcp(args, { cwd: sb.project, env: sb.env });

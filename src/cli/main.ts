@@ -163,12 +163,16 @@ function build(): Command {
     .action(action(async () => (await import('./commands/status.js')).statusCommand));
 
   common(program.command('logs <task>'))
-    .description("print a task's log")
+    .description("print a task's log: a command task's terminal output, or (--stream events) what a Codex task did")
     .option('-f, --follow', 'keep printing until the task ends')
-    .addOption(new Option('--stream <name>', 'which log').choices(['stdout', 'stderr', 'events']).default('stdout'))
+    .addOption(
+      new Option('--stream <name>', "which log: stdout (the task's terminal; empty for a Codex task), stderr, events (state changes, and a Codex task's messages, commands and edits)")
+        .choices(['stdout', 'stderr', 'events'])
+        .default('stdout'),
+    )
     .option('--plain', 'strip terminal escape sequences')
     .option('--json', 'one JSON document: {"task", "stream", "file", "text"} or, for events, {"task", "stream", "file", "events": [...]}; with --follow, one JSON object a line')
-    .addHelpText('after', '\nExamples:\n  mcp logs build --follow --plain\n  mcp logs build --stream events')
+    .addHelpText('after', '\nExamples:\n  mcp logs build --follow --plain\n  mcp logs review --stream events     # a Codex task')
     .action(action(async () => (await import('./commands/logs.js')).logsCommand));
 
   common(program.command('kill [target]'))

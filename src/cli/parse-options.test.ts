@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../domain/errors.js';
 import { MAX_DURATION_SECONDS } from '../domain/duration-limit.js';
-import { parseAge, parseSeconds } from './parse-options.js';
+import { parseAge, parseCount, parseSeconds } from './parse-options.js';
 
 test('parseAge: days, hours and minutes, to milliseconds', () => {
   assert.equal(parseAge('7d', '--older-than'), 7 * 86_400_000);
@@ -35,4 +35,11 @@ test('parseSeconds: past a week (Node would fire the timer at once), zero, negat
       raw,
     );
   }
+});
+
+test('parseCount: the range in the message is the range accepted', () => {
+  assert.equal(parseCount('0', '--max-replans', 20, 0), 0);
+  assert.equal(parseCount('20', '--max-replans', 20, 0), 20);
+  assert.throws(() => parseCount('-1', '--max-replans', 20, 0), { message: '--max-replans must be a whole number from 0 to 20, not "-1"' });
+  assert.throws(() => parseCount('0', '--parallel', 64), { message: '--parallel must be a whole number from 1 to 64, not "0"' });
 });

@@ -1,10 +1,11 @@
 import { MAX_DURATION_SECONDS } from '../domain/duration-limit.js';
 import { UsageError } from '../domain/errors.js';
 
-export function parseCount(raw: string, flag: string, max: number): number {
+/** A whole number from `min` to `max`; the message names the range that is accepted. */
+export function parseCount(raw: string, flag: string, max: number, min = 1): number {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, not ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}`);
   }
   return n;
 }

@@ -82,6 +82,14 @@ test('a duration past a week (Node would fire its timer at once) exits 2 with on
   assert.equal((await status(sb)).runs.length, runsBefore);
 });
 
+test('--max-replans takes 0 (no replan) to 20, and its message says so', async () => {
+  for (const raw of ['-1', '21']) {
+    const result = await mcp(['run', '--plan', 'good.json', '--max-replans', raw], { cwd: sb.project, env: sb.env });
+    assert.equal(result.code, 2, result.stderr);
+    assertOneCleanLine(result.stderr, new RegExp(`--max-replans must be a whole number from 0 to 20, not "${raw}"`));
+  }
+});
+
 test('refused flag combinations write nothing: no run is stored, none is left running', async () => {
   const runsBefore = (await status(sb)).runs.length;
   const cases: [string[], RegExp][] = [

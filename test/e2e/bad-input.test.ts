@@ -29,6 +29,7 @@ function assertOneCleanLine(stderr: string, pattern: RegExp): void {
 const badPlans: [string, unknown, RegExp][] = [
   ['duplicate ids', { tasks: [{ id: 'a', prompt: 'x' }, { id: 'a', prompt: 'y' }] }, /tasks\[1\]\.id: duplicate task id "a"/],
   ['unknown dependency', { tasks: [{ id: 'a', prompt: 'x', dependsOn: ['ghost'] }] }, /tasks\[0\]\.dependsOn\[0\]: unknown task "ghost"/],
+  ['dependency listed twice', { tasks: [{ id: 'a', prompt: 'x' }, { id: 'b', prompt: 'y', dependsOn: ['a', 'a'] }] }, /tasks\[1\]\.dependsOn\[1\]: "a" is listed twice/],
   ['cycle', { tasks: [{ id: 'a', prompt: 'x', dependsOn: ['b'] }, { id: 'b', prompt: 'y', dependsOn: ['a'] }] }, /cycle a -> b -> a/],
   ['empty', { tasks: [] }, /the plan has no tasks/],
   ['command not allowed', { tasks: [{ id: 'a', command: ['rm', '-rf', '/'] }] }, /tasks\[0\]\.command\[0\]: "rm" is not on the allow-list/],

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { finished, mcp, sandbox, startMcp, status, writePlan, type Sandbox } from './harness.js';
@@ -89,6 +89,20 @@ test('--max-replans takes 0 (no replan) to 20, and its message says so', async (
     assert.equal(result.code, 2, result.stderr);
     assertOneCleanLine(result.stderr, new RegExp(`--max-replans must be a whole number from 0 to 20, not "${raw}"`));
   }
+});
+
+test('resume and kill --all with no state root say there are no runs there, and create none', async () => {
+  const none = path.join(sb.dir, 'no-state-root');
+  for (const [args, said] of [
+    [['resume'], 'nothing to resume'],
+    [['kill', '--all'], 'nothing to stop'],
+  ] as const) {
+    const result = await mcp([...args, '--state-dir', none], { cwd: sb.project, env: sb.env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `no runs in ${none}: ${said}\n`);
+    assert.equal(result.stderr, '');
+  }
+  assert.equal(existsSync(none), false);
 });
 
 test('refused flag combinations write nothing: no run is stored, none is left running', async () => {

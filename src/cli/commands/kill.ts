@@ -1,7 +1,7 @@
 import { UsageError } from '../../domain/errors.js';
 import { killTarget, type KillTarget } from '../../orchestrator/kill.js';
 import { resolveContext, type ContextOptions } from '../context.js';
-import { requireStore } from '../open-store.js';
+import { openExistingStore, requireStore } from '../open-store.js';
 
 export interface KillOptions extends ContextOptions {
   all?: boolean;
@@ -12,7 +12,12 @@ export async function killCommand(ref: string | undefined, options: KillOptions)
   if (!ref && !options.all) throw new UsageError('say what to stop: mcp kill TASK | RUN | --all');
   if (ref && options.all) throw new UsageError('give either a target or --all, not both');
   const ctx = resolveContext(options);
-  const store = requireStore(ctx.root, ref ?? '--all');
+  const store = ref ? requireStore(ctx.root, ref) : openExistingStore(ctx.root);
+  if (!store) {
+    const note = `no runs in ${ctx.root.dir}: nothing to stop`;
+    process.stdout.write(options.json ? `${JSON.stringify({ via: 'pid', stopped: [], note })}\n` : `${note}\n`);
+    return 0;
+  }
   try {
     let target: KillTarget = { kind: 'all' };
     if (ref) {

@@ -217,9 +217,10 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are successes; every other parse error is bad usage (exit 2).
-      const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-      process.exitCode = ok ? 0 : 2;
+      // Help and version asked for are successes; help shown because no command was given
+      // (a bare `mcp`, on stderr) is commander's exit 1, as git's; every other parse error is bad usage (exit 2).
+      const help = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      process.exitCode = help ? error.exitCode : 2;
       return;
     }
     process.exitCode = reportError(error, debug);

@@ -105,6 +105,16 @@ test('resume and kill --all with no state root say there are no runs there, and 
   assert.equal(existsSync(none), false);
 });
 
+test('a bare mcp prints its help on stderr and exits 1 (asked for, help is a success)', async () => {
+  const bare = await mcp([], { cwd: sb.project, env: sb.env });
+  assert.equal(bare.code, 1);
+  assert.equal(bare.stdout, '');
+  assert.match(bare.stderr, /^Usage: mcp /);
+  const asked = await mcp(['--help'], { cwd: sb.project, env: sb.env });
+  assert.equal(asked.code, 0);
+  assert.match(asked.stdout, /^Usage: mcp /);
+});
+
 test('refused flag combinations write nothing: no run is stored, none is left running', async () => {
   const runsBefore = (await status(sb)).runs.length;
   const cases: [string[], RegExp][] = [

@@ -1,5 +1,5 @@
 import { UsageError } from '../../domain/errors.js';
-import { killTarget, type KillTarget } from '../../orchestrator/kill.js';
+import { describeKill, killTarget, type KillTarget } from '../../orchestrator/kill.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import { openExistingStore, requireStore } from '../open-store.js';
 
@@ -15,7 +15,7 @@ export async function killCommand(ref: string | undefined, options: KillOptions)
   const store = ref ? requireStore(ctx.root, ref) : openExistingStore(ctx.root);
   if (!store) {
     const note = `no runs in ${ctx.root.dir}: nothing to stop`;
-    process.stdout.write(options.json ? `${JSON.stringify({ via: 'pid', stopped: [], note })}\n` : `${note}\n`);
+    process.stdout.write(options.json ? `${JSON.stringify({ via: 'pid', stopped: [], cancelled: [], note })}\n` : `${note}\n`);
     return 0;
   }
   try {
@@ -27,8 +27,7 @@ export async function killCommand(ref: string | undefined, options: KillOptions)
     const graceMs = (await ctx.loadConfig()).killGraceSeconds * 1000;
     const result = await killTarget(ctx.root, store, target, graceMs);
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else if (result.stopped.length === 0) process.stdout.write(`${result.note ?? 'nothing to stop'}\n`);
-    else process.stdout.write(`stopped ${result.stopped.join(', ')} (via ${result.via === 'supervisor' ? 'the supervisor' : 'recorded PID'})\n`);
+    else process.stdout.write(`${describeKill(result)}\n`);
     return 0;
   } finally {
     store.close();

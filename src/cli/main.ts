@@ -163,12 +163,16 @@ function build(): Command {
     .action(action(async () => (await import('./commands/status.js')).statusCommand));
 
   common(program.command('logs <task>'))
-    .description("print a task's log")
+    .description("print a task's log: a command task's terminal output, or (--stream events) what a Codex task did")
     .option('-f, --follow', 'keep printing until the task ends')
-    .addOption(new Option('--stream <name>', 'which log').choices(['stdout', 'stderr', 'events']).default('stdout'))
+    .addOption(
+      new Option('--stream <name>', "which log: stdout (the task's terminal; empty for a Codex task), stderr, events (state changes, and a Codex task's messages, commands and edits)")
+        .choices(['stdout', 'stderr', 'events'])
+        .default('stdout'),
+    )
     .option('--plain', 'strip terminal escape sequences')
     .option('--json', 'one JSON document: {"task", "stream", "file", "text"} or, for events, {"task", "stream", "file", "events": [...]}; with --follow, one JSON object a line')
-    .addHelpText('after', '\nExamples:\n  mcp logs build --follow --plain\n  mcp logs build --stream events')
+    .addHelpText('after', '\nExamples:\n  mcp logs build --follow --plain\n  mcp logs review --stream events     # a Codex task')
     .action(action(async () => (await import('./commands/logs.js')).logsCommand));
 
   common(program.command('kill [target]'))
@@ -213,9 +217,10 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are successes; every other parse error is bad usage (exit 2).
-      const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-      process.exitCode = ok ? 0 : 2;
+      // Help and version asked for are successes; help shown because no command was given
+      // (a bare `mcp`, on stderr) is commander's exit 1, as git's; every other parse error is bad usage (exit 2).
+      const help = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      process.exitCode = help ? error.exitCode : 2;
       return;
     }
     process.exitCode = reportError(error, debug);

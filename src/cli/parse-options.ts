@@ -1,16 +1,24 @@
+import { MAX_DURATION_SECONDS } from '../domain/duration-limit.js';
 import { UsageError } from '../domain/errors.js';
 
-export function parseCount(raw: string, flag: string, max: number): number {
+/** A whole number from `min` to `max`; the message names the range that is accepted. */
+export function parseCount(raw: string, flag: string, max: number, min = 1): number {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, not ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}`);
   }
   return n;
 }
 
+/**
+ * Every flag that gives seconds (`--task-timeout`, `--idle-timeout`, `--retry-backoff`,
+ * `--interval`): more than 0, at most the week plan and config fields allow too.
+ */
 export function parseSeconds(raw: string, flag: string): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of seconds, not ${JSON.stringify(raw)}`);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || n > MAX_DURATION_SECONDS) {
+    throw new UsageError(`${flag} must be a number of seconds above 0 and at most ${MAX_DURATION_SECONDS} (a week), not ${JSON.stringify(raw)}`);
+  }
   return n;
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
+import { MAX_DURATION_SECONDS } from '../domain/duration-limit.js';
 import { ConfigError } from '../domain/errors.js';
 import { formatZodIssue, oneLineMessage } from './zod-issue.js';
 
@@ -28,7 +29,7 @@ function buildConfigSchema() {
       /** Tasks at once when `--parallel` is not given. */
       parallel: z.number().int().min(1).max(64).optional(),
       /** Wall-clock limit of one task attempt, in seconds. */
-      taskTimeoutSeconds: z.number().positive().max(7 * 24 * 3600).optional(),
+      taskTimeoutSeconds: z.number().positive().max(MAX_DURATION_SECONDS).optional(),
       /** Seconds between SIGTERM and SIGKILL when a task is stopped. */
       killGraceSeconds: z.number().min(0).max(600).default(5),
       /**

@@ -4,6 +4,7 @@ import { UsageError } from '../domain/errors.js';
 import { runCommand } from '../terminal/run-command.js';
 import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
+import { patchApplied } from '../workspace/cleanup.js';
 import { git, tryGit } from '../workspace/git.js';
 
 /**
@@ -29,6 +30,9 @@ export async function applyRunResult(run: RunRecord, root: StateRoot): Promise<s
 async function applyPatch(run: RunRecord, patch: string): Promise<string> {
   const check = await runCommand(['git', 'apply', '--check', patch], { cwd: run.project });
   if (check.code !== 0) {
+    // A second `mcp merge`: the patch no longer applies because it is in already, as git
+    // merge of a merged branch is "Already up to date", not a failure.
+    if (await patchApplied(run.project, patch)) return `${patch} is already applied to ${run.project}; nothing changed`;
     throw new UsageError(`the run's patch does not apply to ${run.project}: ${check.stderr.trim().split('\n')[0] ?? ''}`, `apply it by hand: ${patch}`);
   }
   const applied = await runCommand(['git', 'apply', patch], { cwd: run.project });

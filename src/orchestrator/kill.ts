@@ -1,6 +1,6 @@
 import { NoSupervisorError } from '../domain/errors.js';
 import type { TaskEvent } from '../domain/events.js';
-import { isFinalTaskState } from '../domain/task-state.js';
+import { hasLiveProcess, isFinalTaskState } from '../domain/task-state.js';
 import type { TaskRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -14,8 +14,21 @@ export type KillTarget = { kind: 'all' } | { kind: 'run'; runId: string } | { ki
 
 export interface KillResult {
   via: 'supervisor' | 'pid';
+  /** Tasks whose process was signalled. */
   stopped: string[];
+  /** Tasks ended with no process to stop: not started yet, or between attempts. */
+  cancelled: string[];
   note?: string;
+}
+
+/** The line `mcp kill` and the dashboard show for a kill. */
+export function describeKill(result: KillResult): string {
+  if (result.stopped.length === 0 && result.cancelled.length === 0) return result.note ?? 'nothing to stop';
+  const parts = [
+    ...(result.stopped.length > 0 ? [`stopped ${result.stopped.join(', ')} (via ${result.via === 'supervisor' ? 'the supervisor' : 'recorded PID'})`] : []),
+    ...(result.cancelled.length > 0 ? [`cancelled ${result.cancelled.join(', ')} (not running: never started, or between attempts)`] : []),
+  ];
+  return parts.join('; ');
 }
 
 /**
@@ -26,7 +39,7 @@ export async function killTarget(root: StateRoot, store: TaskStore, target: Kill
   const wire = target.kind === 'all' ? 'all' : target.kind === 'run' ? target.runId : target.task.id;
   const reply = await sendControl(root.socketPath, { op: 'kill', target: wire });
   if (reply?.ok) {
-    return { via: 'supervisor', stopped: (reply.stopped as string[] | undefined) ?? [], note: reply.note as string | undefined };
+    return { via: 'supervisor', stopped: (reply.stopped as string[] | undefined) ?? [], cancelled: (reply.cancelled as string[] | undefined) ?? [], note: reply.note as string | undefined };
   }
   if (reply && !reply.ok && reply.code !== 'not_held') throw new NoSupervisorError(reply.error, 'the supervisor refused; `mcp status` shows the task');
   return killByPid(root, store, target, graceMs);
@@ -41,13 +54,14 @@ function tasksOfTarget(store: TaskStore, target: KillTarget): TaskRecord[] {
 async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, graceMs: number): Promise<KillResult> {
   const tasks = tasksOfTarget(store, target);
   const stopped: string[] = [];
+  const cancelled: string[] = [];
   const now = (): string => new Date().toISOString();
   const deps = { store, appendEvent: (id: string, event: TaskEvent) => appendEvent(root.taskFiles(id).events, id, event) };
   await stopRecordedProcesses(tasks, graceMs);
   for (const task of tasks) {
     if (isFinalTaskState(task.status)) continue;
     transitionTask(deps, task, 'killed', { reason: 'killed by user (no supervisor answered; stopped by PID)', endedAt: now() });
-    stopped.push(task.id);
+    (hasLiveProcess(task.status) ? stopped : cancelled).push(task.id);
   }
   for (const runId of new Set(tasks.map((t) => t.runId))) {
     for (const { task, reason } of tasksToBlock(store.tasksOf(runId))) transitionTask(deps, task, 'blocked', { reason, endedAt: now() });
@@ -57,5 +71,5 @@ async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, 
     const run = store.getRun(runId);
     if (run && (run.status === 'running' || run.status === 'planning')) store.updateRun(runId, { status: 'killed', endedAt: now() });
   }
-  return { via: 'pid', stopped, note: stopped.length === 0 ? 'nothing running to stop' : undefined };
+  return { via: 'pid', stopped, cancelled, note: stopped.length + cancelled.length === 0 ? 'nothing running to stop' : undefined };
 }

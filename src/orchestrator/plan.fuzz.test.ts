@@ -77,6 +77,7 @@ function oracleAccepts(data: unknown, allow: readonly string[], external: Readon
     if (!optionalString(task, 'acceptance', 0, 10_000)) return false;
     if ('command' in task && !isStringArray(task.command, 1, 1000)) return false;
     if ('dependsOn' in task && !isStringArray(task.dependsOn, 0, MAX_TASKS)) return false;
+    if ('dependsOn' in task && new Set(task.dependsOn as string[]).size !== (task.dependsOn as string[]).length) return false;
     if ('mode' in task && task.mode !== 'exec' && task.mode !== 'interactive') return false;
     if ('timeoutSeconds' in task) {
       const t = task.timeoutSeconds;
@@ -112,6 +113,7 @@ function checkPlan(plan: Plan, allow: readonly string[], external: ReadonlySet<s
     }
     assert.ok(task.mode === 'exec' || task.mode === 'interactive');
     assert.ok(Array.isArray(task.dependsOn));
+    assert.equal(new Set(task.dependsOn).size, task.dependsOn.length, `task ${task.id} lists a dependency twice`);
   }
   for (const task of plan.tasks) {
     for (const dep of task.dependsOn) {
@@ -249,7 +251,8 @@ function buildPlan(raws: RawTask[], objective: unknown): Record<string, unknown>
     if (raw.kind === 'command' || raw.kind === 'both') task.command = raw.command;
     for (const key of ['title', 'acceptance', 'mode', 'timeoutSeconds'] as const) if (key in raw) task[key] = raw[key];
     const choices = raw.anyOrder ? ids : ids.slice(0, i);
-    const deps = raw.deps.map((d) => choices[d % Math.max(1, choices.length)]).filter((d) => d !== undefined);
+    // Mostly distinct, so most plans stay valid; duplicates still come from extraDeps and the cycle op.
+    const deps = [...new Set(raw.deps.map((d) => choices[d % Math.max(1, choices.length)]).filter((d) => d !== undefined))];
     if (deps.length > 0 || raw.extraDeps.length > 0) task.dependsOn = [...deps, ...raw.extraDeps];
     return task;
   });

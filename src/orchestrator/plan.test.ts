@@ -59,6 +59,11 @@ test('validatePlan: interactive mode and objective are kept', () => {
   assert.equal(plan.tasks[0]?.mode, 'interactive');
 });
 
+test('validatePlan: a dependency listed twice is refused, naming where', () => {
+  const message = planError(() => validatePlan({ tasks: [promptTask('a'), promptTask('b', ['a', 'a'])] }, SOURCE, ALLOW));
+  assert.equal(message, 'plan.json: tasks[1].dependsOn[1]: "a" is listed twice');
+});
+
 test('validatePlan: duplicate ids are refused', () => {
   const message = planError(() => validatePlan({ tasks: [promptTask('a'), promptTask('b'), promptTask('a')] }, SOURCE, ALLOW));
   assert.equal(message, 'plan.json: tasks[2].id: duplicate task id "a"');

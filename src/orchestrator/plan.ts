@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as z from 'zod';
 import { formatZodIssue, oneLineMessage } from '../config/zod-issue.js';
+import { MAX_DURATION_SECONDS } from '../domain/duration-limit.js';
 import { PlanError } from '../domain/errors.js';
 import { TASK_KEY_PATTERN } from '../domain/ids.js';
 
@@ -17,10 +18,19 @@ export const planTaskSchema = z
     title: z.string().max(200).optional(),
     prompt: z.string().min(1).max(MAX_PROMPT_CHARS).optional(),
     command: z.array(z.string()).min(1).max(1000).optional(),
-    dependsOn: z.array(z.string()).max(MAX_TASKS).default([]),
+    dependsOn: z
+      .array(z.string())
+      .max(MAX_TASKS)
+      .superRefine((deps, ctx) => {
+        // A dependency named twice is a slip (the run would show "after a, a"), not a second edge.
+        deps.forEach((dep, j) => {
+          if (deps.indexOf(dep) !== j) ctx.addIssue({ code: 'custom', path: [j], message: `${JSON.stringify(dep)} is listed twice` });
+        });
+      })
+      .default([]),
     acceptance: z.string().max(10_000).optional(),
     mode: z.enum(['exec', 'interactive']).default('exec'),
-    timeoutSeconds: z.number().positive().max(7 * 24 * 3600).optional(),
+    timeoutSeconds: z.number().positive().max(MAX_DURATION_SECONDS).optional(),
   })
   .strict();
 export type PlanTask = z.infer<typeof planTaskSchema>;

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, McpError, StateRootError } from '../domain/errors.js';
-import { isFinalRunState, isInFlight, type RunState } from '../domain/task-state.js';
+import { hasLiveProcess, isFinalRunState, isInFlight, type RunState } from '../domain/task-state.js';
 import type { TaskStore } from '../store/task-store.js';
 import { createSocketDir, removeSocketDir, SOCKET_FILE } from '../store/control-socket.js';
 import { SnapshotWriter } from '../store/snapshot.js';
@@ -204,17 +204,32 @@ export class Supervisor {
   }
 
   private kill(target: string): ControlReply {
-    if (target === 'all') return { ok: true, stopped: this.killAll() };
+    if (target === 'all') return this.killReply(this.killAll());
     const run = this.executors.get(target);
-    if (run) return { ok: true, stopped: run.killAll() };
+    if (run) return this.killReply(run.killAll());
     for (const executor of this.executors.values()) {
       if (executor.taskIds().includes(target)) {
-        return executor.killTask(target) ? { ok: true, stopped: [target] } : { ok: true, stopped: [], note: 'task already finished' };
+        return executor.killTask(target) ? this.killReply([target]) : { ok: true, stopped: [], note: 'task already finished' };
       }
     }
     const task = this.deps.store.getTask(target);
     if (task && isInFlight(task.status)) return refuse('not_held', `task ${target} is not held by this supervisor`);
     return { ok: true, stopped: [], note: 'nothing running to stop' };
+  }
+
+  /**
+   * What a kill did to each task: a task whose process was signalled is `stopped`; one with
+   * no process (waiting for its dependencies or a slot, or between attempts) is `cancelled`,
+   * and would otherwise read as stopped. Read right after the kill, before any task has
+   * moved: the kill only signals, the transitions come as the tasks end.
+   */
+  private killReply(ended: string[]): ControlReply {
+    // The planner ("<run> (planner)") is no task: it is a process, stopped.
+    const hadProcess = (id: string): boolean => {
+      const task = this.deps.store.getTask(id);
+      return !task || hasLiveProcess(task.status);
+    };
+    return { ok: true, stopped: ended.filter(hadProcess), cancelled: ended.filter((id) => !hadProcess(id)) };
   }
 
   async shutdown(): Promise<void> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { finished, mcp, sandbox, startMcp, status, writePlan, type Sandbox } from './harness.js';
@@ -29,6 +29,7 @@ function assertOneCleanLine(stderr: string, pattern: RegExp): void {
 const badPlans: [string, unknown, RegExp][] = [
   ['duplicate ids', { tasks: [{ id: 'a', prompt: 'x' }, { id: 'a', prompt: 'y' }] }, /tasks\[1\]\.id: duplicate task id "a"/],
   ['unknown dependency', { tasks: [{ id: 'a', prompt: 'x', dependsOn: ['ghost'] }] }, /tasks\[0\]\.dependsOn\[0\]: unknown task "ghost"/],
+  ['dependency listed twice', { tasks: [{ id: 'a', prompt: 'x' }, { id: 'b', prompt: 'y', dependsOn: ['a', 'a'] }] }, /tasks\[1\]\.dependsOn\[1\]: "a" is listed twice/],
   ['cycle', { tasks: [{ id: 'a', prompt: 'x', dependsOn: ['b'] }, { id: 'b', prompt: 'y', dependsOn: ['a'] }] }, /cycle a -> b -> a/],
   ['empty', { tasks: [] }, /the plan has no tasks/],
   ['command not allowed', { tasks: [{ id: 'a', command: ['rm', '-rf', '/'] }] }, /tasks\[0\]\.command\[0\]: "rm" is not on the allow-list/],
@@ -55,7 +56,7 @@ test('bad flags and files exit 2 with one line', async () => {
     [['run', '--plan', 'missing.json'], /missing\.json: cannot read the plan \(no such file\)/],
     [['run', '--plan', 'good.json', '--parallel', 'many'], /--parallel must be a whole number/],
     [['run', '--plan', 'good.json', '--parallel', '0'], /--parallel must be a whole number/],
-    [['run', '--plan', 'good.json', '--task-timeout', '-5'], /--task-timeout must be a positive number/],
+    [['run', '--plan', 'good.json', '--task-timeout', '-5'], /--task-timeout must be a number of seconds above 0/],
     [['run', '--bogus'], /unknown option '--bogus'/],
     [['logs', 'kept', '--stream', 'video'], /argument 'video' is invalid/],
     [['frobnicate'], /unknown command 'frobnicate'/],
@@ -68,12 +69,58 @@ test('bad flags and files exit 2 with one line', async () => {
   }
 });
 
+test('a duration past a week (Node would fire its timer at once) exits 2 with one line, before anything runs', async () => {
+  const runsBefore = (await status(sb)).runs.length;
+  for (const args of [
+    ['run', '--plan', 'good.json', '--task-timeout', '3000000'],
+    ['run', '--plan', 'good.json', '--idle-timeout', '604801'],
+    ['status', '--watch', '--interval', '1e9'],
+  ]) {
+    const result = await mcp(args, { cwd: sb.project, env: sb.env, timeoutMs: 10_000 });
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assertOneCleanLine(result.stderr, /must be a number of seconds above 0 and at most 604800 \(a week\)/);
+  }
+  assert.equal((await status(sb)).runs.length, runsBefore);
+});
+
+test('--max-replans takes 0 (no replan) to 20, and its message says so', async () => {
+  for (const raw of ['-1', '21']) {
+    const result = await mcp(['run', '--plan', 'good.json', '--max-replans', raw], { cwd: sb.project, env: sb.env });
+    assert.equal(result.code, 2, result.stderr);
+    assertOneCleanLine(result.stderr, new RegExp(`--max-replans must be a whole number from 0 to 20, not "${raw}"`));
+  }
+});
+
+test('resume and kill --all with no state root say there are no runs there, and create none', async () => {
+  const none = path.join(sb.dir, 'no-state-root');
+  for (const [args, said] of [
+    [['resume'], 'nothing to resume'],
+    [['kill', '--all'], 'nothing to stop'],
+  ] as const) {
+    const result = await mcp([...args, '--state-dir', none], { cwd: sb.project, env: sb.env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `no runs in ${none}: ${said}\n`);
+    assert.equal(result.stderr, '');
+  }
+  assert.equal(existsSync(none), false);
+});
+
+test('a bare mcp prints its help on stderr and exits 1 (asked for, help is a success)', async () => {
+  const bare = await mcp([], { cwd: sb.project, env: sb.env });
+  assert.equal(bare.code, 1);
+  assert.equal(bare.stdout, '');
+  assert.match(bare.stderr, /^Usage: mcp /);
+  const asked = await mcp(['--help'], { cwd: sb.project, env: sb.env });
+  assert.equal(asked.code, 0);
+  assert.match(asked.stdout, /^Usage: mcp /);
+});
+
 test('refused flag combinations write nothing: no run is stored, none is left running', async () => {
   const runsBefore = (await status(sb)).runs.length;
   const cases: [string[], RegExp][] = [
     [['run', '--plan', 'good.json', '--detach', '--apply'], /--apply needs to wait for the run/],
     [['run', '--plan', 'good.json', '--interactive'], /--interactive and --task go together/],
-    [['run', '--plan', 'good.json', '--idle-timeout', 'soon'], /--idle-timeout must be a positive number/],
+    [['run', '--plan', 'good.json', '--idle-timeout', 'soon'], /--idle-timeout must be a number of seconds above 0/],
   ];
   for (const [args, pattern] of cases) {
     const result = await mcp(args, { cwd: sb.project, env: sb.env });

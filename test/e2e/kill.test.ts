@@ -63,6 +63,28 @@ test('with no supervisor alive, mcp kill stops the task by its recorded PID', as
   assert.equal(taskOf(await status(sb), 'orphan').status, 'killed');
 });
 
+test('mcp kill --all says which tasks it stopped and which it cancelled before they ran', async () => {
+  writePlan(sb.project, {
+    tasks: [
+      { id: 'busy', command: ['node', '-e', 'setInterval(() => {}, 1000)'] },
+      { id: 'after', command: ['node', '-e', '0'], dependsOn: ['busy'] },
+      { id: 'queued', command: ['node', '-e', '0'] },
+    ],
+  }, 'plan3.json');
+  const run = await mcp(['run', '--plan', 'plan3.json', '--detach', '--parallel', '1'], { cwd: sb.project, env: sb.env });
+  assert.equal(run.code, 0, run.stderr);
+  const busy = await waitFor('busy to run', async () => {
+    const task = findTask(await status(sb), 'busy');
+    return task?.status === 'running' ? task : undefined;
+  });
+  const kill = await mcp(['kill', '--all', '--json'], { cwd: sb.project, env: sb.env });
+  assert.equal(kill.code, 0, kill.stderr);
+  const result = JSON.parse(kill.stdout) as { via: string; stopped: string[]; cancelled: string[] };
+  assert.deepEqual(result.stopped, [busy.id]);
+  assert.deepEqual([...result.cancelled].sort(), [busy.id.replace(/busy$/, 'after'), busy.id.replace(/busy$/, 'queued')]);
+  await waitFor('the run to end', async () => ((await status(sb)).runs.find((r) => r.tasks.some((t) => t.id === busy.id))?.status === 'killed' ? true : undefined));
+});
+
 test('unknown ids exit 3 with one line', async () => {
   for (const args of [['kill', 'nope'], ['status', 'nope'], ['logs', 'nope']]) {
     const result = await mcp(args, { cwd: sb.project, env: sb.env });

@@ -41,8 +41,14 @@ test('a non-git run writes per-task patches and a run patch that mcp merge appli
   assert.equal(merged.code, 0, merged.stderr);
   assert.equal(readFileSync(path.join(sb.project, 'notes.txt'), 'utf8'), 'first\nsecond\n');
   assert.equal(readFileSync(path.join(sb.project, 'added.txt'), 'utf8'), 'new file\n');
-  // Applying twice is refused whole: the patch no longer applies.
+  // A second merge sees the patch is in already (it applies in reverse) and changes nothing.
   const again = await mcp(['merge', run.id], { cwd: sb.project, env: sb.env });
-  assert.equal(again.code, 2);
-  assert.match(again.stderr, /does not apply/);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /result\.patch is already applied to .*; nothing changed/);
+  assert.equal(readFileSync(path.join(sb.project, 'notes.txt'), 'utf8'), 'first\nsecond\n');
+  // Changed under it since, the patch neither applies nor is in: refused whole, as before.
+  writeFileSync(path.join(sb.project, 'notes.txt'), 'rewritten\n');
+  const changed = await mcp(['merge', run.id], { cwd: sb.project, env: sb.env });
+  assert.equal(changed.code, 2);
+  assert.match(changed.stderr, /does not apply/);
 });

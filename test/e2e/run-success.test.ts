@@ -111,6 +111,18 @@ test('logs prints a task log, --plain strips escapes, --stream events prints JSO
   for (const line of ev.stdout.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line));
 });
 
+test("logs of a Codex task, whose stdout.log is empty, says on stderr where its output is, with the command", async () => {
+  const codex = await mcp(['logs', 'alpha'], { cwd: sb.project, env: sb.env });
+  assert.equal(codex.code, 0);
+  assert.equal(codex.stdout, '');
+  const id = taskOf(await status(sb), 'alpha').id;
+  assert.equal(codex.stderr, `mcp: ${id} is a Codex task: its stdout.log stays empty, what it does is in its events: mcp logs ${id} --stream events\n`);
+  const elsewhere = await mcp(['logs', 'alpha', '--state-dir', path.join(sb.project, '.mcp')], { cwd: sb.dir, env: sb.env });
+  assert.ok(elsewhere.stderr.endsWith(`--stream events --state-dir '${path.join(sb.project, '.mcp')}'\n`), elsewhere.stderr);
+  // A command task's output is its stdout.log: nothing to point at.
+  assert.equal((await mcp(['logs', 'verify'], { cwd: sb.project, env: sb.env })).stderr, '');
+});
+
 test('logs --json is one JSON document: the text of a log, or the events as an array', async () => {
   const text = await mcp(['logs', 'verify', '--plain', '--json'], { cwd: sb.project, env: sb.env });
   assert.equal(text.code, 0, text.stderr);

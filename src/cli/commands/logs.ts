@@ -31,9 +31,14 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
     const plain = options.plain === true && stream !== 'events';
     const sink: LogSink = options.json ? new JsonSink({ task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(plain);
     let offset = 0;
+    let looked = false;
     for (;;) {
       const finished = isFinalTaskState(store.getTask(task.id)?.status ?? 'failed');
       offset = copyFrom(file, offset, sink);
+      if (!looked && offset === 0 && stream === 'stdout' && task.kind === 'prompt' && task.mode === 'exec') {
+        process.stderr.write(`${codexTaskNote(task.id, options.stateDir !== undefined || options.project !== undefined ? ctx.root.dir : null)}\n`);
+      }
+      looked = true;
       if (!options.follow || finished) break;
       await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
     }
@@ -42,6 +47,16 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
   } finally {
     store.close();
   }
+}
+
+/**
+ * A Codex task runs `codex app-server`, driven through its protocol: its terminal prints
+ * nothing, and what it does (messages, commands, edits) is recorded as its events. Without
+ * this line `mcp logs TASK` of such a task printed nothing and left the reader guessing.
+ */
+function codexTaskNote(taskId: string, stateDir: string | null): string {
+  const where = stateDir === null ? '' : ` --state-dir '${stateDir.replace(/'/g, "'\\''")}'`;
+  return `mcp: ${taskId} is a Codex task: its stdout.log stays empty, what it does is in its events: mcp logs ${taskId} --stream events${where}`;
 }
 
 interface LogSink {

@@ -6,7 +6,7 @@ import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import { runView } from '../../store/views.js';
 import { superviseInForeground } from '../foreground.js';
-import { requireStore } from '../open-store.js';
+import { openExistingStore, requireStore } from '../open-store.js';
 import { renderRun } from '../render/run-summary.js';
 
 export interface ResumeOptions extends ContextOptions {
@@ -20,8 +20,13 @@ export interface ResumeOptions extends ContextOptions {
  */
 export async function resumeCommand(ref: string | undefined, options: ResumeOptions): Promise<number> {
   const ctx = resolveContext(options);
-  const store = requireStore(ctx.root, ref ?? 'to resume');
   const out = options.json ? process.stderr : process.stdout;
+  const store = ref ? requireStore(ctx.root, ref) : openExistingStore(ctx.root);
+  if (!store) {
+    out.write(`no runs in ${ctx.root.dir}: nothing to resume\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify({ runs: [] })}\n`);
+    return 0;
+  }
   try {
     const runs = ref ? [store.resolveRun(ref)] : unfinishedRuns(store);
     const todo = runs.filter((r) => !isFinalRunState(r.status));

@@ -50,7 +50,7 @@ const HANDOFF_POLL_MS = 250;
 function runOptionsFrom(options: RunOptions, config: { taskTimeoutSeconds?: number }): StoredRunOptions {
   const out: StoredRunOptions = {};
   if (options.maxAttempts !== undefined) out.maxAttempts = parseCount(options.maxAttempts, '--max-attempts', 20);
-  if (options.maxReplans !== undefined) out.maxReplans = options.maxReplans.trim() === '0' ? 0 : parseCount(options.maxReplans, '--max-replans', 20);
+  if (options.maxReplans !== undefined) out.maxReplans = parseCount(options.maxReplans, '--max-replans', 20, 0);
   const taskTimeout = options.taskTimeout !== undefined ? parseSeconds(options.taskTimeout, '--task-timeout') : config.taskTimeoutSeconds;
   if (taskTimeout !== undefined) out.taskTimeoutMs = taskTimeout * 1000;
   if (options.idleTimeout !== undefined) out.idleTimeoutMs = parseSeconds(options.idleTimeout, '--idle-timeout') * 1000;

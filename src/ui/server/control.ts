@@ -3,7 +3,7 @@ import type { PersonDecision } from '../../domain/events.js';
 import { applyRunResult } from '../../orchestrator/apply-result.js';
 import { sendControl, whoAmI } from '../../orchestrator/control-client.js';
 import type { ControlReply } from '../../orchestrator/control-protocol.js';
-import { killTarget, type KillTarget } from '../../orchestrator/kill.js';
+import { describeKill, killTarget, type KillTarget } from '../../orchestrator/kill.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
 import type { ActionReply } from '../wire.js';
@@ -44,8 +44,7 @@ export async function done(root: StateRoot, taskId: string): Promise<ActionReply
 export async function kill(root: StateRoot, store: TaskStore, target: KillTarget, graceMs: number): Promise<ActionReply> {
   try {
     const result = await killTarget(root, store, target, graceMs);
-    const how = result.via === 'supervisor' ? 'the supervisor' : 'recorded PID';
-    return { ok: true, message: result.stopped.length > 0 ? `stopped ${result.stopped.join(', ')} (via ${how})` : (result.note ?? 'nothing to stop'), reply: result };
+    return { ok: true, message: describeKill(result), reply: result };
   } catch (error) {
     return { ok: false, message: withHint(error) };
   }

@@ -80,3 +80,17 @@ export function isWaitingForPerson(state: TaskState): boolean {
 export function endedBadly(state: TaskState): boolean {
   return state === 'failed' || state === 'killed' || state === 'timed_out' || state === 'blocked';
 }
+
+/**
+ * How a run ends once none of its current tasks will change: killed when the user stopped
+ * the run, or when nothing failed and what did not succeed was killed (or blocked behind a
+ * killed task), since calling that run failed would blame a task that never failed;
+ * failed when it stalled or a task failed; succeeded when every task did.
+ */
+export function endedRunState(tasks: readonly { status: TaskState }[], how: { killRequested?: boolean; stalled?: boolean } = {}): RunState {
+  if (how.killRequested) return 'killed';
+  if (how.stalled) return 'failed';
+  if (tasks.every((t) => t.status === 'succeeded')) return 'succeeded';
+  const onlyKilled = tasks.every((t) => t.status === 'succeeded' || t.status === 'killed' || t.status === 'blocked') && tasks.some((t) => t.status === 'killed');
+  return onlyKilled ? 'killed' : 'failed';
+}

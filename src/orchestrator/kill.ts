@@ -1,6 +1,6 @@
 import { NoSupervisorError } from '../domain/errors.js';
 import type { TaskEvent } from '../domain/events.js';
-import { hasLiveProcess, isFinalTaskState } from '../domain/task-state.js';
+import { endedRunState, hasLiveProcess, isFinalRunState, isFinalTaskState, type RunState } from '../domain/task-state.js';
 import type { TaskRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -66,10 +66,22 @@ async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, 
   for (const runId of new Set(tasks.map((t) => t.runId))) {
     for (const { task, reason } of tasksToBlock(store.tasksOf(runId))) transitionTask(deps, task, 'blocked', { reason, endedAt: now() });
   }
-  const runIds = target.kind === 'task' ? [] : [...new Set(tasks.map((t) => t.runId))];
-  for (const runId of runIds) {
+  for (const runId of new Set(tasks.map((t) => t.runId))) {
     const run = store.getRun(runId);
-    if (run && (run.status === 'running' || run.status === 'planning')) store.updateRun(runId, { status: 'killed', endedAt: now() });
+    const ended = target.kind === 'task' ? endedWithoutSupervisor(store, runId) : 'killed';
+    if (run && !isFinalRunState(run.status) && ended) store.updateRun(runId, { status: ended, endedAt: now() });
   }
   return { via: 'pid', stopped, cancelled, note: stopped.length + cancelled.length === 0 ? 'nothing running to stop' : undefined };
+}
+
+/**
+ * How a run ends now that a kill by PID left none of its tasks to run, as its supervisor
+ * would end it; null while a task may still run, or when one succeeded: a run with a result
+ * is left to `mcp resume` (status shows it needs one), since its supervisor records the
+ * merged result as the run ends, which a kill by PID cannot do.
+ */
+function endedWithoutSupervisor(store: TaskStore, runId: string): RunState | null {
+  const current = store.tasksOf(runId).filter((t) => !t.superseded);
+  if (current.length === 0 || current.some((t) => !isFinalTaskState(t.status) || t.status === 'succeeded')) return null;
+  return endedRunState(current);
 }

@@ -23,8 +23,12 @@ export function unfinishedRuns(store: TaskStore): RunRecord[] {
  * Prepares a run whose supervisor died for `mcp resume`: its orphaned task processes
  * (recorded PID and start time still match) are stopped, and tasks that were running
  * are marked `interrupted` so the executor resumes them. Finished tasks are untouched.
+ * Call it holding the supervisor lock.
  */
 export async function recoverRun(root: StateRoot, store: TaskStore, run: RunRecord, graceMs: number): Promise<Recovery> {
+  // Ours from now on (the caller holds the lock): stopping orphans can take the grace period,
+  // and meanwhile `mcp status` must not call the run's supervisor gone.
+  store.updateRun(run.id, { supervisorPid: process.pid });
   const tasks = store.tasksOf(run.id);
   const orphansStopped = await stopRecordedProcesses(tasks, graceMs);
   const interrupted: string[] = [];

@@ -4,7 +4,7 @@ import type { CodexBinary } from '../agents/codex-binary.js';
 import { planningPrompt } from '../agents/planner-prompt.js';
 import { errorMessage, PlannerError, PlanningStopped } from '../domain/errors.js';
 import type { ApprovalDecision, Decider, RunEvent, TaskEvent } from '../domain/events.js';
-import { isWaitingToRun, type RunState } from '../domain/task-state.js';
+import { endedRunState, isWaitingToRun, type RunState } from '../domain/task-state.js';
 import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -275,7 +275,7 @@ export class RunController {
   }
 
   private finish(): RunState {
-    const final: RunState = this.killRequested ? 'killed' : this.stalled ? 'failed' : (this.tasks?.current() ?? []).every((t) => t.status === 'succeeded') ? 'succeeded' : 'failed';
+    const final = endedRunState(this.tasks?.current() ?? [], { killRequested: this.killRequested, stalled: Boolean(this.stalled) });
     const reason = this.stalled ?? (final === 'failed' ? runFailureReason(this.tasks?.current() ?? [], this.replanFailure) : null);
     this.deps.store.updateRun(this.run.id, { status: final, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) });
     return final;

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import { processStartTime } from '../terminal/process-info.js';
 import { currentLockHolder, type LockHolder, SupervisorLock } from './supervisor-lock.js';
 
@@ -137,4 +137,26 @@ test('SupervisorLock: release does not remove a lock another process took meanwh
   writeFileSync(file, other);
   lock.release();
   assert.equal(readFileSync(file, 'utf8'), other);
+});
+
+/** A process that has exited but is not reaped: `sh` becomes `sleep`, which never waits for the child sh left. */
+async function zombie(t: TestContext): Promise<number> {
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => stopChild(parent));
+  const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+  const pid = Number(line.toString().trim());
+  for (let i = 0; i < 100 && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.match(readFileSync(`/proc/${pid}/stat`, 'utf8'), /\) Z /);
+  return pid;
+}
+
+test('SupervisorLock: a lock naming a zombie (killed, not yet reaped) is taken over', async (t) => {
+  const pid = await zombie(t);
+  const file = lockFile();
+  writeFileSync(file, JSON.stringify({ pid, start: processStartTime(pid) }));
+  assert.equal(currentLockHolder(file), null);
+  const lock = new SupervisorLock(file);
+  assert.equal(lock.acquire(), null);
+  assert.deepEqual(readLock(file), me);
+  lock.release();
 });

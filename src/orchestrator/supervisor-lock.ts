@@ -1,5 +1,5 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { isSameProcess, processStartTime } from '../terminal/process-info.js';
+import { isRunningProcess, processStartTime } from '../terminal/process-info.js';
 
 export interface LockHolder {
   pid: number;
@@ -17,7 +17,8 @@ function readHolder(file: string): LockHolder | null {
 
 /**
  * One supervisor per state root. The lock file names the holder's PID and start time; a
- * lock whose holder is gone (or whose PID was reused by another process) is taken over.
+ * lock whose holder is gone (exited, even if its parent has not reaped it yet, or whose PID
+ * was reused by another process) is taken over.
  */
 export class SupervisorLock {
   private held = false;
@@ -36,7 +37,7 @@ export class SupervisorLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = readHolder(this.file);
-      if (holder && holder.pid !== process.pid && isSameProcess(holder.pid, holder.start)) return holder;
+      if (holder && holder.pid !== process.pid && isRunningProcess(holder.pid, holder.start)) return holder;
       // Stale: its holder died. Remove and try again; `wx` keeps two takers from both winning.
       try {
         unlinkSync(this.file);
@@ -61,7 +62,8 @@ export class SupervisorLock {
   }
 }
 
+/** The live supervisor of the lock's state root, or null: one small file and one /proc read. */
 export function currentLockHolder(file: string): LockHolder | null {
   const holder = readHolder(file);
-  return holder && isSameProcess(holder.pid, holder.start) ? holder : null;
+  return holder && isRunningProcess(holder.pid, holder.start) ? holder : null;
 }

@@ -244,11 +244,11 @@ export class Supervisor {
 }
 
 /**
- * A run given to a supervisor that could not start would otherwise stay `running` with
- * nobody running it: it ends `failed`, saying why.
+ * A run given to a supervisor that could not start (or that no supervisor took) would
+ * otherwise stay `running` with nobody running it: it ends `failed`, saying why.
  */
-export function failUnstartedRun(store: TaskStore, runId: string, error: unknown): void {
+export function failUnstartedRun(store: TaskStore, runId: string, error: unknown, what = 'supervisor did not start'): void {
   const run = store.getRun(runId);
   if (!run || isFinalRunState(run.status)) return;
-  store.updateRun(runId, { status: 'failed', reason: `supervisor did not start: ${errorMessage(error)}`, endedAt: new Date().toISOString() });
+  store.updateRun(runId, { status: 'failed', reason: `${what}: ${errorMessage(error)}`, endedAt: new Date().toISOString() });
 }

@@ -27,6 +27,16 @@ export interface TaskView {
   superseded: boolean;
 }
 
+/**
+ * Who runs an unfinished run (orchestrator/run-supervisor.ts): `live`, `starting` (just
+ * written, no supervisor has taken it yet) or `gone` (its supervisor died: `mcp resume`
+ * finishes it); null once the run has ended.
+ */
+export type RunSupervisor = 'live' | 'starting' | 'gone' | null;
+
+/** Tells a run's supervisor; given by `mcp status` only, which is why `supervisor` is optional. */
+export type SupervisorOf = (run: RunRecord) => RunSupervisor;
+
 export interface RunView {
   id: string;
   objective: string;
@@ -42,6 +52,11 @@ export interface RunView {
   startedAt: string | null;
   endedAt: string | null;
   durationMs: number | null;
+  /**
+   * Set by `mcp status` alone: the snapshot is written by the supervisor itself, and a file
+   * cannot say when its writer died.
+   */
+  supervisor?: RunSupervisor;
   counts: Record<string, number>;
   tasks: TaskView[];
 }
@@ -78,7 +93,7 @@ export function taskView(task: TaskSummary, now = Date.now()): TaskView {
 }
 
 /** A run's view without its tasks; `tasks` comes last so a caller can append it. */
-function runHead(run: RunRecord, counts: Record<string, number>, now: number): Omit<RunView, 'tasks'> {
+function runHead(run: RunRecord, counts: Record<string, number>, now: number, supervisorOf?: SupervisorOf): Omit<RunView, 'tasks'> {
   return {
     id: run.id,
     objective: run.objective,
@@ -94,6 +109,7 @@ function runHead(run: RunRecord, counts: Record<string, number>, now: number): O
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     durationMs: durationMs(run.startedAt, run.endedAt, now),
+    ...(supervisorOf ? { supervisor: supervisorOf(run) } : {}),
     counts,
   };
 }
@@ -108,20 +124,20 @@ function lifecycleCounts(counts: ReadonlyMap<string, number>): Record<string, nu
   return out;
 }
 
-export function runView(run: RunRecord, tasks: TaskSummary[], now = Date.now()): RunView {
+export function runView(run: RunRecord, tasks: TaskSummary[], now = Date.now(), supervisorOf?: SupervisorOf): RunView {
   const counts = new Map<string, number>();
   for (const task of tasks) if (!task.superseded) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
-  return { ...runHead(run, lifecycleCounts(counts), now), tasks: tasks.map((task) => taskView(task, now)) };
+  return { ...runHead(run, lifecycleCounts(counts), now, supervisorOf), tasks: tasks.map((task) => taskView(task, now)) };
 }
 
-export function allRunViews(store: TaskStore, now = Date.now()): RunView[] {
+export function allRunViews(store: TaskStore, now = Date.now(), supervisorOf?: SupervisorOf): RunView[] {
   const byRun = new Map<string, TaskSummary[]>();
   for (const task of store.taskSummaries()) {
     const list = byRun.get(task.runId) ?? [];
     list.push(task);
     byRun.set(task.runId, list);
   }
-  return store.listRuns().map((run) => runView(run, byRun.get(run.id) ?? [], now));
+  return store.listRuns().map((run) => runView(run, byRun.get(run.id) ?? [], now, supervisorOf));
 }
 
 /**
@@ -146,7 +162,7 @@ export type EndedRunsJson = Map<string, Buffer>;
  * `ended`, the task arrays of ended runs are taken from it (and added to it), and only the
  * other runs are read: the snapshot of a big state root costs what its live runs hold.
  */
-export function allRunViewsJsonParts(store: TaskStore, options: { runId?: string; now?: number; ended?: EndedRunsJson } = {}): Buffer[] {
+export function allRunViewsJsonParts(store: TaskStore, options: { runId?: string; now?: number; ended?: EndedRunsJson; supervisorOf?: SupervisorOf } = {}): Buffer[] {
   const now = options.now ?? Date.now();
   const runs = options.runId ? [store.resolveRun(options.runId)] : store.listRuns();
   const ended = options.ended;
@@ -156,7 +172,7 @@ export function allRunViewsJsonParts(store: TaskStore, options: { runId?: string
   const read = !ended || toRead.length * 2 > runs.length ? store.taskViewsJsonByRun(now, options.runId) : new Map(toRead.flatMap((run) => [...store.taskViewsJsonByRun(now, run.id)]));
   const parts: Buffer[] = [Buffer.from('[')];
   runs.forEach((run, i) => {
-    const head = JSON.stringify(runHead(run, lifecycleCounts(counts.get(run.id) ?? new Map()), now));
+    const head = JSON.stringify(runHead(run, lifecycleCounts(counts.get(run.id) ?? new Map()), now, options.supervisorOf));
     let tasks = ended?.get(run.id);
     if (!tasks) {
       const fresh = read.get(run.id);

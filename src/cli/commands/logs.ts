@@ -1,7 +1,8 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { UsageError } from '../../domain/errors.js';
+import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { isFinalTaskState } from '../../domain/task-state.js';
+import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { requireStore } from '../open-store.js';
@@ -40,6 +41,12 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
       }
       looked = true;
       if (!options.follow || finished) break;
+      // A task whose supervisor died stays running in the store until `mcp resume`: following it would never end.
+      const run = store.getRun(task.runId);
+      if (run && supervisorOfRuns(ctx.root.lockPath)(run) === 'gone') {
+        sink.end();
+        throw new NoSupervisorError(`task ${task.id} will not end: the supervisor of run ${run.id} is gone`, `finish the run with: mcp resume ${run.id}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
     }
     sink.end();

@@ -107,14 +107,12 @@ export async function runCommand(objective: string | undefined, options: RunOpti
       });
       out.write(`dashboard: ${ui.url}\n`);
     }
-    const supervisor = await startSupervisorFor(ctx, store, config, runId);
+    const supervisor = await superviseOrHandOff(ctx, store, config, runId);
     let state: RunState;
     if (supervisor instanceof Supervisor) {
       [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root, out, { tty: options.tty, store });
     } else {
-      const reply = await sendControl(ctx.root.socketPath, { op: 'submit', runId });
-      if (!reply?.ok) throw new UsageError(`the supervisor (pid ${supervisor.pid}) of ${ctx.root.dir} did not take the run`, 'retry, or stop it with `mcp kill --all`');
-      out.write(`run ${runId} handed to the supervisor (pid ${supervisor.pid})\n`);
+      out.write(`run ${runId} handed to the supervisor (pid ${supervisor})\n`);
       state = await waitForRun(store, runId, ctx.root.lockPath);
     }
     const run = store.getRun(runId);
@@ -136,6 +134,33 @@ async function startSupervisorFor(ctx: McpContext, store: TaskStore, config: Mcp
   } catch (error) {
     failUnstartedRun(store, runId, error);
     throw error;
+  }
+}
+
+/**
+ * How long `mcp run` keeps offering its run to a live supervisor that does not answer: one
+ * that has just taken the lock opens its socket a moment later.
+ */
+const HANDOFF_TIMEOUT_MS = 5_000;
+
+/**
+ * Becomes the state root's supervisor, or hands the run to the live one and returns its PID.
+ * A holder that dies meanwhile is replaced by this process. A run that nobody took ends
+ * `failed` with the reason: left `running`, it would wait for a supervisor forever.
+ */
+async function superviseOrHandOff(ctx: McpContext, store: TaskStore, config: McpConfig, runId: string): Promise<Supervisor | number> {
+  const deadline = Date.now() + HANDOFF_TIMEOUT_MS;
+  for (;;) {
+    const supervisor = await startSupervisorFor(ctx, store, config, runId);
+    if (supervisor instanceof Supervisor) return supervisor;
+    const reply = await sendControl(ctx.root.socketPath, { op: 'submit', runId });
+    if (reply?.ok) return supervisor.pid;
+    if (Date.now() >= deadline) {
+      const error = new UsageError(`the supervisor (pid ${supervisor.pid}) of ${ctx.root.dir} did not take the run`, 'retry, or stop it with `mcp kill --all`');
+      failUnstartedRun(store, runId, error, 'not started');
+      throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, HANDOFF_POLL_MS));
   }
 }
 

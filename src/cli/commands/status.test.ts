@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { UsageError } from '../../domain/errors.js';
+import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { StateRoot } from '../../store/state-root.js';
 import { TaskStore } from '../../store/task-store.js';
-import type { TaskView } from '../../store/views.js';
+import type { RunView, TaskView } from '../../store/views.js';
+import { processStartTime } from '../../terminal/process-info.js';
 import { visibleWidth } from '../render/format.js';
 import { parseSort, parseStates, screenFrame, selectTasks, statusCommand } from './status.js';
 
@@ -136,4 +137,63 @@ test("the disk is measured only by views that show it: one task's view does not 
   } finally {
     process.stdout.write = write;
   }
+});
+
+/** A state root holding one run whose store says running, as a supervisor killed with -9 leaves it. */
+function crashedRun(supervisorPid: number): { dir: string; root: StateRoot } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-status-test-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = new StateRoot(dir);
+  mkdirSync(root.storeDir, { recursive: true });
+  const store = TaskStore.open(root.dbPath);
+  store.createRun({
+    run: { id: 'rcrash001', objective: 'o', status: 'running', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
+    tasks: [
+      { id: 'rcrash001-a', runId: 'rcrash001', key: 'a', position: 0, planVersion: 1, title: 'A', kind: 'command', mode: 'exec', prompt: null, command: ['node', '-e', '0'], dependsOn: [], acceptance: null, timeoutSeconds: null, status: 'running', workspace: null, branch: null, updatedAt: '2024-05-01T10:00:00.000Z' },
+    ],
+  });
+  store.updateRun('rcrash001', { supervisorPid, startedAt: '2024-05-01T10:00:00.000Z' });
+  store.close();
+  return { dir, root };
+}
+
+async function printedBy(command: () => Promise<number>): Promise<{ code: number | Error; out: string }> {
+  const write = process.stdout.write;
+  const printed: string[] = [];
+  process.stdout.write = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0) as typeof process.stdout.write;
+  try {
+    return { code: await command().catch((error: Error) => error), out: printed.join('') };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+test('a run whose supervisor died is shown as such, in text and in --json, and --watch --until-done stops on it', async () => {
+  const { dir, root } = crashedRun(process.pid);
+  // Another process holds the lock: the run's supervisor (this PID) is not it.
+  writeFileSync(root.lockPath, JSON.stringify({ pid: process.ppid, start: processStartTime(process.ppid) }));
+  const text = await printedBy(() => statusCommand(undefined, { stateDir: dir }));
+  assert.equal(text.code, 0);
+  assert.match(text.out, /supervisor: gone.*mcp resume rcrash001/);
+  const json = await printedBy(() => statusCommand(undefined, { stateDir: dir, json: true }));
+  assert.equal((JSON.parse(json.out) as { runs: RunView[] }).runs[0]?.supervisor, 'gone');
+  const one = await printedBy(() => statusCommand('rcrash001-a', { stateDir: dir }));
+  assert.match(one.out, /state +running {2}\(its supervisor is gone; finish the run with: mcp resume rcrash001\)/);
+  // Were it to wait on, a Ctrl-C after 3 s ends the watch (exit 0) and the test fails instead of hanging.
+  const ctrlC = setTimeout(() => process.emit('SIGINT'), 3000);
+  const watch = await printedBy(() => statusCommand(undefined, { stateDir: dir, watch: true, untilDone: true, interval: '0.1' }));
+  clearTimeout(ctrlC);
+  assert.ok(watch.code instanceof NoSupervisorError, String(watch.code));
+  assert.equal(watch.code.exitCode, 4);
+  assert.match(watch.code.message, /^run rcrash001 will not end: its supervisor is gone$/);
+  assert.match(watch.code.hint ?? '', /mcp resume rcrash001/);
+});
+
+test('a run whose supervisor holds the lock is live, not gone', async () => {
+  const { dir, root } = crashedRun(process.pid);
+  writeFileSync(root.lockPath, JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) }));
+  const json = await printedBy(() => statusCommand(undefined, { stateDir: dir, json: true }));
+  assert.equal((JSON.parse(json.out) as { runs: RunView[] }).runs[0]?.supervisor, 'live');
+  const text = await printedBy(() => statusCommand(undefined, { stateDir: dir }));
+  assert.doesNotMatch(text.out, /gone/);
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { UsageError } from '../../domain/errors.js';
+import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { isFinalRunState, isFinalTaskState, TASK_STATES, type RunState, type TaskState } from '../../domain/task-state.js';
+import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
@@ -103,6 +104,8 @@ interface StatusView {
   task: TaskView | undefined;
   /** The runs shown have ended (for a single task: the task has). */
   done: boolean;
+  /** A run shown that has not ended and never will by itself: its supervisor died. */
+  orphan: RunView | undefined;
 }
 
 /** The state root's disk use (root-usage.ts): remembered per run, the rest measured within a budget. */
@@ -120,22 +123,23 @@ export function diskLine(disk: DiskUsage): string {
   return `disk: ${formatBytes(disk.totalBytes)} in the state root, ${workspaces}${disk.workspaceBytes > 0 ? ' (mcp clean removes those of finished runs)' : ''}`;
 }
 
-function look(store: TaskStore | null, target: { runId: string; taskId?: string } | null, query: TaskQuery): StatusView {
-  if (!store) return { runs: [], task: undefined, done: true };
+function look(store: TaskStore | null, root: StateRoot, target: { runId: string; taskId?: string } | null, query: TaskQuery): StatusView {
+  if (!store) return { runs: [], task: undefined, done: true, orphan: undefined };
+  const supervisorOf = supervisorOfRuns(root.lockPath);
   let runs: RunView[];
   if (target) {
     const run = store.resolveRun(target.runId);
-    const view = runView(run, store.taskSummaries(run.id));
+    const view = runView(run, store.taskSummaries(run.id), Date.now(), supervisorOf);
     runs = [target.taskId ? { ...view, tasks: view.tasks.filter((t) => t.id === target.taskId) } : view];
   } else {
-    runs = allRunViews(store);
+    runs = allRunViews(store, Date.now(), supervisorOf);
   }
   const whole = runs;
   runs = runs.map((run) => ({ ...run, tasks: selectTasks(run.tasks, query) }));
   const task = target?.taskId ? runs[0]?.tasks[0] : undefined;
   const asked = target?.taskId ? whole[0]?.tasks[0] : undefined;
   const done = asked ? isFinalTaskState(asked.status as TaskState) : whole.every((run) => isFinalRunState(run.status as RunState));
-  return { runs, task, done };
+  return { runs, task, done, orphan: done ? undefined : whole.find((run) => run.supervisor === 'gone') };
 }
 
 /** Without a store, a snapshot holding runs means a store that is gone, not a state root never used. */
@@ -158,7 +162,7 @@ function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, 
       ['run', record.runId],
       ['title', printable(task.title)],
       ['kind', task.kind === 'command' ? `command: ${printable((record.command ?? []).join(' '))}` : `codex ${task.mode}`],
-      ['state', paint(task.status)],
+      ['state', `${paint(task.status)}${view.orphan ? `  (its supervisor is gone; finish the run with: mcp resume ${record.runId})` : ''}`],
       ['attempts', String(task.attempts)],
       ['depends on', task.dependsOn.join(', ') || '-'],
       ['started', task.startedAt ?? '-'],
@@ -195,11 +199,11 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
       // writes: a 10,000-task state root is megabytes of it, and building it object by
       // object took longer than starting the process. A person at a terminal gets it indented.
       if (options.json && !process.stdout.isTTY && !target?.taskId && !query.states && !query.sort) {
-        const runs = store ? allRunViewsJsonParts(store, { runId: target?.runId }) : [Buffer.from('[]')];
+        const runs = store ? allRunViewsJsonParts(store, { runId: target?.runId, supervisorOf: supervisorOfRuns(ctx.root.lockPath) }) : [Buffer.from('[]')];
         for (const part of [Buffer.from(`{"stateRoot":${JSON.stringify(ctx.root.dir)},"disk":${JSON.stringify(disk())},"runs":`), ...runs, Buffer.from('}\n')]) process.stdout.write(part);
         return 0;
       }
-      const view = look(store, target, query);
+      const view = look(store, ctx.root, target, query);
       if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, disk: disk(), runs: view.runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
       else process.stdout.write(`${renderText(view, ctx.root, store, query, colorEnabled(process.stdout), disk)}\n`);
       return 0;
@@ -215,7 +219,7 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
         fresh = false;
         return usage;
       };
-      return { view: look(store, target, query), store, disk };
+      return { view: look(store, ctx.root, target, query), store, disk };
     }, (view, current, disk) => (options.json ? JSON.stringify({ stateRoot: ctx.root.dir, disk: disk(), runs: view.runs }) : renderText(view, ctx.root, current, query, colorEnabled(process.stdout), disk)), Boolean(options.json));
   } finally {
     store?.close();
@@ -224,7 +228,8 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
 
 /**
  * Shows the status every interval until Ctrl-C (exit 0: stopping a watch is no failure) or,
- * with --until-done, until what is shown has ended. On a TTY each frame replaces the last
+ * with --until-done, until what is shown has ended, or fails once a run shown can no longer
+ * end because its supervisor died (waiting would never end). On a TTY each frame replaces the last
  * (home, then every line cleared to its end); into a pipe, frames follow each other, a blank
  * line apart; with --json, one compact document a line.
  */
@@ -253,6 +258,7 @@ async function watchStatus(
       else if (screen) out.write(screenFrame(text, plan.intervalMs, frame === 0, out.columns, out.rows));
       else out.write(`${frame === 0 ? '' : '\n'}${text}\n`);
       if (plan.untilDone && view.done) break;
+      if (plan.untilDone && view.orphan) throw orphanError(view.orphan.id);
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, plan.intervalMs);
@@ -263,6 +269,10 @@ async function watchStatus(
   } finally {
     process.off('SIGINT', stop);
   }
+}
+
+function orphanError(runId: string): NoSupervisorError {
+  return new NoSupervisorError(`run ${runId} will not end: its supervisor is gone`, `finish it with: mcp resume ${runId}`);
 }
 
 /** A frame that replaces the screen: a header like watch(1)'s, lines cut to the window. */

@@ -22,6 +22,7 @@ export function renderRun(run: RunView, options: RenderRunOptions = {}): string 
     `run ${run.id}  ${paint(run.status)}  plan v${run.planVersion}  ${formatDuration(run.durationMs)}  (${counts})`,
     ...(run.objective ? [`objective: ${printable(run.objective).slice(0, 200)}`] : []),
     ...(run.reason ? [`reason: ${printable(run.reason)}`] : []),
+    ...(run.supervisor === 'gone' ? [`supervisor: gone, the run will not end by itself; finish it with: mcp resume ${run.id}`] : []),
     ...(run.resultBranch ? [`result: branch ${run.resultBranch} (mcp merge ${run.id} to bring it into your branch)`] : []),
     ...(run.resultSummary ? run.resultSummary.split('\n').map((l) => `  ${printable(l.trim())}`) : []),
   ];

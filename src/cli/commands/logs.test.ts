@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { NoSupervisorError } from '../../domain/errors.js';
+import { StateRoot } from '../../store/state-root.js';
+import { TaskStore } from '../../store/task-store.js';
+import { logsCommand } from './logs.js';
+
+/** A task the store says is running, of a run whose supervisor (`supervisorPid`) may or may not hold the lock. */
+function runningTask(supervisorPid: number): { dir: string; root: StateRoot; store: TaskStore } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-logs-test-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = new StateRoot(dir);
+  mkdirSync(root.storeDir, { recursive: true });
+  const store = TaskStore.open(root.dbPath);
+  after(() => store.close());
+  store.createRun({
+    run: { id: 'rlogs0001', objective: 'o', status: 'running', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
+    tasks: [
+      { id: 'rlogs0001-a', runId: 'rlogs0001', key: 'a', position: 0, planVersion: 1, title: 'A', kind: 'command', mode: 'exec', prompt: null, command: ['node', '-e', '0'], dependsOn: [], acceptance: null, timeoutSeconds: null, status: 'running', workspace: null, branch: null, updatedAt: '2024-05-01T10:00:00.000Z' },
+    ],
+  });
+  store.updateRun('rlogs0001', { supervisorPid });
+  mkdirSync(root.taskDir('rlogs0001-a'), { recursive: true });
+  writeFileSync(root.taskFiles('rlogs0001-a').stdout, 'before the crash\n');
+  return { dir, root, store };
+}
+
+async function follow(dir: string, ended: () => void): Promise<{ result: number | Error; out: string }> {
+  const write = process.stdout.write;
+  const printed: string[] = [];
+  process.stdout.write = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0) as typeof process.stdout.write;
+  // Were it to follow on, the task ends after 3 s (exit 0), and the test fails instead of hanging.
+  const timer = setTimeout(ended, 3000);
+  try {
+    return { result: await logsCommand('a', { stateDir: dir, follow: true }).catch((error: Error) => error), out: printed.join('') };
+  } finally {
+    clearTimeout(timer);
+    process.stdout.write = write;
+  }
+}
+
+test('logs --follow of a task whose supervisor died prints what there is, then stops with exit 4 and the way out', async () => {
+  const { dir, store } = runningTask(process.pid);
+  // No lock: nobody supervises the state root.
+  const { result, out } = await follow(dir, () => store.updateTask('rlogs0001-a', { status: 'killed' }));
+  assert.equal(out, 'before the crash\n');
+  assert.ok(result instanceof NoSupervisorError, String(result));
+  assert.equal(result.exitCode, 4);
+  assert.match(result.message, /^task rlogs0001-a will not end: the supervisor of run rlogs0001 is gone$/);
+  assert.equal(result.hint, 'finish the run with: mcp resume rlogs0001');
+});
+
+test('logs --follow goes on while the supervisor of the run holds the lock', async () => {
+  const { dir, root, store } = runningTask(process.pid);
+  writeFileSync(root.lockPath, JSON.stringify({ pid: process.pid, start: null }));
+  const started = Date.now();
+  // Not captured: stdout also carries the test runner's own reports, which must not be lost for a second.
+  const timer = setTimeout(() => store.updateTask('rlogs0001-a', { status: 'succeeded' }), 1000);
+  assert.equal(await logsCommand('a', { stateDir: dir, follow: true, stream: 'stderr' }), 0);
+  clearTimeout(timer);
+  assert.ok(Date.now() - started >= 900, 'it followed until the task ended');
+});

@@ -1,0 +1,34 @@
+import { isFinalRunState } from '../domain/task-state.js';
+import type { RunRecord } from '../store/records.js';
+import type { RunSupervisor } from '../store/views.js';
+import { currentLockHolder, type LockHolder } from './supervisor-lock.js';
+
+/**
+ * How long a run may stay written but taken by no supervisor before it counts as abandoned:
+ * `mcp run --detach` gives the supervisor it starts 10 s to answer, and a run handed to a
+ * live supervisor is taken at once. Less would call a slow start dead.
+ */
+export const UNCLAIMED_GRACE_MS = 15_000;
+
+/**
+ * Who runs an unfinished run: `live` when the supervisor that took it still holds the
+ * state root's lock, `starting` while a fresh run waits for one, `gone` otherwise (only
+ * `mcp resume` will finish it); null for an ended run. A supervisor records its PID on a
+ * run before it touches it (run-controller, recovery), so another supervisor alive since
+ * does not make a dead one's run look held.
+ */
+export function runSupervisor(run: Pick<RunRecord, 'status' | 'supervisorPid' | 'createdAt'>, holder: LockHolder | null, now = Date.now()): RunSupervisor {
+  if (isFinalRunState(run.status)) return null;
+  if (run.supervisorPid === null) return now - Date.parse(run.createdAt) < UNCLAIMED_GRACE_MS ? 'starting' : 'gone';
+  return holder?.pid === run.supervisorPid ? 'live' : 'gone';
+}
+
+/** runSupervisor for many runs, reading the lock once and only if a run is unfinished. */
+export function supervisorOfRuns(lockPath: string, now = Date.now()): (run: RunRecord) => RunSupervisor {
+  let holder: LockHolder | null | undefined;
+  return (run) => {
+    if (isFinalRunState(run.status)) return null;
+    if (holder === undefined) holder = currentLockHolder(lockPath);
+    return runSupervisor(run, holder, now);
+  };
+}

@@ -6,6 +6,7 @@ import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import { patchApplied } from '../workspace/cleanup.js';
 import { git, tryGit } from '../workspace/git.js';
+import { GIT_AT_ONCE, mapLimit } from './map-limit.js';
 
 /**
  * Brings a run's result branch into the user's current branch (`mcp merge`, `--apply`).
@@ -38,4 +39,15 @@ async function applyPatch(run: RunRecord, patch: string): Promise<string> {
   const applied = await runCommand(['git', 'apply', patch], { cwd: run.project });
   if (applied.code !== 0) throw new UsageError(`git apply ${patch} failed`, 'apply it by hand');
   return `applied ${patch} to ${run.project}`;
+}
+
+/**
+ * The runs whose result branch is already in their project's current branch (`mcp merge`
+ * done, or a `git merge` by hand): `mcp status` stops offering to merge them. One git call a
+ * run that has a result branch.
+ */
+export async function mergedResults(runs: readonly { id: string; project: string; resultBranch: string | null }[]): Promise<Set<string>> {
+  const withBranch = runs.filter((run) => run.resultBranch !== null);
+  const merged = await mapLimit(withBranch, GIT_AT_ONCE, async (run) => (await tryGit(run.project, ['merge-base', '--is-ancestor', run.resultBranch!, 'HEAD'])) !== null);
+  return new Set(withBranch.filter((_, i) => merged[i]).map((run) => run.id));
 }

@@ -134,8 +134,13 @@ describe('a git project', () => {
   });
 
   test('once merged into the current branch the run branch goes too; --logs then forgets the run', async () => {
+    const before = await mcp(['status'], { cwd: sb.project, env: sb.env });
+    assert.match(before.stdout, new RegExp(`result: branch mcp/run-${run.id} \\(mcp merge ${run.id} to bring it into your branch\\)`));
     const merge = await mcp(['merge', run.id], { cwd: sb.project, env: sb.env });
     assert.equal(merge.code, 0, merge.stderr);
+    // Merged, the run's result is no longer offered for merging.
+    const after = await mcp(['status'], { cwd: sb.project, env: sb.env });
+    assert.match(after.stdout, new RegExp(`result: branch mcp/run-${run.id} \\(merged into your branch\\)`));
     const report = await clean(sb, [run.id]);
     assert.deepEqual(report.removed, [{ kind: 'branch', run: run.id, task: null, branch: `mcp/run-${run.id}` }]);
     assert.deepEqual(report.skipped, []);

@@ -150,8 +150,18 @@ function noRunsLine(root: StateRoot, store: TaskStore | null): string {
   return `no runs in ${root.dir}: store/tasks.db is missing; store/snapshot.json holds ${what} (the next mcp run keeps it as store/snapshot-<time>.json)`;
 }
 
+/**
+ * Which runs shown have their result in the project's branch already. Loaded when needed: it
+ * runs git, which `mcp status --json` and a status with no result branch never do.
+ */
+async function resultsInBranch(view: StatusView): Promise<ReadonlySet<string>> {
+  if (view.task || !view.runs.some((run) => run.resultBranch)) return new Set();
+  const { mergedResults } = await import('../../orchestrator/apply-result.js');
+  return mergedResults(view.runs);
+}
+
 /** `disk` is called only by the views that show it: measuring costs a walk of the state root. */
-function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, query: TaskQuery, color: boolean, disk: () => DiskUsage): string {
+function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, query: TaskQuery, color: boolean, disk: () => DiskUsage, merged: ReadonlySet<string> = new Set()): string {
   if (view.runs.length === 0) return noRunsLine(root, store);
   const task = view.task;
   const record = task ? store?.getTask(task.id) : undefined;
@@ -180,7 +190,7 @@ function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, 
   }
   const emptyNote = query.states ? `(no task is ${[...query.states].join(' or ')})` : undefined;
   if (query.states && view.runs.every((run) => run.tasks.length === 0) && query.states.has('waiting_approval') && query.states.has('waiting_input')) return 'nothing waits for you';
-  return `${view.runs.map((run) => renderRun(run, { color, emptyNote })).join('\n\n')}\n\n${diskLine(disk())}`;
+  return `${view.runs.map((run) => renderRun(run, { color, emptyNote, resultMerged: merged.has(run.id) })).join('\n\n')}\n\n${diskLine(disk())}`;
 }
 
 export async function statusCommand(ref: string | undefined, options: StatusOptions): Promise<number> {
@@ -205,7 +215,7 @@ export async function statusCommand(ref: string | undefined, options: StatusOpti
       }
       const view = look(store, ctx.root, target, query);
       if (options.json) process.stdout.write(`${JSON.stringify({ stateRoot: ctx.root.dir, disk: disk(), runs: view.runs }, null, process.stdout.isTTY ? 2 : undefined)}\n`);
-      else process.stdout.write(`${renderText(view, ctx.root, store, query, colorEnabled(process.stdout), disk)}\n`);
+      else process.stdout.write(`${renderText(view, ctx.root, store, query, colorEnabled(process.stdout), disk, await resultsInBranch(view))}\n`);
       return 0;
     }
     // --disk measures all once; the frames after it reuse what it measured.

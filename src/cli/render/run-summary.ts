@@ -11,6 +11,8 @@ export interface RenderRunOptions {
   color?: boolean;
   /** Shown under the table when `run.tasks` is empty although the run has tasks (a filter hid them). */
   emptyNote?: string;
+  /** The run's result branch is in the project's current branch already: no merge to offer. */
+  resultMerged?: boolean;
 }
 
 export function renderRun(run: RunView, options: RenderRunOptions = {}): string {
@@ -23,7 +25,7 @@ export function renderRun(run: RunView, options: RenderRunOptions = {}): string 
     ...(run.objective ? [`objective: ${printable(run.objective).slice(0, 200)}`] : []),
     ...(run.reason ? [`reason: ${printable(run.reason)}`] : []),
     ...(run.supervisor === 'gone' ? [`supervisor: gone, the run will not end by itself; finish it with: mcp resume ${run.id}`] : []),
-    ...(run.resultBranch ? [`result: branch ${run.resultBranch} (mcp merge ${run.id} to bring it into your branch)`] : []),
+    ...(run.resultBranch ? [`result: branch ${run.resultBranch} (${options.resultMerged ? 'merged into your branch' : `mcp merge ${run.id} to bring it into your branch`})`] : []),
     ...(run.resultSummary ? run.resultSummary.split('\n').map((l) => `  ${printable(l.trim())}`) : []),
   ];
   const rows = [['TASK', 'STATE', 'TRIES', 'START', 'TIME', 'EXIT', 'REASON']];

@@ -1,17 +1,19 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, McpError, StateRootError } from '../domain/errors.js';
-import { hasLiveProcess, isFinalRunState, isInFlight, type RunState } from '../domain/task-state.js';
+import { canTransition, hasLiveProcess, isFinalRunState, isInFlight, type RunState } from '../domain/task-state.js';
+import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
 import { createSocketDir, removeSocketDir, SOCKET_FILE } from '../store/control-socket.js';
 import { SnapshotWriter } from '../store/snapshot.js';
 import { serveAttach } from './attach-session.js';
 import { ControlServer, type ControlConnection } from './control-server.js';
+import { appendEvent } from '../terminal/event-log.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
 import { refuse, type ControlReply, type ControlRequest } from './control-protocol.js';
-import type { Decider } from '../domain/events.js';
+import type { Decider, TaskEvent } from '../domain/events.js';
 import { RunController, type ExecutorDeps, type RunNews } from './run-controller.js';
-import type { TaskChange } from './transitions.js';
+import { transitionTask, type TaskChange } from './transitions.js';
 import { SupervisorLock, type LockHolder } from './supervisor-lock.js';
 
 /**
@@ -247,8 +249,16 @@ export class Supervisor {
  * A run given to a supervisor that could not start (or that no supervisor took) would
  * otherwise stay `running` with nobody running it: it ends `failed`, saying why.
  */
-export function failUnstartedRun(store: TaskStore, runId: string, error: unknown, what = 'supervisor did not start'): void {
+export function failUnstartedRun(root: StateRoot, store: TaskStore, runId: string, error: unknown, what = 'supervisor did not start'): void {
   const run = store.getRun(runId);
   if (!run || isFinalRunState(run.status)) return;
-  store.updateRun(runId, { status: 'failed', reason: `${what}: ${errorMessage(error)}`, endedAt: new Date().toISOString() });
+  const reason = `${what}: ${errorMessage(error)}`;
+  const endedAt = new Date().toISOString();
+  // Its tasks never ran and never will: left `pending`, a failed run would show them waiting.
+  const deps = { store, appendEvent: (id: string, event: TaskEvent) => appendEvent(root.taskFiles(id).events, id, event) };
+  const taskReason = reason.startsWith('not started') ? reason : `not started: ${reason}`;
+  for (const task of store.tasksOf(runId)) {
+    if (canTransition(task.status, 'blocked')) transitionTask(deps, task, 'blocked', { reason: taskReason, endedAt });
+  }
+  store.updateRun(runId, { status: 'failed', reason, endedAt });
 }

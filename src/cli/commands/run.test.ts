@@ -35,4 +35,8 @@ test('a run that the live supervisor does not take ends failed with the reason, 
   assert.equal(run?.status, 'failed');
   assert.match(run?.reason ?? '', /^not started: the supervisor \(pid \d+\) .* did not take the run$/);
   assert.ok(run?.endedAt);
+  // Its task never ran: it is not left "pending" in a run that has ended.
+  const [task] = store.tasksOf(run!.id);
+  assert.equal(task?.status, 'blocked');
+  assert.match(task?.reason ?? '', /^not started: the supervisor \(pid \d+\) .* did not take the run$/);
 });

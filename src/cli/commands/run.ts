@@ -102,7 +102,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
       // Loaded only here: a run without --ui does not pay for the web server's modules.
       const { startDashboard } = await import('../dashboard.js');
       ui = await startDashboard(ctx, store, 0).catch((error: unknown) => {
-        failUnstartedRun(store, runId, error);
+        failUnstartedRun(ctx.root, store, runId, error);
         throw error;
       });
       out.write(`dashboard: ${ui.url}\n`);
@@ -132,7 +132,7 @@ async function startSupervisorFor(ctx: McpContext, store: TaskStore, config: Mcp
   try {
     return await Supervisor.start(supervisorDeps(ctx.root, store, config));
   } catch (error) {
-    failUnstartedRun(store, runId, error);
+    failUnstartedRun(ctx.root, store, runId, error);
     throw error;
   }
 }
@@ -157,7 +157,7 @@ async function superviseOrHandOff(ctx: McpContext, store: TaskStore, config: Mcp
     if (reply?.ok) return supervisor.pid;
     if (Date.now() >= deadline) {
       const error = new UsageError(`the supervisor (pid ${supervisor.pid}) of ${ctx.root.dir} did not take the run`, 'retry, or stop it with `mcp kill --all`');
-      failUnstartedRun(store, runId, error, 'not started');
+      failUnstartedRun(ctx.root, store, runId, error, 'not started');
       throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, HANDOFF_POLL_MS));

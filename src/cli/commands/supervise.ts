@@ -24,7 +24,7 @@ export async function superviseCommand(options: SuperviseOptions): Promise<numbe
     try {
       supervisor = await Supervisor.start(supervisorDeps(ctx.root, store, config));
     } catch (error) {
-      for (const runId of options.run ?? []) failUnstartedRun(store, runId, error);
+      for (const runId of options.run ?? []) failUnstartedRun(ctx.root, store, runId, error);
       throw error;
     }
     if (!(supervisor instanceof Supervisor)) {

@@ -1,32 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, test } from 'node:test';
+import { mkdirSync } from 'node:fs';
+import { test } from 'node:test';
 import type { TaskState } from '../domain/task-state.js';
-import { StateRoot } from '../store/state-root.js';
-import { TaskStore } from '../store/task-store.js';
+import type { StateRoot } from '../store/state-root.js';
+import type { TaskStore } from '../store/task-store.js';
+import { commandTask, tempStateRoot } from '../store/test-support.js';
 import { killTarget } from './kill.js';
 
 let counter = 0;
 
 /** A run left `running` by a dead supervisor (no socket, no lock), its tasks in the states given, `b` after `a`. */
 function orphanedRun(a: TaskState, b: TaskState): { root: StateRoot; store: TaskStore; runId: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-kill-test-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const root = new StateRoot(dir);
-  mkdirSync(root.storeDir, { recursive: true });
-  const store = TaskStore.open(root.dbPath);
-  after(() => store.close());
+  const { dir, root, store } = tempStateRoot('kill');
   counter += 1;
   const runId = `rkill000${counter}`;
-  const task = (key: string, status: TaskState, dependsOn: string[], position: number) => ({
-    id: `${runId}-${key}`, runId, key, position, planVersion: 1, title: key, kind: 'command' as const, mode: 'exec' as const, prompt: null,
-    command: ['node', '-e', '0'], dependsOn, acceptance: null, timeoutSeconds: null, status, workspace: null, branch: null, updatedAt: '2024-05-01T10:00:00.000Z',
-  });
   store.createRun({
     run: { id: runId, objective: 'o', status: 'running', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
-    tasks: [task('a', a, [], 0), task('b', b, a === 'succeeded' ? [] : ['a'], 1)],
+    tasks: [commandTask(runId, 'a', a), commandTask(runId, 'b', b, 1, a === 'succeeded' ? [] : ['a'])],
   });
   store.updateRun(runId, { supervisorPid: 17 });
   for (const key of ['a', 'b']) mkdirSync(root.taskDir(`${runId}-${key}`), { recursive: true });

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, test } from 'node:test';
-import { StateRoot } from '../store/state-root.js';
-import { TaskStore } from '../store/task-store.js';
+import { test } from 'node:test';
+import { tempStateRoot } from '../store/test-support.js';
 import { recoverRun } from './recovery.js';
 import { runSupervisor, UNCLAIMED_GRACE_MS } from './run-supervisor.js';
 
@@ -31,12 +27,7 @@ test('a run no supervisor took yet is starting for a grace period, then gone', (
 });
 
 test('recoverRun makes the run its caller\'s before stopping anything, so it never looks abandoned meanwhile', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-recovery-test-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const root = new StateRoot(dir);
-  mkdirSync(root.storeDir, { recursive: true });
-  const store = TaskStore.open(root.dbPath);
-  after(() => store.close());
+  const { dir, root, store } = tempStateRoot('recovery');
   store.createRun({ run: { id: 'rrecov001', objective: 'o', status: 'running', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: created }, tasks: [] });
   store.updateRun('rrecov001', { supervisorPid: 17 });
   const run = store.resolveRun('rrecov001');

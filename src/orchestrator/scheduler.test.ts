@@ -144,6 +144,17 @@ function fakeSleep(delays: number[]): (ms: number, cancel: AbortSignal) => Promi
   };
 }
 
+/** A backoff that lasts until it is cancelled (a kill, a stall), and whether one has begun. */
+function endlessSleep(): { sleep: (ms: number, cancel: AbortSignal) => Promise<void>; sleeping: () => boolean } {
+  let sleeping = false;
+  const sleep = (_ms: number, cancel: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      sleeping = true;
+      cancel.addEventListener('abort', () => resolve());
+    });
+  return { sleep, sleeping: () => sleeping };
+}
+
 async function until(what: string, probe: () => boolean): Promise<void> {
   for (let i = 0; i < 2000; i += 1) {
     if (probe()) return;
@@ -313,15 +324,10 @@ test('a replan that stalls fails the run: what had not started is blocked, and s
 test('a run that stalls while a task waits out its backoff: the task is failed, not retried, not called blocked', async () => {
   const { tasks, events } = setup([{ key: 'flaky' }, { key: 'busy' }]);
   const runner = new FakeRunner({ flaky: [fail()] }, new Set(['busy']));
-  let sleeping = false;
-  const sleep = (_ms: number, cancel: AbortSignal): Promise<void> =>
-    new Promise((resolve) => {
-      sleeping = true;
-      cancel.addEventListener('abort', () => resolve());
-    });
+  const { sleep, sleeping } = endlessSleep();
   const scheduler = new Scheduler({ tasks, runner, sleep }, options(2));
   const done = scheduler.run();
-  await until('the backoff', () => sleeping && runner.isRunning('busy'));
+  await until('the backoff', () => sleeping() && runner.isRunning('busy'));
   scheduler.stall('merging w2 conflicts and the resolver task failed');
   await until('flaky settles', () => statusOf(tasks, 'flaky') === 'failed');
   runner.finish('busy');
@@ -381,15 +387,10 @@ test('kill of a task that has not started: it never starts, and its dependents a
 test('kill during the backoff ends the task at once, between attempts', async () => {
   const { tasks } = setup([{ key: 'flaky' }]);
   const runner = new FakeRunner({ flaky: [fail()] });
-  let sleeping = false;
-  const sleep = (_ms: number, cancel: AbortSignal): Promise<void> =>
-    new Promise((resolve) => {
-      sleeping = true;
-      cancel.addEventListener('abort', () => resolve());
-    });
+  const { sleep, sleeping } = endlessSleep();
   const scheduler = new Scheduler({ tasks, runner, sleep }, options(1));
   const done = scheduler.run();
-  await until('the backoff', () => sleeping);
+  await until('the backoff', () => sleeping());
   scheduler.kill(tasks.byKey('flaky')!.id);
   await done;
   assert.equal(statusOf(tasks, 'flaky'), 'killed');

@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, test } from 'node:test';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { NoSupervisorError } from '../../domain/errors.js';
-import { StateRoot } from '../../store/state-root.js';
-import { TaskStore } from '../../store/task-store.js';
+import type { StateRoot } from '../../store/state-root.js';
+import type { TaskStore } from '../../store/task-store.js';
+import { commandTask, tempStateRoot } from '../../store/test-support.js';
 import { logsCommand } from './logs.js';
 
 /** A task the store says is running, of a run whose supervisor (`supervisorPid`) may or may not hold the lock. */
 function runningTask(supervisorPid: number): { dir: string; root: StateRoot; store: TaskStore } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-logs-test-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const root = new StateRoot(dir);
-  mkdirSync(root.storeDir, { recursive: true });
-  const store = TaskStore.open(root.dbPath);
-  after(() => store.close());
+  const { dir, root, store } = tempStateRoot('logs');
   store.createRun({
     run: { id: 'rlogs0001', objective: 'o', status: 'running', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
-    tasks: [
-      { id: 'rlogs0001-a', runId: 'rlogs0001', key: 'a', position: 0, planVersion: 1, title: 'A', kind: 'command', mode: 'exec', prompt: null, command: ['node', '-e', '0'], dependsOn: [], acceptance: null, timeoutSeconds: null, status: 'running', workspace: null, branch: null, updatedAt: '2024-05-01T10:00:00.000Z' },
-    ],
+    tasks: [commandTask('rlogs0001', 'a', 'running')],
   });
   store.updateRun('rlogs0001', { supervisorPid });
   mkdirSync(root.taskDir('rlogs0001-a'), { recursive: true });

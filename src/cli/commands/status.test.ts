@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, test } from 'node:test';
+import { existsSync, writeFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { NoSupervisorError, UsageError } from '../../domain/errors.js';
-import { StateRoot } from '../../store/state-root.js';
-import { TaskStore } from '../../store/task-store.js';
+import type { StateRoot } from '../../store/state-root.js';
+import { commandTask, tempStateRoot } from '../../store/test-support.js';
 import type { RunView, TaskView } from '../../store/views.js';
 import { processStartTime } from '../../terminal/process-info.js';
 import { visibleWidth } from '../render/format.js';
@@ -112,16 +110,10 @@ test('a watch frame on a TTY goes home, clears each line and below, and fits the
 });
 
 test("the disk is measured only by views that show it: one task's view does not walk the state root, the runs' view does", async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-status-test-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const root = new StateRoot(dir);
-  mkdirSync(root.storeDir, { recursive: true });
-  const store = TaskStore.open(root.dbPath);
+  const { dir, root, store } = tempStateRoot('status');
   store.createRun({
     run: { id: 'rstatus01', objective: 'o', status: 'succeeded', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
-    tasks: [
-      { id: 'rstatus01-a', runId: 'rstatus01', key: 'a', position: 0, planVersion: 1, title: 'A', kind: 'command', mode: 'exec', prompt: null, command: ['node', '-e', '0'], dependsOn: [], acceptance: null, timeoutSeconds: null, status: 'succeeded', workspace: null, branch: null, updatedAt: '2024-05-01T10:00:00.000Z' },
-    ],
+    tasks: [commandTask('rstatus01', 'a', 'succeeded')],
   });
   store.close();
   const write = process.stdout.write;
@@ -141,16 +133,10 @@ test("the disk is measured only by views that show it: one task's view does not 
 
 /** A state root holding one run whose store says running, as a supervisor killed with -9 leaves it. */
 function crashedRun(supervisorPid: number): { dir: string; root: StateRoot } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-status-test-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const root = new StateRoot(dir);
-  mkdirSync(root.storeDir, { recursive: true });
-  const store = TaskStore.open(root.dbPath);
+  const { dir, root, store } = tempStateRoot('status');
   store.createRun({
     run: { id: 'rcrash001', objective: 'o', status: 'running', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
-    tasks: [
-      { id: 'rcrash001-a', runId: 'rcrash001', key: 'a', position: 0, planVersion: 1, title: 'A', kind: 'command', mode: 'exec', prompt: null, command: ['node', '-e', '0'], dependsOn: [], acceptance: null, timeoutSeconds: null, status: 'running', workspace: null, branch: null, updatedAt: '2024-05-01T10:00:00.000Z' },
-    ],
+    tasks: [commandTask('rcrash001', 'a', 'running')],
   });
   store.updateRun('rcrash001', { supervisorPid, startedAt: '2024-05-01T10:00:00.000Z' });
   store.close();

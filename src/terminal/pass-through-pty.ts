@@ -14,7 +14,7 @@ export interface PassThroughResult {
  * the Codex TUI on a task's thread, ending the TUI's process (never Ctrl-C, which Codex
  * takes as "interrupt the turn") leaves the task running.
  */
-export function passThrough(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv; detachKey: number }): Promise<PassThroughResult> {
+export function passThrough(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv; detachKey: number; signal?: AbortSignal }): Promise<PassThroughResult> {
   const [file, ...args] = argv;
   const stdin = process.stdin;
   const out = process.stdout;
@@ -34,12 +34,16 @@ export function passThrough(argv: string[], options: { cwd: string; env: NodeJS.
   const onResize = (): void => {
     if (out.columns && out.rows) term.resize(out.columns, out.rows);
   };
+  // What the program shows has ended elsewhere (the task it looks at is over): it is ended like a detach.
+  const onAbort = (): void => void signalGroup(term.pid, 'SIGHUP');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   term.onData((data) => out.write(data));
   stdin.on('data', onKey);
   stdin.resume();
   out.on('resize', onResize);
   return new Promise((resolve) => {
     term.onExit(({ exitCode, signal }) => {
+      options.signal?.removeEventListener('abort', onAbort);
       stdin.off('data', onKey);
       out.off('resize', onResize);
       if (raw) stdin.setRawMode(false);

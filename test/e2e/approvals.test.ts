@@ -83,19 +83,34 @@ test('--deny: the remote is untouched, and Codex told the model it was refused',
   assert.match(told?.toolOutputs.join('\n') ?? '', /rejected by user/);
 });
 
-test('the same approval answered in the Codex TUI that mcp attach opens (y)', async () => {
+test('the same approval answered in the Codex TUI that mcp attach opens (y); Ctrl-] leaves the TUI, and it ends by itself once the task has', async () => {
   const { done, id, stateRoot } = await runUntilWaiting('tui', { prompt: 'PUSH_IN_TUI' });
-  const term = pty.spawn(process.execPath, [MCP, 'attach', 'tui'], { cols: 120, rows: 40, cwd: sb.project, env: sb.env as Record<string, string> });
-  let screen = '';
-  term.onData((d) => (screen += d));
-  const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
-  await waitFor('the approval on the TUI screen', () => (/Would you like to run the following command\?/.test(screen) ? true : undefined), 60_000);
+  const attach = (): { term: pty.IPty; screen: () => string; exited: Promise<number> } => {
+    const term = pty.spawn(process.execPath, [MCP, 'attach', 'tui'], { cols: 120, rows: 40, cwd: sb.project, env: sb.env as Record<string, string> });
+    let screen = '';
+    term.onData((d) => (screen += d));
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    return { term, screen: () => screen, exited };
+  };
+  const onScreen = (view: ReturnType<typeof attach>): Promise<true> =>
+    waitFor('the approval on the TUI screen', () => (/Would you like to run the following command\?/.test(view.screen()) ? true : undefined), 60_000);
+
+  // Ctrl-] leaves the TUI; the task is not stopped by it, and still waits.
+  const first = attach();
+  await onScreen(first);
+  first.term.write('\u001d');
+  assert.equal(await first.exited, 0);
+  assert.match(first.screen(), /detached from \S+-tui; it keeps running/);
+  assert.equal(findTask(await status(sb), 'tui')?.status, 'waiting_approval');
+
+  const view = attach();
+  await onScreen(view);
   // On a loaded machine the TUI can draw the request before it reads keys, and a key
   // pressed then is lost: pressed again until the task goes on (a late extra 'y' only types
   // into the composer, which is never sent).
   const goneOn = async (): Promise<true | undefined> => (findTask(await status(sb), 'tui')?.status === 'waiting_approval' ? undefined : true);
   for (let press = 1; ; press += 1) {
-    term.write('y');
+    view.term.write('y');
     try {
       await waitFor('the task to go on', goneOn, 10_000);
       break;
@@ -103,13 +118,14 @@ test('the same approval answered in the Codex TUI that mcp attach opens (y)', as
       if (press === 3) throw error;
     }
   }
-  // Ctrl-] leaves the TUI; the task is not stopped by it.
-  term.write('\u001d');
-  assert.equal(await exited, 0);
-  assert.match(screen, /detached from \S+-tui; it keeps running/);
   const result = await done;
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.equal(findTask(await status(sb), 'tui')?.status, 'succeeded');
+  // The task is over: the TUI, which would wait to reconnect to its app-server, is ended.
+  const code = await Promise.race([view.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still attached 15 s after the run ended'), 15_000))]);
+  if (code !== 0) view.term.kill('SIGKILL');
+  assert.equal(code, 0, view.screen().slice(-2000));
+  assert.match(view.screen(), /\[\S+-tui ended: succeeded\]/);
   const decided = events(stateRoot, id).find((e) => e.type === 'approval.decided') as { decision: string; by: { via: string } } | undefined;
   assert.deepEqual([decided?.decision, decided?.by.via], ['accept', 'tui']);
 });

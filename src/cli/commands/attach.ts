@@ -7,15 +7,18 @@ import { passThrough } from '../../terminal/pass-through-pty.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
 import { askSupervisor } from '../live-task.js';
 import { whoAmI } from '../../orchestrator/control-client.js';
+import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { readFileTail } from '../../terminal/file-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
-import { requireStore } from '../open-store.js';
+import { openExistingStore, requireStore } from '../open-store.js';
 import { printable } from '../render/format.js';
 
 /** Ctrl-]: the detach key of telnet and docker attach; never sent to the task. */
 const DETACH_KEY = 0x1d;
 /** Reset attributes, home, erase the display: where a fresh screen is drawn. */
 const CLEAR_SCREEN = '\u001b[0m\u001b[H\u001b[2J';
+/** How often the Codex TUI's task is checked for its end: a store read, and the lock's /proc read. */
+const TASK_WATCH_MS = 500;
 /** Lines of log shown when the task is no longer running. */
 const TAIL_LINES = 20;
 
@@ -104,7 +107,19 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
 async function openCodexTui(ctx: McpContext, taskId: string, key: string, socket: string, threadId: string): Promise<number> {
   const codex = findCodexBinary(process.env);
   if (!codex.path) throw new NoSupervisorError(missingCodexMessage(codex), 'the Codex TUI opens the task here');
-  const result = await passThrough([codex.path, ...codexRemoteTuiArgs(socket, threadId)], { cwd: process.cwd(), env: process.env, detachKey: DETACH_KEY });
+  const over = new AbortController();
+  const watch = watchTaskEnd(ctx, taskId, over);
+  let result;
+  try {
+    result = await passThrough([codex.path, ...codexRemoteTuiArgs(socket, threadId)], { cwd: process.cwd(), env: process.env, detachKey: DETACH_KEY, signal: over.signal });
+  } finally {
+    watch.stop();
+  }
+  const end = watch.end();
+  if (end) {
+    process.stdout.write(`\r\n[${end.text}]\r\n`);
+    return end.code;
+  }
   process.stdout.write(`\r\n${result.detached ? `[detached from ${taskId}; it keeps running]` : `[left the Codex session of ${taskId}; it keeps running]`}\r\n`);
   if (result.detached || !process.stdin.isTTY) return 0;
   const store = requireStore(ctx.root, taskId);
@@ -123,6 +138,32 @@ async function openCodexTui(ctx: McpContext, taskId: string, key: string, socket
   await askSupervisor(ctx, { op: 'done', task: taskId, by: whoAmI() }, key);
   process.stdout.write(`${taskId} ends\n`);
   return 0;
+}
+
+/**
+ * Watches, while the Codex TUI shows a task, whether the task ended (or its supervisor died):
+ * the TUI itself does not end then, it waits to reconnect to an app-server that is gone.
+ * Once it has, `over` is aborted and `end()` says why.
+ */
+function watchTaskEnd(ctx: McpContext, taskId: string, over: AbortController): { stop: () => void; end: () => { text: string; code: number } | null } {
+  let end: { text: string; code: number } | null = null;
+  const store = openExistingStore(ctx.root, { reading: true });
+  const check = (): void => {
+    const task = store?.getTask(taskId);
+    const run = task ? store?.getRun(task.runId) : undefined;
+    if (task && isFinalTaskState(task.status)) end = { text: `${taskId} ended: ${task.status}${task.reason ? ` (${printable(task.reason)})` : ''}`, code: 0 };
+    // As `mcp logs --follow` says it: exit 4, no supervisor.
+    else if (run && supervisorOfRuns(ctx.root.lockPath)(run) === 'gone') end = { text: `${taskId} will not go on: the supervisor of run ${run.id} is gone; finish it with: mcp resume ${run.id}`, code: 4 };
+    if (end) over.abort();
+  };
+  const timer = setInterval(check, TASK_WATCH_MS);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      store?.close();
+    },
+    end: () => end,
+  };
 }
 
 function confirm(question: string): Promise<boolean> {

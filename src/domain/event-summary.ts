@@ -35,6 +35,8 @@ export function summarizeEvent(event: McpEvent, kind: 'prompt' | 'command'): str
       return `approval needed: ${firstLine(event.command ?? event.files?.join(', ') ?? event.kind)}`;
     case 'approval.decided':
       return `${event.decision}: ${firstLine(event.command ?? '')}`;
+    case 'approval.withdrawn':
+      return `approval ${event.id} withdrawn: ${firstLine(event.reason)}`;
     case 'input.waiting':
       return 'waiting for your message';
     case 'input.sent':

@@ -71,6 +71,8 @@ function buildSchemas() {
       by: decider,
       at: text,
     }),
+    /** A question that will not be answered: its attempt ended (a kill, a timeout), or Codex no longer asks it. */
+    z.object({ type: z.literal('approval.withdrawn'), id: z.number(), reason: text }),
     z.object({ type: z.literal('input.waiting') }),
     /** The `notify` hook of mcp.config.json ran because the task started waiting for a person. */
     z.object({ type: z.literal('notified'), command: z.array(text), ok: z.boolean(), message: text.optional() }),

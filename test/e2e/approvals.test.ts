@@ -174,11 +174,17 @@ test('rules of mcp.config.json answer without a person, each decision recorded w
 
 test('mcp kill during waiting_approval stops the task and its Codex; nothing was pushed', async () => {
   const before = await remoteHead();
-  const { done } = await runUntilWaiting('stopped', { prompt: 'PUSH_APPROVED stopped' });
+  const { done, id, stateRoot } = await runUntilWaiting('stopped', { prompt: 'PUSH_APPROVED stopped' });
   const kill = await mcp(['kill', 'stopped'], { cwd: sb.project, env: sb.env });
   assert.equal(kill.code, 0, kill.stderr);
   await done;
   assert.equal(findTask(await status(sb), 'stopped')?.status, 'killed');
+  // The question is closed in the record, and the task never went back to running.
+  const history = events(stateRoot, id);
+  const withdrawn = history.find((e) => e.type === 'approval.withdrawn') as { id: number; reason: string } | undefined;
+  assert.deepEqual([withdrawn?.id, withdrawn?.reason], [1, 'the task was killed']);
+  const states = history.filter((e) => e.type === 'state').map((e) => `${e.from as string}>${e.to as string}`);
+  assert.equal(states.at(-1), 'waiting_approval>killed', states.join(' '));
   assert.equal(await remoteHead(), before);
   assert.equal(existsSync(path.join(sb.project, '.mcp', 'runs', findTask(await status(sb), 'stopped')?.id ?? '', 'codex.sock')), false, 'the app-server is gone');
 });

@@ -14,7 +14,7 @@ import type { PtyExit } from '../../terminal/pty-process.js';
 import { processMasker } from '../../terminal/process-masker.js';
 import type { TaskOutcome } from '../scheduler.js';
 import { Attempt, type LaunchArgs } from './attempt.js';
-import { ApprovalDesk, type DecideResult } from './approval-desk.js';
+import { ApprovalDesk, stoppedBecause, type DecideResult } from './approval-desk.js';
 import { followUpPrompt, taskPrompt } from './codex-prompt.js';
 
 /** How long `mcp kill` waits for Codex to interrupt the turn before it stops the process group. */
@@ -122,7 +122,7 @@ export class AppServerAttempt extends Attempt {
       end = this.stopping ? { kind: 'exit' } : { kind: 'turn', status: 'failed', error: errorMessage(error) };
     }
     files.stop();
-    this.desk.withdrawAll();
+    this.desk.withdrawAll(this.stopping ? stoppedBecause(this.stopping) : 'the turn ended');
     this.endWith = null;
     await client.close();
     child.stop(this.stopping ?? 'finished');
@@ -229,7 +229,7 @@ export class AppServerAttempt extends Attempt {
       deliver: (decision) => answerApproval(handle, TO_CODEX[decision]),
     });
     void handle.settled.then((state) => {
-      if (state === 'closed') this.desk.withdraw(id);
+      if (state === 'closed') this.desk.withdraw(id, 'Codex no longer asks');
       else if (state === 'resolved' && view.itemId) this.answeredElsewhere.set(view.itemId, id);
       else if (state === 'resolved') this.desk.answeredElsewhere(id, 'accept', this.tuiDecider());
     });
@@ -269,7 +269,7 @@ export class AppServerAttempt extends Attempt {
   override stop(reason: 'killed' | 'timed_out'): void {
     if (this.stopping) return;
     this.stopping = reason;
-    this.desk.withdrawAll();
+    this.desk.withdrawAll(stoppedBecause(reason));
     const client = this.client;
     const stop = (): void => this.process?.stop(reason);
     if (!client?.isOpen || !this.threadId || !this.activeTurn) return stop();

@@ -115,7 +115,7 @@ export class ApprovalDesk {
       return { ok: false, error: `approval ${entry.id} takes ${entry.question.decisions.join(' or ')}, not ${decision}`, code: 'not_offered' };
     }
     if (!entry.question.deliver(decision)) {
-      this.withdraw(entry.id);
+      this.withdraw(entry.id, 'answered elsewhere first');
       return { ok: false, error: `approval ${entry.id} was already answered elsewhere or withdrawn`, code: 'too_late' };
     }
     this.close(entry, decision, by);
@@ -128,17 +128,23 @@ export class ApprovalDesk {
     if (entry) this.close(entry, decision, by);
   }
 
-  /** The question went away unanswered: the attempt ended, or Codex no longer asks. */
-  withdraw(id: number): void {
+  /**
+   * The question went away unanswered, and the event log says so and why. Codex no longer
+   * asks: the task goes on running. `ending`: the attempt itself ends (a kill, a timeout, the
+   * turn's end), and its outcome, not a step back to `running`, is the task's next state.
+   */
+  withdraw(id: number, reason: string, ending = false): void {
     const entry = this.pending.get(id);
     if (!entry) return;
     this.pending.delete(id);
+    this.deps.event({ type: 'approval.withdrawn', id, reason });
     entry.settle(null);
-    this.leaveWaiting();
+    if (!ending) this.leaveWaiting();
   }
 
-  withdrawAll(): void {
-    for (const id of [...this.pending.keys()]) this.withdraw(id);
+  /** The attempt ends: every open question is withdrawn with `reason`. */
+  withdrawAll(reason: string): void {
+    for (const id of [...this.pending.keys()]) this.withdraw(id, reason, true);
   }
 
   private close(entry: Pending, decision: ApprovalDecision, by: Decider): void {
@@ -159,4 +165,9 @@ export class ApprovalDesk {
     this.deps.tasks.transition(task, 'running', { reason: null });
     this.deps.resumeIdle();
   }
+}
+
+/** Why an attempt's open questions are withdrawn when mcp stops it. */
+export function stoppedBecause(reason: 'killed' | 'timed_out'): string {
+  return reason === 'killed' ? 'the task was killed' : 'the task timed out';
 }

@@ -5,7 +5,7 @@ import { processMasker } from '../../terminal/process-masker.js';
 import type { TaskOutcome } from '../scheduler.js';
 import { tailOf } from '../task-files.js';
 import type { ApprovalDecision, Decider } from '../../domain/events.js';
-import { ApprovalDesk, type DecideResult } from './approval-desk.js';
+import { ApprovalDesk, stoppedBecause, type DecideResult } from './approval-desk.js';
 import { Attempt } from './attempt.js';
 
 /** Output tail kept as a command task's "final message" for its dependents. */
@@ -66,7 +66,7 @@ export class CommandAttempt extends Attempt {
 
   override stop(reason: 'killed' | 'timed_out'): void {
     this.stopped ??= reason;
-    this.desk.withdrawAll();
+    this.desk.withdrawAll(stoppedBecause(reason));
     super.stop(reason);
   }
 

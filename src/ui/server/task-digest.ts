@@ -24,6 +24,7 @@ export class TaskDigestBuilder {
         d.waitingInput = false;
         break;
       case 'approval.decided':
+      case 'approval.withdrawn':
         d.approvals = d.approvals.filter((a) => a.id !== event.id);
         break;
       case 'input.waiting':

@@ -27,6 +27,8 @@ export function transcriptEntry(event: StoredEvent): HTMLElement | null {
       const who = event.by.kind === 'person' ? `${event.by.user} via ${event.by.via}` : `rule ${event.by.rule}`;
       return row('decision', h('span', undefined, `approval ${event.id}: ${event.decision} by ${who}`));
     }
+    case 'approval.withdrawn':
+      return row('decision', h('span', undefined, `approval ${event.id} withdrawn: ${event.reason}`));
     case 'input.sent':
       return row('input', h('span', undefined, `message${event.by?.kind === 'person' ? ` from ${event.by.user}` : ''}: ${event.text}`));
     case 'input.waiting':

@@ -110,3 +110,22 @@ test('attach: a 200 KB paste reaches the task whole, a character split across tw
   // Nothing of the protocol on the user's screen: no reply or error JSON.
   assert.doesNotMatch(v.output(), /"ok"|"error"|request too long/);
 });
+
+test('attach when the supervisor dies: it says the task will not go on, and how to finish the run (exit 4), not that the task ended', async () => {
+  writePlan(sb.project, { tasks: [{ id: 'orphan', command: ['node', '-e', WATCHED] }] }, 'orphan.json');
+  const run = await mcp(['run', '--plan', 'orphan.json', '--detach'], { cwd: sb.project, env: sb.env });
+  assert.equal(run.code, 0, run.stderr);
+  const json = await waitFor('the task to run', async () => {
+    const now = await status(sb);
+    return findTask(now, 'orphan')?.status === 'running' ? now : undefined;
+  });
+  const view = viewer('orphan', 100, 30);
+  await waitFor('live output', () => (/tick \d+/.test(view.output()) ? true : undefined), 15_000);
+  const lock = JSON.parse(readFileSync(path.join(json.stateRoot, 'supervisor.lock'), 'utf8')) as { pid: number };
+  process.kill(lock.pid, 'SIGKILL');
+  assert.equal(await view.exited, 4);
+  assert.match(view.output(), /orphan will not go on: the supervisor of run (\S+) is gone; finish it with: mcp resume \1/);
+  assert.doesNotMatch(view.output(), /orphan ended/);
+  // Whatever is left of the task is stopped by its recorded PID, and its run ended.
+  assert.equal((await mcp(['kill', 'orphan'], { cwd: sb.project, env: sb.env })).code, 0);
+});

@@ -19,6 +19,8 @@ const DETACH_KEY = 0x1d;
 const CLEAR_SCREEN = '\u001b[0m\u001b[H\u001b[2J';
 /** How often the Codex TUI's task is checked for its end: a store read, and the lock's /proc read. */
 const TASK_WATCH_MS = 500;
+/** How long a supervisor whose connection ended may take to show as dead in /proc. */
+const SUPERVISOR_EXIT_MS = 50;
 /** Lines of log shown when the task is no longer running. */
 const TAIL_LINES = 20;
 
@@ -58,13 +60,13 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
   if (raw) stdin.setRawMode(true);
   return new Promise<number>((resolve) => {
     let detached = false;
-    const finish = (message: string): void => {
+    const finish = (message: string, code = 0): void => {
       stdin.off('data', onKey);
       out.off('resize', onResize);
       if (raw) stdin.setRawMode(false);
       stdin.pause();
       out.write(`\r\n${message}\r\n`);
-      resolve(0);
+      resolve(code);
     };
     const onKey = (data: Buffer): void => {
       const at = data.indexOf(DETACH_KEY);
@@ -92,7 +94,11 @@ export async function attachCommand(ref: string, options: ContextOptions): Promi
     });
     // Messages from the supervisor go to stderr, one line each, never into the task's screen.
     session.onNotice((message) => process.stderr.write(`\r\nmcp attach: ${printable(message)}\r\n`));
-    session.onEnd(() => finish(detached ? `[detached from ${task.id}; it keeps running]` : `[${task.id} ended]`));
+    session.onEnd(() => {
+      if (detached) return finish(`[detached from ${task.id}; it keeps running]`);
+      // The connection also ends when the supervisor dies: the task has not ended then.
+      void supervisorGone(ctx, task.id).then((gone) => finish(gone ?? `[${task.id} ended]`, gone ? 4 : 0));
+    });
     stdin.on('data', onKey);
     stdin.resume();
     out.on('resize', onResize);
@@ -138,6 +144,27 @@ async function openCodexTui(ctx: McpContext, taskId: string, key: string, socket
   await askSupervisor(ctx, { op: 'done', task: taskId, by: whoAmI() }, key);
   process.stdout.write(`${taskId} ends\n`);
   return 0;
+}
+
+/**
+ * A line saying the task's supervisor is gone while the task has not ended, or null. A
+ * supervisor killed with -9 closes its socket while it exits, a moment before /proc shows
+ * it dead: an unended task is looked at a second time, SUPERVISOR_EXIT_MS later.
+ */
+async function supervisorGone(ctx: McpContext, taskId: string): Promise<string | null> {
+  const store = openExistingStore(ctx.root, { reading: true });
+  try {
+    for (let look = 1; ; look += 1) {
+      const task = store?.getTask(taskId);
+      const run = task ? store?.getRun(task.runId) : undefined;
+      if (!task || !run || isFinalTaskState(task.status)) return null;
+      if (supervisorOfRuns(ctx.root.lockPath)(run) === 'gone') return `[${taskId} will not go on: the supervisor of run ${run.id} is gone; finish it with: mcp resume ${run.id}]`;
+      if (look === 2) return null;
+      await new Promise((resolve) => setTimeout(resolve, SUPERVISOR_EXIT_MS));
+    }
+  } finally {
+    store?.close();
+  }
 }
 
 /**

@@ -92,6 +92,9 @@ async function runPageScenario(run: ChildProcess, done: Promise<McpResult>): Pro
   assert.equal(kill.status, 403);
   assert.equal(await statusWithHost(url, `evil.example:${new URL(url).port}`), 403, 'a DNS-rebinding Host');
   assert.equal(await statusWithHost(url, `127.0.0.1:${new URL(url).port}`), 200);
+  // A malformed escape in the path is the client's error.
+  const malformed = await fetch(`${origin}/api/tasks/%ZZ?token=${token}`);
+  assert.deepEqual([malformed.status, await malformed.json()], [400, { error: 'malformed path segment: %ZZ' }]);
   const wsBase = `ws://127.0.0.1:${new URL(url).port}/ws`;
   assert.equal(await wsRefusal(wsBase, {}), 401);
   assert.equal(await wsRefusal(`${wsBase}?token=${token}`, { Origin: 'http://evil.example' }), 403);

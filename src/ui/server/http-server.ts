@@ -109,7 +109,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const verdict = checkRequest({ method: req.method ?? 'GET', url: req.url ?? '/', host: req.headers.host, origin: req.headers.origin, authorization: req.headers.authorization }, token, port);
     if (!verdict.ok) return sendJson(res, verdict.status, { error: verdict.why });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = url.pathname.split('/').filter(Boolean).map(decodePart);
     const method = req.method ?? 'GET';
     if (method === 'GET' && parts.length === 0) {
       res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP });
@@ -276,4 +276,13 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (!result.success) throw new HttpError(400, `bad request: ${result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
   return result.data;
+}
+
+/** A path segment as the client meant it; a malformed escape (`%ZZ`) is the client's error, not ours. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new HttpError(400, `malformed path segment: ${part}`);
+  }
 }

@@ -340,6 +340,24 @@ test('a run that stalls while a task waits out its backoff: the task is failed, 
   assert.equal(statusOf(tasks, 'busy'), 'succeeded');
 });
 
+test('a task that runs out of attempts after the run stalled asks for no replan: a new plan could not run', async () => {
+  const { tasks } = setup([{ key: 'busy' }]);
+  const runner = new FakeRunner({}, new Set(['busy']));
+  const asked: string[] = [];
+  const replan = async (failed: TaskRecord): Promise<ReplanResult> => {
+    asked.push(failed.key);
+    return { kind: 'none' };
+  };
+  const scheduler = new Scheduler({ tasks, runner, replan }, options(1, { maxAttempts: 1 }));
+  const done = scheduler.run();
+  await until('busy runs', () => runner.isRunning('busy'));
+  scheduler.stall('the resolver task failed');
+  runner.finish('busy', fail());
+  await done;
+  assert.equal(statusOf(tasks, 'busy'), 'failed');
+  assert.deepEqual(asked, []);
+});
+
 test('a run that stalls: a task between attempts and ready again is failed, not blocked', async () => {
   const { tasks } = setup([{ key: 'busy' }, { key: 'again', status: 'ready', attempts: 2 }, { key: 'fresh', status: 'ready' }]);
   const runner = new FakeRunner({}, new Set(['busy']));

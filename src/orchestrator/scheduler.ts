@@ -381,7 +381,8 @@ export class Scheduler {
         endedAt: this.now(),
       });
       if (ended.status === 'succeeded') this.deps.onSucceeded?.(ended, outcome);
-      else if (retryable && !this.notReplannable.has(task.id) && !this.replanning && !this.killRequested && this.deps.replan) {
+      // Once the run has stalled nothing new starts, so a new plan could not run: none is asked for.
+      else if (retryable && !this.notReplannable.has(task.id) && !this.replanning && !this.killRequested && !this.stalledReason && this.deps.replan) {
         this.replanning = this.replan(ended, outcome);
       }
     } finally {

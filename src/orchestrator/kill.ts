@@ -1,14 +1,12 @@
 import { NoSupervisorError } from '../domain/errors.js';
-import type { TaskEvent } from '../domain/events.js';
 import { endedRunState, hasLiveProcess, isFinalRunState, isFinalTaskState, type RunState } from '../domain/task-state.js';
 import type { TaskRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
-import { appendEvent } from '../terminal/event-log.js';
 import { sendControl } from './control-client.js';
 import { tasksToBlock } from './dag.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
-import { transitionTask } from './transitions.js';
+import { transitionDepsFor, transitionTask } from './transitions.js';
 
 export type KillTarget = { kind: 'all' } | { kind: 'run'; runId: string } | { kind: 'task'; task: TaskRecord };
 
@@ -56,7 +54,7 @@ async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, 
   const stopped: string[] = [];
   const cancelled: string[] = [];
   const now = (): string => new Date().toISOString();
-  const deps = { store, appendEvent: (id: string, event: TaskEvent) => appendEvent(root.taskFiles(id).events, id, event) };
+  const deps = transitionDepsFor(root, store);
   await stopRecordedProcesses(tasks, graceMs);
   for (const task of tasks) {
     if (isFinalTaskState(task.status)) continue;

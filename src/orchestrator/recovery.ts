@@ -1,11 +1,9 @@
-import type { TaskEvent } from '../domain/events.js';
 import { isFinalRunState, isInFlight } from '../domain/task-state.js';
 import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
-import { appendEvent } from '../terminal/event-log.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
-import { transitionTask } from './transitions.js';
+import { transitionDepsFor, transitionTask } from './transitions.js';
 
 export interface Recovery {
   runId: string;
@@ -32,7 +30,7 @@ export async function recoverRun(root: StateRoot, store: TaskStore, run: RunReco
   const tasks = store.tasksOf(run.id);
   const orphansStopped = await stopRecordedProcesses(tasks, graceMs);
   const interrupted: string[] = [];
-  const deps = { store, appendEvent: (id: string, event: TaskEvent) => appendEvent(root.taskFiles(id).events, id, event) };
+  const deps = transitionDepsFor(root, store);
   for (const task of tasks) {
     if (!isInFlight(task.status)) continue;
     transitionTask(deps, task, 'interrupted', { reason: 'the supervisor stopped while the task ran; resumed', pid: null, pidStart: null });

@@ -8,12 +8,11 @@ import { createSocketDir, removeSocketDir, SOCKET_FILE } from '../store/control-
 import { SnapshotWriter } from '../store/snapshot.js';
 import { serveAttach } from './attach-session.js';
 import { ControlServer, type ControlConnection } from './control-server.js';
-import { appendEvent } from '../terminal/event-log.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
 import { refuse, type ControlReply, type ControlRequest } from './control-protocol.js';
-import type { Decider, TaskEvent } from '../domain/events.js';
+import type { Decider } from '../domain/events.js';
 import { RunController, type ExecutorDeps, type RunNews } from './run-controller.js';
-import { transitionTask, type TaskChange } from './transitions.js';
+import { transitionDepsFor, transitionTask, type TaskChange } from './transitions.js';
 import { SupervisorLock, type LockHolder } from './supervisor-lock.js';
 
 /**
@@ -255,7 +254,7 @@ export function failUnstartedRun(root: StateRoot, store: TaskStore, runId: strin
   const reason = `${what}: ${errorMessage(error)}`;
   const endedAt = new Date().toISOString();
   // Its tasks never ran and never will: left `pending`, a failed run would show them waiting.
-  const deps = { store, appendEvent: (id: string, event: TaskEvent) => appendEvent(root.taskFiles(id).events, id, event) };
+  const deps = transitionDepsFor(root, store);
   const taskReason = reason.startsWith('not started') ? reason : `not started: ${reason}`;
   for (const task of store.tasksOf(runId)) {
     if (canTransition(task.status, 'blocked')) transitionTask(deps, task, 'blocked', { reason: taskReason, endedAt });

@@ -2,7 +2,9 @@ import { IllegalTransitionError } from '../domain/errors.js';
 import type { TaskEvent } from '../domain/events.js';
 import { canTransition, type TaskState } from '../domain/task-state.js';
 import type { TaskPatch, TaskRecord } from '../store/records.js';
+import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
+import { appendEvent } from '../terminal/event-log.js';
 
 /** Where a task's events go (its events.ndjson). */
 export type TaskEventSink = (taskId: string, event: TaskEvent) => void;
@@ -10,6 +12,11 @@ export type TaskEventSink = (taskId: string, event: TaskEvent) => void;
 export interface TransitionDeps {
   store: TaskStore;
   appendEvent: TaskEventSink;
+}
+
+/** For whoever moves tasks outside a run's executor (kill by PID, recovery): events go to each task's events.ndjson. */
+export function transitionDepsFor(root: StateRoot, store: TaskStore): TransitionDeps {
+  return { store, appendEvent: (id, event) => appendEvent(root.taskFiles(id).events, id, event) };
 }
 
 /**

@@ -11,6 +11,8 @@ import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { readFileTail } from '../../terminal/file-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { openExistingStore, requireStore } from '../open-store.js';
+import type { TaskRecord } from '../../store/records.js';
+import type { TaskStore } from '../../store/task-store.js';
 import { printable } from '../render/format.js';
 
 /** Ctrl-]: the detach key of telnet and docker attach; never sent to the task. */
@@ -147,6 +149,25 @@ async function openCodexTui(ctx: McpContext, taskId: string, key: string, socket
 }
 
 /**
+ * What became of a task attach shows: ended (its record), orphaned (not ended, but its run's
+ * supervisor is gone, so it will not go on), or null while it runs.
+ */
+type Fate = { ended: TaskRecord } | { orphanedIn: string } | null;
+
+function fateOf(ctx: McpContext, store: TaskStore | null, taskId: string): Fate {
+  const task = store?.getTask(taskId);
+  const run = task ? store?.getRun(task.runId) : undefined;
+  if (!task || !run) return null;
+  if (isFinalTaskState(task.status)) return { ended: task };
+  return supervisorOfRuns(ctx.root.lockPath)(run) === 'gone' ? { orphanedIn: run.id } : null;
+}
+
+/** As `mcp logs --follow` says it; attach exits 4 (no supervisor) after it. */
+function orphanedLine(taskId: string, runId: string): string {
+  return `${taskId} will not go on: the supervisor of run ${runId} is gone; finish it with: mcp resume ${runId}`;
+}
+
+/**
  * A line saying the task's supervisor is gone while the task has not ended, or null. A
  * supervisor killed with -9 closes its socket while it exits, a moment before /proc shows
  * it dead: an unended task is looked at a second time, SUPERVISOR_EXIT_MS later.
@@ -155,11 +176,9 @@ async function supervisorGone(ctx: McpContext, taskId: string): Promise<string |
   const store = openExistingStore(ctx.root, { reading: true });
   try {
     for (let look = 1; ; look += 1) {
-      const task = store?.getTask(taskId);
-      const run = task ? store?.getRun(task.runId) : undefined;
-      if (!task || !run || isFinalTaskState(task.status)) return null;
-      if (supervisorOfRuns(ctx.root.lockPath)(run) === 'gone') return `[${taskId} will not go on: the supervisor of run ${run.id} is gone; finish it with: mcp resume ${run.id}]`;
-      if (look === 2) return null;
+      const fate = fateOf(ctx, store, taskId);
+      if (fate && 'orphanedIn' in fate) return `[${orphanedLine(taskId, fate.orphanedIn)}]`;
+      if (fate || look === 2) return null;
       await new Promise((resolve) => setTimeout(resolve, SUPERVISOR_EXIT_MS));
     }
   } finally {
@@ -176,12 +195,10 @@ function watchTaskEnd(ctx: McpContext, taskId: string, over: AbortController): {
   let end: { text: string; code: number } | null = null;
   const store = openExistingStore(ctx.root, { reading: true });
   const check = (): void => {
-    const task = store?.getTask(taskId);
-    const run = task ? store?.getRun(task.runId) : undefined;
-    if (task && isFinalTaskState(task.status)) end = { text: `${taskId} ended: ${task.status}${task.reason ? ` (${printable(task.reason)})` : ''}`, code: 0 };
-    // As `mcp logs --follow` says it: exit 4, no supervisor.
-    else if (run && supervisorOfRuns(ctx.root.lockPath)(run) === 'gone') end = { text: `${taskId} will not go on: the supervisor of run ${run.id} is gone; finish it with: mcp resume ${run.id}`, code: 4 };
-    if (end) over.abort();
+    const fate = fateOf(ctx, store, taskId);
+    if (!fate) return;
+    end = 'ended' in fate ? { text: `${taskId} ended: ${fate.ended.status}${fate.ended.reason ? ` (${printable(fate.ended.reason)})` : ''}`, code: 0 } : { text: orphanedLine(taskId, fate.orphanedIn), code: 4 };
+    over.abort();
   };
   const timer = setInterval(check, TASK_WATCH_MS);
   return {

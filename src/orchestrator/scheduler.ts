@@ -247,13 +247,17 @@ export class Scheduler {
     for (const task of this.deps.tasks.current()) {
       if (!isWaitingToRun(task.status) || this.running.has(task.id) || this.preparing.has(task.id)) continue;
       // One that has run already is not "blocked" (never ran): it failed, and is not tried again.
-      if (this.stalledReason && task.attempts > 0 && canTransition(task.status, 'failed')) {
-        this.followUps.delete(task.id);
-        this.deps.tasks.transition(task, 'failed', { reason: notRetried(task, this.stalledReason), endedAt: this.now() });
-      } else if (this.stalledReason) this.deps.tasks.transition(task, 'blocked', { reason: `not started: ${this.stalledReason}`, endedAt: this.now() });
+      if (this.stalledReason && task.attempts > 0 && canTransition(task.status, 'failed')) this.failNotRetried(task, this.stalledReason);
+      else if (this.stalledReason) this.deps.tasks.transition(task, 'blocked', { reason: `not started: ${this.stalledReason}`, endedAt: this.now() });
       else this.deps.tasks.transition(task, 'killed', { reason: 'run killed before the task started', endedAt: this.now() });
       this.unprepare(task.id);
     }
+  }
+
+  /** A task that has run is not tried again once the run stalled: it failed, it is not "blocked". */
+  private failNotRetried(task: TaskRecord, stalledReason: string): void {
+    this.followUps.delete(task.id);
+    this.deps.tasks.transition(task, 'failed', { reason: `not retried after ${plural(task.attempts, 'attempt')}: ${stalledReason}`, endedAt: this.now() });
   }
 
   /** A prepared task that will not take a slot lets go of what its preparation holds (a started shell). */
@@ -409,8 +413,7 @@ export class Scheduler {
       return;
     }
     if (this.stalledReason) {
-      this.followUps.delete(task.id);
-      this.deps.tasks.transition(retrying, 'failed', { reason: notRetried(retrying, this.stalledReason), endedAt: this.now() });
+      this.failNotRetried(retrying, this.stalledReason);
       return;
     }
     // Its workspace is kept: the next attempt starts as soon as a slot frees.
@@ -430,10 +433,6 @@ export class Scheduler {
 }
 
 /** Succeeded, or ended for good (dependents are blocked, nothing will run it again). */
-/** Why a task that has run is not tried again: the run stalled meanwhile. */
-function notRetried(task: TaskRecord, stalledReason: string): string {
-  return `not retried after ${plural(task.attempts, 'attempt')}: ${stalledReason}`;
-}
 
 function isSettled(state: TaskState): boolean {
   return state === 'succeeded' || endedBadly(state);

@@ -62,9 +62,8 @@ async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, 
     (hasLiveProcess(task.status) ? stopped : cancelled).push(task.id);
   }
   for (const runId of new Set(tasks.map((t) => t.runId))) {
+    // Dependents first: how the run ends depends on them.
     for (const { task, reason } of tasksToBlock(store.tasksOf(runId))) transitionTask(deps, task, 'blocked', { reason, endedAt: now() });
-  }
-  for (const runId of new Set(tasks.map((t) => t.runId))) {
     const run = store.getRun(runId);
     const ended = target.kind === 'task' ? endedWithoutSupervisor(store, runId) : 'killed';
     if (run && !isFinalRunState(run.status) && ended) store.updateRun(runId, { status: ended, endedAt: now() });

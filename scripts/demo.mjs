@@ -36,7 +36,8 @@ if (scripted) {
   script.rules.unshift({ match: `Objective: ${plan.objective}`, steps: [{ say: JSON.stringify(plan) }] });
   model = await startScriptedModel(script);
   env.CODEX_HOME = path.join(work, 'codex-home');
-  env[SCRIPTED_MODEL_KEY_ENV] = 'scripted';
+  // Any value will do; one that appears in no output, since mcp masks it wherever it does.
+  env[SCRIPTED_MODEL_KEY_ENV] = 'mcp-demo-key-7f3c9a';
   writeScriptedCodexHome(env.CODEX_HOME, model.url);
   console.log(`demo: real codex (${env.MCP_CODEX_BIN}) against the scripted model at ${model.url}`);
 } else {
@@ -55,7 +56,8 @@ console.log('\nThe last task printed the report the others built:\n');
 await run(process.execPath, [mcp, 'logs', 'show', '--plain'], project, env, false);
 console.log(`\nTry, in ${JSON.stringify(project)}:`);
 console.log(`  node ${mcp} status`);
-console.log(`  node ${mcp} logs report --stream events`);
+console.log(`  node ${mcp} logs report`);
+  console.log(`  node ${mcp} logs report --stream events --json   # the same, as raw events`);
 console.log(`  git -C ${JSON.stringify(project)} branch   # one branch per task: mcp/<taskId>`);
 process.exit(code);
 

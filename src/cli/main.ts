@@ -163,16 +163,17 @@ function build(): Command {
     .action(action(async () => (await import('./commands/status.js')).statusCommand));
 
   common(program.command('logs <task>'))
-    .description("print a task's log: a command task's terminal output, or (--stream events) what a Codex task did")
+    .description("print a task's log: what a Codex task did (its transcript), or a command task's terminal output")
     .option('-f, --follow', 'keep printing until the task ends')
     .addOption(
-      new Option('--stream <name>', "which log: stdout (the task's terminal; empty for a Codex task), stderr, events (state changes, and a Codex task's messages, commands and edits)")
-        .choices(['stdout', 'stderr', 'events'])
-        .default('stdout'),
+      new Option(
+        '--stream <name>',
+        "which log: transcript (the default for a Codex task: its messages, commands with their output, edits, approvals, attempts), stdout (the task's terminal: the default for a command task; empty for a Codex task), stderr, events (the raw events.ndjson)",
+      ).choices(['transcript', 'stdout', 'stderr', 'events']),
     )
     .option('--plain', 'strip terminal escape sequences')
     .option('--json', 'one JSON document: {"task", "stream", "file", "text"} or, for events, {"task", "stream", "file", "events": [...]}; with --follow, one JSON object a line')
-    .addHelpText('after', '\nExamples:\n  mcp logs build --follow --plain\n  mcp logs review --stream events     # a Codex task')
+    .addHelpText('after', '\nExamples:\n  mcp logs review                     # what a Codex task did\n  mcp logs build --follow --plain     # a command task\'s terminal, until it ends\n  mcp logs review --stream events --json')
     .action(action(async () => (await import('./commands/logs.js')).logsCommand));
 
   common(program.command('kill [target]'))

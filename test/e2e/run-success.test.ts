@@ -111,14 +111,26 @@ test('logs prints a task log, --plain strips escapes, --stream events prints JSO
   for (const line of ev.stdout.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line));
 });
 
-test("logs of a Codex task, whose stdout.log is empty, says on stderr where its output is, with the command", async () => {
+test("logs of a Codex task prints its transcript: what Codex ran, said, and how the attempt ended", async () => {
   const codex = await mcp(['logs', 'alpha'], { cwd: sb.project, env: sb.env });
-  assert.equal(codex.code, 0);
-  assert.equal(codex.stdout, '');
+  assert.equal(codex.code, 0, codex.stderr);
+  assert.equal(codex.stderr, '');
+  const lines = codex.stdout.trimEnd().split('\n');
+  const at = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+  const order = [/^\d\d:\d\d:\d\d  attempt 1 started$/, /^\d\d:\d\d:\d\d  \$ printf alpha > alpha\.txt$/, /^\d\d:\d\d:\d\d  alpha\.txt holds alpha$/, /  exited 0$/, /  committed to mcp\//, /  succeeded$/].map(at);
+  assert.ok(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]!)), `in order: ${order.join(',')}\n${codex.stdout}`);
+  // The command line is shown once, though Codex reports its start and its end.
+  assert.equal(lines.filter((line) => line.includes('printf alpha')).length, 1, codex.stdout);
   const id = taskOf(await status(sb), 'alpha').id;
-  assert.equal(codex.stderr, `mcp: ${id} is a Codex task: its stdout.log stays empty, what it does is in its events: mcp logs ${id} --stream events\n`);
-  const elsewhere = await mcp(['logs', 'alpha', '--state-dir', path.join(sb.project, '.mcp')], { cwd: sb.dir, env: sb.env });
-  assert.ok(elsewhere.stderr.endsWith(`--stream events --state-dir '${path.join(sb.project, '.mcp')}'\n`), elsewhere.stderr);
+  const json = JSON.parse((await mcp(['logs', 'alpha', '--json'], { cwd: sb.project, env: sb.env })).stdout) as { stream: string; text: string };
+  assert.equal(json.stream, 'transcript');
+  assert.equal(json.text, codex.stdout);
+  // Its terminal is empty: asking for it says so, and where to look.
+  const stdout = await mcp(['logs', 'alpha', '--stream', 'stdout'], { cwd: sb.project, env: sb.env });
+  assert.equal(stdout.stdout, '');
+  assert.equal(stdout.stderr, `mcp: ${id} is a Codex task: its stdout.log stays empty, what it did is its transcript: mcp logs ${id}\n`);
+  const elsewhere = await mcp(['logs', 'alpha', '--stream', 'stdout', '--state-dir', path.join(sb.project, '.mcp')], { cwd: sb.dir, env: sb.env });
+  assert.ok(elsewhere.stderr.endsWith(`mcp logs ${id} --state-dir '${path.join(sb.project, '.mcp')}'\n`), elsewhere.stderr);
   // A command task's output is its stdout.log: nothing to point at.
   assert.equal((await mcp(['logs', 'verify'], { cwd: sb.project, env: sb.env })).stderr, '');
 });

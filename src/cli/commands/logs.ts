@@ -4,7 +4,9 @@ import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { isFinalTaskState } from '../../domain/task-state.js';
 import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { resolveContext, type ContextOptions } from '../context.js';
+import { parseEventLine } from '../../domain/events.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
+import { TranscriptRenderer } from '../render/transcript.js';
 import { requireStore } from '../open-store.js';
 
 export interface LogsOptions extends ContextOptions {
@@ -14,29 +16,33 @@ export interface LogsOptions extends ContextOptions {
   json?: boolean;
 }
 
-const STREAMS = ['stdout', 'stderr', 'events'] as const;
+const STREAMS = ['stdout', 'stderr', 'events', 'transcript'] as const;
 type Stream = (typeof STREAMS)[number];
 /** How often --follow looks for new bytes; a person cannot tell 200 ms from instant. */
 const FOLLOW_POLL_MS = 200;
 const READ_CHUNK = 1024 * 1024;
 
 export async function logsCommand(ref: string, options: LogsOptions): Promise<number> {
-  const stream = (options.stream ?? 'stdout') as Stream;
-  if (!STREAMS.includes(stream)) throw new UsageError(`--stream must be one of ${STREAMS.join(', ')}, not ${JSON.stringify(options.stream)}`);
+  if (options.stream !== undefined && !STREAMS.includes(options.stream as Stream)) {
+    throw new UsageError(`--stream must be one of ${STREAMS.join(', ')}, not ${JSON.stringify(options.stream)}`);
+  }
   const ctx = resolveContext(options);
   const store = requireStore(ctx.root, ref, { reading: true });
   try {
     const task = store.resolveTask(ref);
+    // A Codex task's terminal prints nothing: what it did is in its events.
+    const stream = (options.stream ?? (task.kind === 'prompt' ? 'transcript' : 'stdout')) as Stream;
     const files = ctx.root.taskFiles(task.id);
     const file = stream === 'stdout' ? files.stdout : stream === 'stderr' ? files.stderr : files.events;
     const plain = options.plain === true && stream !== 'events';
-    const sink: LogSink = options.json ? new JsonSink({ task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(plain);
+    const out: LogSink = options.json ? new JsonSink({ task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(plain);
+    const sink = stream === 'transcript' ? new TranscriptSink(out, task.kind) : out;
     let offset = 0;
     let looked = false;
     for (;;) {
       const finished = isFinalTaskState(store.getTask(task.id)?.status ?? 'failed');
       offset = copyFrom(file, offset, sink);
-      if (!looked && offset === 0 && stream === 'stdout' && task.kind === 'prompt' && task.mode === 'exec') {
+      if (!looked && offset === 0 && stream === 'stdout' && task.kind === 'prompt') {
         process.stderr.write(`${codexTaskNote(task.id, options.stateDir !== undefined || options.project !== undefined ? ctx.root.dir : null)}\n`);
       }
       looked = true;
@@ -59,11 +65,12 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
 /**
  * A Codex task runs `codex app-server`, driven through its protocol: its terminal prints
  * nothing, and what it does (messages, commands, edits) is recorded as its events. Without
- * this line `mcp logs TASK` of such a task printed nothing and left the reader guessing.
+ * this line `mcp logs TASK --stream stdout` of such a task printed nothing and left the
+ * reader guessing.
  */
 function codexTaskNote(taskId: string, stateDir: string | null): string {
   const where = stateDir === null ? '' : ` --state-dir '${stateDir.replace(/'/g, "'\\''")}'`;
-  return `mcp: ${taskId} is a Codex task: its stdout.log stays empty, what it does is in its events: mcp logs ${taskId} --stream events${where}`;
+  return `mcp: ${taskId} is a Codex task: its stdout.log stays empty, what it did is its transcript: mcp logs ${taskId}${where}`;
 }
 
 interface LogSink {
@@ -87,6 +94,38 @@ function copyFrom(file: string, offset: number, sink: LogSink): number {
     return position;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Renders whole lines of an events.ndjson as a transcript, for the sink that prints text. */
+class TranscriptSink implements LogSink {
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly renderer: TranscriptRenderer;
+  private pending = '';
+
+  constructor(
+    private readonly out: LogSink,
+    kind: 'prompt' | 'command',
+  ) {
+    this.renderer = new TranscriptRenderer(kind);
+  }
+
+  write(chunk: Buffer): void {
+    this.pending += this.decoder.write(chunk);
+    const nl = this.pending.lastIndexOf('\n');
+    if (nl === -1) return;
+    let text = '';
+    for (const line of this.pending.slice(0, nl).split('\n')) {
+      const event = line.trim() ? parseEventLine(line) : null;
+      if (event) text += this.renderer.render(event);
+    }
+    this.pending = this.pending.slice(nl + 1);
+    if (text) this.out.write(Buffer.from(text));
+  }
+
+  /** A last line without its newline is torn (a crash mid-write) or still being written: skipped. */
+  end(): void {
+    this.out.end();
   }
 }
 

@@ -14,7 +14,11 @@ export interface LogsOptions extends ContextOptions {
   stream?: string;
   plain?: boolean;
   json?: boolean;
+  /** Where the log goes: stdout, but for tests (where stdout also carries the runner's own reports). */
+  out?: Out;
 }
+
+type Out = { write(chunk: string | Uint8Array): unknown };
 
 const STREAMS = ['stdout', 'stderr', 'events', 'transcript'] as const;
 type Stream = (typeof STREAMS)[number];
@@ -35,7 +39,8 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
     const files = ctx.root.taskFiles(task.id);
     const file = stream === 'stdout' ? files.stdout : stream === 'stderr' ? files.stderr : files.events;
     const plain = options.plain === true && stream !== 'events';
-    const out: LogSink = options.json ? new JsonSink({ task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(plain);
+    const to = options.out ?? process.stdout;
+    const out: LogSink = options.json ? new JsonSink(to, { task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(to, plain);
     const sink = stream === 'transcript' ? new TranscriptSink(out, task.kind) : out;
     let offset = 0;
     let looked = false;
@@ -132,22 +137,25 @@ class TranscriptSink implements LogSink {
 /** Writes raw bytes, or with --plain whole lines stripped of escapes (a sequence may span reads). */
 class Sink implements LogSink {
   private pending = '';
-  constructor(private readonly plain: boolean) {}
+  constructor(
+    private readonly out: Out,
+    private readonly plain: boolean,
+  ) {}
 
   write(chunk: Buffer): void {
     if (!this.plain) {
-      process.stdout.write(chunk);
+      this.out.write(chunk);
       return;
     }
     this.pending += chunk.toString('utf8');
     const nl = this.pending.lastIndexOf('\n');
     if (nl === -1) return;
-    process.stdout.write(stripAnsi(this.pending.slice(0, nl + 1)));
+    this.out.write(stripAnsi(this.pending.slice(0, nl + 1)));
     this.pending = this.pending.slice(nl + 1);
   }
 
   end(): void {
-    if (this.plain && this.pending) process.stdout.write(`${stripAnsi(this.pending)}\n`);
+    if (this.plain && this.pending) this.out.write(`${stripAnsi(this.pending)}\n`);
     this.pending = '';
   }
 }
@@ -163,12 +171,13 @@ class JsonSink implements LogSink {
   private first = true;
 
   constructor(
+    private readonly out: Out,
     head: { task: string; stream: string; file: string },
     private readonly events: boolean,
     private readonly follow: boolean,
     private readonly plain: boolean,
   ) {
-    if (!follow) process.stdout.write(`${JSON.stringify(head).slice(0, -1)},${events ? '"events":[' : '"text":"'}`);
+    if (!follow) this.out.write(`${JSON.stringify(head).slice(0, -1)},${events ? '"events":[' : '"text":"'}`);
   }
 
   write(chunk: Buffer): void {
@@ -185,8 +194,8 @@ class JsonSink implements LogSink {
 
   private text(shown: string): void {
     if (!shown) return;
-    if (this.follow) process.stdout.write(`${JSON.stringify({ text: shown })}\n`);
-    else process.stdout.write(JSON.stringify(shown).slice(1, -1));
+    if (this.follow) this.out.write(`${JSON.stringify({ text: shown })}\n`);
+    else this.out.write(JSON.stringify(shown).slice(1, -1));
   }
 
   /** Whole lines only; a torn line (a crash mid-write) is skipped, as every reader does. */
@@ -198,7 +207,7 @@ class JsonSink implements LogSink {
       if (!line.trim()) continue;
       try {
         const event = JSON.stringify(JSON.parse(line));
-        process.stdout.write(this.follow ? `${event}\n` : `${this.first ? '' : ','}${event}`);
+        this.out.write(this.follow ? `${event}\n` : `${this.first ? '' : ','}${event}`);
         this.first = false;
       } catch {
         /* torn */
@@ -211,6 +220,6 @@ class JsonSink implements LogSink {
     const rest = this.decoder.end();
     if (rest) this.write(Buffer.from(rest));
     if (!this.events && this.plain) this.text(stripAnsi(this.lines));
-    if (!this.follow) process.stdout.write(this.events ? ']}\n' : '"}\n');
+    if (!this.follow) this.out.write(this.events ? ']}\n' : '"}\n');
   }
 }

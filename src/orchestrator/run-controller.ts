@@ -34,6 +34,8 @@ export interface ExecutorDeps {
   terminals: TerminalManager;
   allowList: readonly string[];
   sensitive: readonly RegExp[];
+  /** The execution-policy rules that make Codex ask before the same commands in a prompt task. */
+  codexRules: string;
   env: NodeJS.ProcessEnv;
   killGraceMs: number;
   /** Rules of mcp.config.json that answer some approvals without a person. */
@@ -210,6 +212,7 @@ export class RunController {
       codex: this.deps.codex,
       terminals: this.deps.terminals,
       sensitive: this.deps.sensitive,
+      codexRules: this.deps.codexRules,
       env: this.deps.env,
       killGraceMs: this.deps.killGraceMs,
       taskTimeoutMs: this.run.options.taskTimeoutMs,

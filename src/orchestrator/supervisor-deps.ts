@@ -1,3 +1,4 @@
+import { sensitiveCodexRules } from '../agents/app-server/task-rules.js';
 import { findCodexBinary } from '../agents/codex-binary.js';
 import { allowListOf, type McpConfig } from '../config/config.js';
 import { sensitivePatterns } from '../config/sensitive.js';
@@ -17,6 +18,7 @@ export function supervisorDeps(root: StateRoot, store: TaskStore, config: McpCon
     terminals: new TerminalManager({ allowList, codexPath: codex.path }),
     allowList,
     sensitive: sensitivePatterns(config.sensitive),
+    codexRules: sensitiveCodexRules(config.sensitive),
     env,
     killGraceMs: config.killGraceSeconds * 1000,
     approvalRules: config.approvals,

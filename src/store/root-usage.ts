@@ -173,8 +173,8 @@ function measureRun(stamp: string, now: number, walks: { workspace: Walk; rest: 
 function measureLeftovers(root: StateRoot, runIds: ReadonlySet<string>, deadline: number | undefined): Figures | null {
   const figures: Figures = { bytes: 0, workspaceBytes: 0 };
   const folders: { dir: string; workspace: string }[] = [];
-  // A task folder is `<runId>-<key>`, and run ids hold no `-`.
-  for (const name of names(root.runsDir)) if (!runIds.has(name.split('-', 1)[0] ?? '')) folders.push({ dir: path.join(root.runsDir, name), workspace: path.join(root.runsDir, name, 'workspace') });
+  // A task folder is `<runId>-<key>`, and run ids hold no `-`; a dot file is mcp's own (the marker of agents/app-server/task-rules.ts).
+  for (const name of names(root.runsDir)) if (!name.startsWith('.') && !runIds.has(name.split('-', 1)[0] ?? '')) folders.push({ dir: path.join(root.runsDir, name), workspace: path.join(root.runsDir, name, 'workspace') });
   for (const name of names(root.runRecordsDir)) if (!runIds.has(name)) folders.push({ dir: path.join(root.runRecordsDir, name), workspace: root.runFiles(name).resultWorktree });
   for (const folder of folders) {
     const workspace = directoryBytes(folder.workspace, { deadline });

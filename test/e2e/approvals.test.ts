@@ -6,7 +6,9 @@ import * as pty from 'node-pty';
 import { events, findTask, finished, MCP, mcp, sandbox, sh, startMcp, status, waitFor, writePlan, type Sandbox } from './harness.js';
 
 // Codex asks before an escalated command (here: a push, which needs the network its
-// sandbox does not give); the task waits in waiting_approval until a person answers:
+// sandbox does not give), and, through the rules mcp gives it, before a `git push` or a
+// command of the config's `sensitive` list that its sandbox would let through (a push to a
+// remote on a local path); the task waits in waiting_approval until a person answers:
 // `mcp approve` from another terminal, the Codex TUI through `mcp attach`, or a rule.
 const PUSH = 'git push origin main';
 let sb: Sandbox;
@@ -16,9 +18,11 @@ before(async () => {
   sb = await sandbox({
     rules: [
       { match: 'PUSH_APPROVED', steps: [{ exec: PUSH, escalate: true }, { say: 'pushed' }] },
-      { match: 'PUSH_DENIED', steps: [{ exec: PUSH, escalate: true }, { say: 'understood, not pushing' }] },
+      // Not escalated: the sandbox lets a push to a remote under /tmp through; mcp's rules make Codex ask.
+      { match: 'PUSH_DENIED', steps: [{ exec: PUSH }, { say: 'understood, not pushing' }] },
       { match: 'PUSH_IN_TUI', steps: [{ exec: PUSH, escalate: true }, { say: 'pushed from the TUI' }] },
       { match: 'PUSH_BY_RULE', steps: [{ exec: PUSH, escalate: true }, { say: 'pushed by rule' }] },
+      { match: 'DEPLOY_BY_CONFIG', steps: [{ exec: 'touch deployed.txt' }, { say: 'not deployed' }] },
     ],
   });
   remote = path.join(sb.dir, 'remote.git');
@@ -54,7 +58,8 @@ test('an exec task whose Codex asks to push waits; mcp approve from another proc
   const waiting = await mcp(['status', '--waiting'], { cwd: sb.project, env: sb.env });
   assert.match(waiting.stdout, /pusher\s+waiting_approval.*approval 1: \$ git push origin main — mcp approve pusher \[--deny\]/);
   const requested = events(stateRoot, id).find((e) => e.type === 'approval.requested');
-  assert.deepEqual([requested?.kind, requested?.command, requested?.reason], ['command', PUSH, 'needs to leave the sandbox']);
+  // mcp's rule for `git push` decides before the model's own reason for the escalation.
+  assert.deepEqual([requested?.kind, requested?.command, requested?.reason], ['command', PUSH, "`/bin/bash -lc 'git push origin main'` requires approval: mcp: `git push` waits for a person"]);
 
   const approve = await mcp(['approve', 'pusher'], { cwd: sb.project, env: sb.env });
   assert.equal(approve.code, 0, approve.stderr);
@@ -152,9 +157,10 @@ test('a command task whose argv is sensitive waits before it is spawned; approve
 
 test('rules of mcp.config.json answer without a person, each decision recorded with its rule', async () => {
   const config = path.join(sb.project, 'mcp.config.json');
-  writeFileSync(config, JSON.stringify({ approvals: { allow: ['git push origin main'], deny: ['git push --force'] } }));
+  // `sensitive`: a command Codex runs inside its sandbox without asking waits too.
+  writeFileSync(config, JSON.stringify({ sensitive: ['touch deployed.txt'], approvals: { allow: ['git push origin main'], deny: ['git push --force', 'touch deployed.txt'] } }));
   try {
-    writePlan(sb.project, { tasks: [{ id: 'ruled', prompt: 'PUSH_BY_RULE' }, { id: 'forced', command: ['git', 'push', '--force', 'origin', 'main'] }] }, 'rules.json');
+    writePlan(sb.project, { tasks: [{ id: 'ruled', prompt: 'PUSH_BY_RULE' }, { id: 'forced', command: ['git', 'push', '--force', 'origin', 'main'] }, { id: 'deploy', prompt: 'DEPLOY_BY_CONFIG' }] }, 'rules.json');
     const result = await mcp(['run', '--plan', 'rules.json'], { cwd: sb.project, env: sb.env });
     assert.equal(result.code, 1, 'the forced push was denied');
     const json = await status(sb);
@@ -167,6 +173,13 @@ test('rules of mcp.config.json answer without a person, each decision recorded w
     assert.deepEqual([allow?.decision, allow?.by], ['accept', { kind: 'rule', rule: 'git push origin main', list: 'allow' }]);
     const deny = events(json.stateRoot, forced?.id ?? '').find((e) => e.type === 'approval.decided') as { decision: string; by: unknown } | undefined;
     assert.deepEqual([deny?.decision, deny?.by], ['decline', { kind: 'rule', rule: 'git push --force', list: 'deny' }]);
+    const deploy = findTask(json, 'deploy');
+    assert.equal(deploy?.status, 'succeeded', 'a refused command does not fail a Codex task');
+    const asked = events(json.stateRoot, deploy?.id ?? '');
+    assert.match((asked.find((e) => e.type === 'approval.requested') as { reason?: string } | undefined)?.reason ?? '', /mcp: `touch deployed\.txt` waits for a person/);
+    const declined = asked.find((e) => e.type === 'approval.decided') as { decision: string; by: unknown } | undefined;
+    assert.deepEqual([declined?.decision, declined?.by], ['decline', { kind: 'rule', rule: 'touch deployed.txt', list: 'deny' }]);
+    assert.equal(existsSync(path.join(deploy?.workspace ?? '', 'deployed.txt')), false, 'the command never ran');
   } finally {
     writeFileSync(config, '{}');
   }

@@ -12,10 +12,11 @@ import { AppServerClient, type ServerRequestHandle } from './client.js';
 import { AppServerRequestError } from './errors.js';
 import type { ServerNotification } from './methods.js';
 import { codexAppServerArgs, taskThreadStartParams, textInput } from './task-session.js';
+import { sensitiveCodexRules, writeTaskRules } from './task-rules.js';
 
 /**
  * The real `codex app-server` (the pinned 0.169.0) against the scripted model, in one
- * app-server process: an escalated `git push` accepted, one declined, a steered turn. Each
+ * app-server process: an escalated `git push` accepted, one inside the sandbox declined, a steered turn. Each
  * Codex turn costs a few CPU-seconds, so this stays at three.
  */
 
@@ -26,6 +27,7 @@ const CODEX = path.join(REPO, 'node_modules/.bin/codex');
 const WAIT_MS = 60_000;
 
 let dir: string;
+let taskDir: string;
 let workspace: string;
 let remote: string;
 let codexHome: string;
@@ -84,9 +86,12 @@ function turnCompleted(threadId: string): Promise<Extract<ServerNotification, { 
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-app-server-'));
-  workspace = path.join(dir, 'workspace');
+  // A task's layout: runs/<task>/workspace, the task's rules in runs/<task>/.codex/rules.
+  taskDir = path.join(dir, 'runs', 'task');
+  workspace = path.join(taskDir, 'workspace');
   remote = path.join(dir, 'remote.git');
-  mkdirSync(workspace);
+  mkdirSync(workspace, { recursive: true });
+  writeTaskRules(taskDir, sensitiveCodexRules([]));
   git(workspace, 'init', '-q', '-b', 'main');
   execFileSync('sh', ['-c', 'echo "# project" > README.md'], { cwd: workspace });
   git(workspace, 'add', '-A');
@@ -97,7 +102,8 @@ before(async () => {
   model = await startScriptedModel({
     rules: [
       { match: 'push-and-accept', steps: [{ exec: 'git push origin main', escalate: true }, { say: 'Pushed.' }] },
-      { match: 'push-and-decline', steps: [{ exec: 'git push origin main', escalate: true }, { say: 'Could not push.' }] },
+      // Not escalated: inside the sandbox, where a push to a remote on a local path would go unasked but for mcp's rules.
+      { match: 'push-and-decline', steps: [{ exec: 'git push origin main' }, { say: 'Could not push.' }] },
       { match: 'steer-me', steps: [{ exec: 'sleep 1' }, { say: 'Done after the steer.' }] },
     ],
   });
@@ -108,7 +114,7 @@ before(async () => {
   const socketPath = path.join(dir, 'codex.sock');
   // Its own process group: the npm launcher of codex is a separate process on Node 20, and
   // killing only the launcher would leave the app-server running.
-  server = spawn(CODEX, codexAppServerArgs(socketPath), { cwd: workspace, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  server = spawn(CODEX, codexAppServerArgs(socketPath, taskDir), { cwd: workspace, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   server.stderr?.on('data', (chunk: Buffer) => (serverStderr += chunk.toString()));
   client = await AppServerClient.connect({ socketPath, clientInfo: { name: 'mcp-test', title: null, version: '0.0.0' } });
   client.onNotification((n) => notifications.push(n));
@@ -138,7 +144,8 @@ test('an escalated git push asks for approval; accepted, it pushes and the turn 
   assert.ok(approval.method === 'item/commandExecution/requestApproval');
   assert.equal(approval.params.turnId, turn.id);
   assert.match(approval.params.command ?? '', /git push origin main/);
-  assert.equal(approval.params.reason, 'needs to leave the sandbox');
+  // mcp's rule for `git push` decides before the model's own reason for the escalation.
+  assert.equal(approval.params.reason, "`/bin/bash -lc 'git push origin main'` requires approval: mcp: `git push` waits for a person");
   assert.equal(describeApproval(approval)?.kind, 'command');
   assert.ok(
     ofThread(threadId).some((n) => n.method === 'thread/status/changed' && n.params.status.type === 'active' && n.params.status.activeFlags.includes('waitingOnApproval')),
@@ -165,7 +172,7 @@ test('an escalated git push asks for approval; accepted, it pushes and the turn 
   assert.doesNotMatch(readFileSync(path.join(codexHome, 'config.toml'), 'utf8'), /\[projects\./, 'no trust entry written into CODEX_HOME');
 });
 
-test('a declined escalated push leaves the remote untouched and Codex tells the model', async () => {
+test("a push inside the sandbox asks too (mcp's rules); declined, it leaves the remote untouched and Codex tells the model", async () => {
   const pushedBefore = remoteMain();
   execFileSync('sh', ['-c', 'echo more >> README.md'], { cwd: workspace });
   git(workspace, 'commit', '-qam', 'more');
@@ -173,6 +180,9 @@ test('a declined escalated push leaves the remote untouched and Codex tells the 
   await client.request('turn/start', { threadId: thread.id, input: textInput('push-and-decline') });
 
   const approval = await waitFor(() => requests.find((h) => h.method === 'item/commandExecution/requestApproval' && h.params.threadId === thread.id), 'the approval request');
+  assert.ok(approval.method === 'item/commandExecution/requestApproval');
+  assert.match(approval.params.command ?? '', /git push origin main/);
+  assert.equal(approval.params.reason, "`/bin/bash -lc 'git push origin main'` requires approval: mcp: `git push` waits for a person");
   assert.equal(answerApproval(approval, 'deny'), true);
   const completed = await turnCompleted(thread.id);
   assert.equal(completed.turn.status, 'completed', 'a refusal does not end the turn');

@@ -1,5 +1,6 @@
 import type { ClientParams } from './methods.js';
 import type { UserInput } from './protocol/v2/UserInput.js';
+import { taskRulesConfigArgs } from './task-rules.js';
 
 /**
  * How mcp runs one prompt task on `codex app-server` (codex 0.169.0): the argv of the two
@@ -10,10 +11,11 @@ import type { UserInput } from './protocol/v2/UserInput.js';
 /**
  * The app-server of one task, started in the task's workspace (its cwd is the thread's
  * working directory, see `taskThreadStartParams`). It needs nothing on stdin, writes nothing
- * on stdout, and a few log lines on stderr.
+ * on stdout, and a few log lines on stderr. It reads the task's sensitive-command rules
+ * (task-rules.ts).
  */
-export function codexAppServerArgs(socketPath: string): string[] {
-  return ['app-server', '--listen', `unix://${socketPath}`];
+export function codexAppServerArgs(socketPath: string, taskDir: string): string[] {
+  return ['app-server', '--listen', `unix://${socketPath}`, ...taskRulesConfigArgs(taskDir)];
 }
 
 /**

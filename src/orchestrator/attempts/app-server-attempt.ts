@@ -6,6 +6,7 @@ import { AppServerClient, type ServerRequestHandle } from '../../agents/app-serv
 import { AppServerRequestError } from '../../agents/app-server/errors.js';
 import { lastAgentMessage, notificationEvents } from '../../agents/app-server/events.js';
 import type { ServerNotification } from '../../agents/app-server/methods.js';
+import { writeTaskRules } from '../../agents/app-server/task-rules.js';
 import { codexAppServerArgs, taskThreadResumeParams, taskThreadStartParams, textInput } from '../../agents/app-server/task-session.js';
 import { errorMessage } from '../../domain/errors.js';
 import type { ApprovalDecision, ApprovalKind, Decider } from '../../domain/events.js';
@@ -40,7 +41,7 @@ export interface CodexThreadAddress {
 
 /** The process of a prompt task: Codex's app-server on the task's socket. */
 export function appServerLaunch(codex: string, files: TaskFiles): LaunchArgs {
-  return { argv: [codex, ...codexAppServerArgs(files.codexSocket)] };
+  return { argv: [codex, ...codexAppServerArgs(files.codexSocket, files.dir)] };
 }
 
 /**
@@ -93,6 +94,7 @@ export class AppServerAttempt extends Attempt {
     const socket = this.files.codexSocket;
     // A socket (or Codex's symlink to one) left by a killed attempt is replaced, not joined.
     rmSync(socket, { force: true });
+    writeTaskRules(this.files.dir, this.ctx.codexRules);
     const child = this.spawn(appServerLaunch(codex, this.files));
     const ended = new Promise<End>((resolve) => (this.endWith = resolve));
     const gone = new AbortController();

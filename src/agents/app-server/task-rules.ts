@@ -1,0 +1,49 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Sensitive commands in a Codex task. Codex asks a person only before what leaves its
+ * sandbox, and a `git push` can stay inside it (a remote on a local path, or a config that
+ * grants the sandbox the network): it would then run unasked. Codex's own execution-policy
+ * rules (`prefix_rule(..., decision = "prompt")`) make it ask before such a command wherever
+ * it runs; the request reaches mcp as any other approval. Checked with codex 0.169.0.
+ *
+ * Codex reads rules from a trusted project's `.codex/rules/`, the project being the folders
+ * from a "project root" down to the thread's working directory. So each task's folder holds
+ * its rules (runs/<task>/.codex/rules/), the runs folder holds a marker that makes it the
+ * project root, and the app-server is told to trust the task's folder, and nothing more: the
+ * workspace's own `.codex/` is trusted only as before, through the trust the user gave their
+ * repository (Codex looks that up last).
+ */
+export const CODEX_ROOT_MARKER = '.mcp-codex-root';
+const RULES_FILE = 'mcp-sensitive.rules';
+
+/** Always asked about, as for command tasks; `rm -rf` is not: the sandbox keeps it inside the task's own copy. */
+const DEFAULT_PREFIXES: readonly (readonly string[])[] = [['git', 'push']];
+
+/**
+ * The rules file: one `prefix_rule` for `git push` and one for each entry of the config's
+ * `sensitive` list, its words as the prefix. A JSON string is a valid string of Codex's rule
+ * language (Starlark), escapes included: a file Codex cannot parse would drop every rule.
+ */
+export function sensitiveCodexRules(sensitive: readonly string[]): string {
+  const prefixes = [...DEFAULT_PREFIXES, ...sensitive.map((entry) => entry.trim().split(/\s+/).filter(Boolean)).filter((words) => words.length > 0)];
+  const rules = prefixes.map((words) => {
+    const pattern = words.map((word) => JSON.stringify(word)).join(', ');
+    return `prefix_rule(pattern = [${pattern}], decision = "prompt", justification = ${JSON.stringify(`mcp: \`${words.join(' ')}\` waits for a person`)})`;
+  });
+  return `# Written by mcp for this task: Codex asks a person before these commands.\n${rules.join('\n')}\n`;
+}
+
+/** The `-c` overrides of a task's app-server: the runs folder is the project root, the task's folder is trusted. */
+export function taskRulesConfigArgs(taskDir: string): string[] {
+  return ['-c', `project_root_markers=[${JSON.stringify(CODEX_ROOT_MARKER)}]`, '-c', `projects={${JSON.stringify(taskDir)}={trust_level="trusted"}}`];
+}
+
+/** Writes the task's rules, and the marker of its runs folder, before its app-server starts. */
+export function writeTaskRules(taskDir: string, rules: string): void {
+  const dir = path.join(taskDir, '.codex', 'rules');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, RULES_FILE), rules);
+  writeFileSync(path.join(path.dirname(taskDir), CODEX_ROOT_MARKER), 'mcp: the project root Codex sees for the tasks below (their .codex/rules)\n');
+}

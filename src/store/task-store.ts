@@ -16,6 +16,7 @@ const RUN_COLUMNS: Record<keyof RunRecord, string> = {
   parallel: 'parallel',
   reason: 'reason',
   supervisorPid: 'supervisor_pid',
+  supervisorStart: 'supervisor_start',
   baseCommit: 'base_commit',
   resultBranch: 'result_branch',
   resultSummary: 'result_summary',
@@ -64,6 +65,7 @@ const JSON_FIELDS = new Set<string>(['command', 'dependsOn', 'options']);
 
 function rowToRun(row: Row): RunRecord {
   const out: Record<string, unknown> = {};
+  // `?? null`: a store opened read-only is not migrated, and lacks the newer columns.
   for (const [field, column] of Object.entries(RUN_COLUMNS)) out[field] = row[column] ?? null;
   out.options = typeof row.options_json === 'string' ? JSON.parse(row.options_json) : {};
   return out as unknown as RunRecord;

@@ -143,7 +143,7 @@ test('migration 2: a store written before it gets its millisecond columns filled
   store.close();
   // Back to the schema of version 1, as an older mcp left it.
   const db = new Database(file);
-  db.exec('DROP INDEX tasks_live_states; ALTER TABLE tasks DROP COLUMN started_ms; ALTER TABLE tasks DROP COLUMN ended_ms;');
+  db.exec('DROP INDEX tasks_live_states; ALTER TABLE tasks DROP COLUMN started_ms; ALTER TABLE tasks DROP COLUMN ended_ms; ALTER TABLE runs DROP COLUMN supervisor_start;');
   db.pragma('user_version = 1');
   db.close();
   const reopened = TaskStore.open(file);

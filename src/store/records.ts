@@ -79,5 +79,5 @@ export type RunPatch = Partial<Omit<RunRecord, 'id'>>;
 export type TaskSummary = Pick<
   TaskRecord,
   | 'id' | 'runId' | 'key' | 'title' | 'kind' | 'mode' | 'status' | 'attempts' | 'exitCode' | 'signal' | 'reason' | 'dependsOn'
-  | 'startedAt' | 'endedAt' | 'workspace' | 'branch' | 'sessionId' | 'pid' | 'planVersion' | 'superseded'
+  | 'startedAt' | 'endedAt' | 'updatedAt' | 'workspace' | 'branch' | 'sessionId' | 'pid' | 'planVersion' | 'superseded'
 >;

@@ -262,7 +262,7 @@ export class TaskStore {
    */
   taskSummaries(runId?: string): TaskSummary[] {
     const sql = `SELECT id, run_id, key, title, kind, mode, status, attempts, exit_code, signal, reason, depends_on_json,
-                        started_at, ended_at, workspace, branch, session_id, pid, plan_version, superseded
+                        started_at, ended_at, workspace, branch, session_id, pid, plan_version, superseded, updated_at
                  FROM tasks ${runId ? 'WHERE run_id = ?' : ''} ORDER BY run_id, position`;
     const statement = this.prepared(sql, true);
     const rows = (runId ? statement.all(runId) : statement.all()) as unknown[][];
@@ -287,7 +287,14 @@ export class TaskStore {
       pid: r[17] as number | null,
       planVersion: r[18] as number,
       superseded: r[19] === 1,
+      updatedAt: r[20] as string,
     }));
+  }
+
+  /** When a task of the run last changed (the latest `updatedAt`), or null for a run with none. */
+  lastTaskUpdate(runId: string): string | null {
+    const row = this.prepared('SELECT max(updated_at) FROM tasks WHERE run_id = ?', true).get(runId) as [string | null] | undefined;
+    return row?.[0] ?? null;
   }
 
   /**

@@ -218,3 +218,15 @@ test('--waiting offers no task of a run whose supervisor is gone: one line names
   const task = await printedBy(() => statusCommand('rgone0001-push', { stateDir: dir, waiting: true }));
   assert.equal(task.out, `nothing waits for you\n${gone}\n`);
 });
+
+test("a run whose supervisor died shows the time up to its last known change, not one that climbs to now, in text and in --json", async () => {
+  // Started at 10:00:00 on 2024-05-01, its one task last written then too.
+  const { dir, root } = crashedRun(process.pid);
+  writeFileSync(root.lockPath, JSON.stringify({ pid: process.ppid, start: processStartTime(process.ppid) }));
+  const text = await printedBy(() => statusCommand(undefined, { stateDir: dir }));
+  assert.match(text.out, /^run rcrash001 {2}running {2}plan v1 {2}0ms {2}/m);
+  const json = await printedBy(() => statusCommand(undefined, { stateDir: dir, json: true }));
+  assert.equal((JSON.parse(json.out) as { runs: RunView[] }).runs[0]?.durationMs, 0);
+  const one = await printedBy(() => statusCommand('rcrash001', { stateDir: dir, json: true }));
+  assert.equal((JSON.parse(one.out) as { runs: RunView[] }).runs[0]?.durationMs, 0);
+});

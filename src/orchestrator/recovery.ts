@@ -2,6 +2,7 @@ import { isFinalRunState, isInFlight } from '../domain/task-state.js';
 import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
+import { takenBy } from './run-supervisor.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
 import { transitionDepsFor, transitionTask } from './transitions.js';
 
@@ -26,7 +27,7 @@ export function unfinishedRuns(store: TaskStore): RunRecord[] {
 export async function recoverRun(root: StateRoot, store: TaskStore, run: RunRecord, graceMs: number): Promise<Recovery> {
   // Ours from now on (the caller holds the lock): stopping orphans can take the grace period,
   // and meanwhile `mcp status` must not call the run's supervisor gone.
-  store.updateRun(run.id, { supervisorPid: process.pid });
+  store.updateRun(run.id, takenBy());
   const tasks = store.tasksOf(run.id);
   const orphansStopped = await stopRecordedProcesses(tasks, graceMs);
   const interrupted: string[] = [];

@@ -17,6 +17,7 @@ import type { RunRepo } from '../workspace/workspace.js';
 import type { DecideResult, WaitingNotice } from './attempts/approval-desk.js';
 import type { CodexThreadAddress } from './attempts/app-server-attempt.js';
 import { runNotifyHook } from './notify-hook.js';
+import { takenBy } from './run-supervisor.js';
 import { AttemptRunner } from './attempts/attempt-runner.js';
 import { runFailureReason } from './run-failure.js';
 import { planTasks } from './create-run.js';
@@ -187,7 +188,7 @@ export class RunController {
     store.updateRun(this.run.id, {
       status: 'running',
       startedAt: this.run.startedAt ?? new Date().toISOString(),
-      supervisorPid: process.pid,
+      ...takenBy(),
       baseCommit: userRepo?.baseCommit ?? null,
     });
     this.run = store.getRun(this.run.id) ?? this.run;

@@ -1,26 +1,48 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import { tempStateRoot } from '../store/test-support.js';
+import { processStartTime } from '../terminal/process-info.js';
 import { recoverRun } from './recovery.js';
-import { runSupervisor, UNCLAIMED_GRACE_MS } from './run-supervisor.js';
+import { runSupervisor, supervisorOfRuns, UNCLAIMED_GRACE_MS } from './run-supervisor.js';
+import { thisProcess } from './supervisor-lock.js';
 
 const created = '2024-05-01T10:00:00.000Z';
 const at = Date.parse(created);
 const holder = { pid: 4242, start: '99' };
 
 test('an ended run has no supervisor to ask about', () => {
-  for (const status of ['succeeded', 'failed', 'killed'] as const) assert.equal(runSupervisor({ status, supervisorPid: null, createdAt: created }, null, at), null);
+  for (const status of ['succeeded', 'failed', 'killed'] as const) assert.equal(runSupervisor({ status, supervisorPid: null, supervisorStart: null, createdAt: created }, null, at), null);
 });
 
 test('a run is live only while the supervisor that took it holds the lock', () => {
-  assert.equal(runSupervisor({ status: 'running', supervisorPid: 4242, createdAt: created }, holder, at), 'live');
-  assert.equal(runSupervisor({ status: 'planning', supervisorPid: 4242, createdAt: created }, null, at), 'gone');
+  assert.equal(runSupervisor({ status: 'running', supervisorPid: 4242, supervisorStart: '99', createdAt: created }, holder, at), 'live');
+  assert.equal(runSupervisor({ status: 'planning', supervisorPid: 4242, supervisorStart: '99', createdAt: created }, null, at), 'gone');
   // A supervisor started since (mcp run of another plan) does not hold the dead one's run.
-  assert.equal(runSupervisor({ status: 'running', supervisorPid: 17, createdAt: created }, holder, at), 'gone');
+  assert.equal(runSupervisor({ status: 'running', supervisorPid: 17, supervisorStart: '99', createdAt: created }, holder, at), 'gone');
+});
+
+test('a run whose supervisor died is gone even when the supervisor holding the lock now was given its PID', () => {
+  const taken = { status: 'running' as const, supervisorPid: 4242, createdAt: created };
+  assert.equal(runSupervisor({ ...taken, supervisorStart: '50' }, holder, at), 'gone');
+  assert.equal(runSupervisor({ ...taken, supervisorStart: '99' }, holder, at), 'live');
+  // A run from a store that kept no start time goes by its PID alone, as before.
+  assert.equal(runSupervisor({ ...taken, supervisorStart: null }, holder, at), 'live');
+});
+
+test('status reads the start time the store recorded: a run taken by an earlier process of the PID now holding the lock is gone', () => {
+  const { dir, root, store } = tempStateRoot('pid-reuse');
+  store.createRun({ run: { id: 'rreuse001', objective: 'o', status: 'running', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: created }, tasks: [] });
+  // This process holds the lock; the run was taken by another process that had this PID before.
+  writeFileSync(root.lockPath, JSON.stringify(thisProcess()));
+  store.updateRun('rreuse001', { supervisorPid: process.pid, supervisorStart: `${processStartTime(process.pid)}0` });
+  assert.equal(supervisorOfRuns(root.lockPath)(store.resolveRun('rreuse001')), 'gone');
+  store.updateRun('rreuse001', { supervisorPid: process.pid, supervisorStart: processStartTime(process.pid) });
+  assert.equal(supervisorOfRuns(root.lockPath)(store.resolveRun('rreuse001')), 'live');
 });
 
 test('a run no supervisor took yet is starting for a grace period, then gone', () => {
-  const fresh = { status: 'running' as const, supervisorPid: null, createdAt: created };
+  const fresh = { status: 'running' as const, supervisorPid: null, supervisorStart: null, createdAt: created };
   assert.equal(runSupervisor(fresh, null, at + 1000), 'starting');
   assert.equal(runSupervisor(fresh, holder, at + 1000), 'starting');
   assert.equal(runSupervisor(fresh, null, at + UNCLAIMED_GRACE_MS), 'gone');
@@ -33,4 +55,5 @@ test('recoverRun makes the run its caller\'s before stopping anything, so it nev
   const run = store.resolveRun('rrecov001');
   await recoverRun(root, store, run, 0);
   assert.equal(store.getRun('rrecov001')?.supervisorPid, process.pid);
+  assert.equal(store.getRun('rrecov001')?.supervisorStart, processStartTime(process.pid));
 });

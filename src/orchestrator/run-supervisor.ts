@@ -1,7 +1,7 @@
 import { isFinalRunState } from '../domain/task-state.js';
 import type { RunRecord } from '../store/records.js';
 import type { RunSupervisor } from '../store/views.js';
-import { currentLockHolder, type LockHolder } from './supervisor-lock.js';
+import { currentLockHolder, thisProcess, type LockHolder } from './supervisor-lock.js';
 
 /**
  * How long a run may stay written but taken by no supervisor before it counts as abandoned:
@@ -13,14 +13,27 @@ export const UNCLAIMED_GRACE_MS = 15_000;
 /**
  * Who runs an unfinished run: `live` when the supervisor that took it still holds the
  * state root's lock, `starting` while a fresh run waits for one, `gone` otherwise (only
- * `mcp resume` will finish it); null for an ended run. A supervisor records its PID on a
- * run before it touches it (run-controller, recovery), so another supervisor alive since
- * does not make a dead one's run look held.
+ * `mcp resume` will finish it); null for an ended run. A supervisor records its PID and
+ * start time on a run before it touches it (run-controller, recovery), so another
+ * supervisor alive since, even one given the dead one's PID, does not make its run look held.
  */
-export function runSupervisor(run: Pick<RunRecord, 'status' | 'supervisorPid' | 'createdAt'>, holder: LockHolder | null, now = Date.now()): RunSupervisor {
+export function runSupervisor(run: Pick<RunRecord, 'status' | 'supervisorPid' | 'supervisorStart' | 'createdAt'>, holder: LockHolder | null, now = Date.now()): RunSupervisor {
   if (isFinalRunState(run.status)) return null;
   if (run.supervisorPid === null) return now - Date.parse(run.createdAt) < UNCLAIMED_GRACE_MS ? 'starting' : 'gone';
-  return holder?.pid === run.supervisorPid ? 'live' : 'gone';
+  return holder !== null && heldBy(run, holder) ? 'live' : 'gone';
+}
+
+/**
+ * The lock's holder is the process that took the run. A run from a store that did not keep
+ * start times has its PID alone to go by.
+ */
+function heldBy(run: Pick<RunRecord, 'supervisorPid' | 'supervisorStart'>, holder: LockHolder): boolean {
+  return holder.pid === run.supervisorPid && (run.supervisorStart === null || holder.start === run.supervisorStart);
+}
+
+/** What a supervisor records on a run it takes: itself as its lock names it. */
+export function takenBy(me: LockHolder = thisProcess()): Pick<RunRecord, 'supervisorPid' | 'supervisorStart'> {
+  return { supervisorPid: me.pid, supervisorStart: me.start };
 }
 
 /** runSupervisor for many runs, reading the lock once and only if a run is unfinished. */

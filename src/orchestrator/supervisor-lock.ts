@@ -27,7 +27,7 @@ export class SupervisorLock {
 
   /** Takes the lock, or returns the live holder that has it. */
   acquire(): LockHolder | null {
-    const me: LockHolder = { pid: process.pid, start: processStartTime(process.pid) };
+    const me = thisProcess();
     for (let tries = 0; tries < 3; tries += 1) {
       try {
         writeFileSync(this.file, JSON.stringify(me), { flag: 'wx', mode: 0o600 });
@@ -60,6 +60,11 @@ export class SupervisorLock {
       }
     }
   }
+}
+
+/** This process as a lock names it; a supervisor records the same on the runs it takes. */
+export function thisProcess(): LockHolder {
+  return { pid: process.pid, start: processStartTime(process.pid) };
 }
 
 /** The live supervisor of the lock's state root, or null: one small file and one /proc read. */

@@ -70,6 +70,10 @@ const MIGRATIONS: readonly string[] = [
    UPDATE tasks SET started_ms = CAST(round(unixepoch(started_at, 'subsec') * 1000) AS INTEGER) WHERE started_at IS NOT NULL;
    UPDATE tasks SET ended_ms = CAST(round(unixepoch(ended_at, 'subsec') * 1000) AS INTEGER) WHERE ended_at IS NOT NULL;
    CREATE INDEX tasks_live_states ON tasks(superseded, run_id, status);`,
+  // The supervisor's start time beside its PID, as supervisor.lock names it: a process
+  // given a dead supervisor's PID later must not make that supervisor's runs look held.
+  // Runs written before have none, and are told by their PID alone.
+  `ALTER TABLE runs ADD COLUMN supervisor_start TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

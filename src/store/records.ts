@@ -21,6 +21,11 @@ export interface RunRecord {
   parallel: number;
   reason: string | null;
   supervisorPid: number | null;
+  /**
+   * The supervisor's process start time (from /proc, as its lock records it), so a later
+   * process given the same PID is not taken for it; null in runs of stores before it was kept.
+   */
+  supervisorStart: string | null;
   /** The commit every first task started from (git projects). */
   baseCommit: string | null;
   /** `mcp/run-<id>` once task branches were merged, or the run patch outside git. */
@@ -74,5 +79,5 @@ export type RunPatch = Partial<Omit<RunRecord, 'id'>>;
 export type TaskSummary = Pick<
   TaskRecord,
   | 'id' | 'runId' | 'key' | 'title' | 'kind' | 'mode' | 'status' | 'attempts' | 'exitCode' | 'signal' | 'reason' | 'dependsOn'
-  | 'startedAt' | 'endedAt' | 'workspace' | 'branch' | 'sessionId' | 'pid' | 'planVersion' | 'superseded'
+  | 'startedAt' | 'endedAt' | 'updatedAt' | 'workspace' | 'branch' | 'sessionId' | 'pid' | 'planVersion' | 'superseded'
 >;

@@ -70,6 +70,7 @@ test('TaskStore: createRun, then getRun and tasksOf return what was stored', (t)
     parallel: 2,
     reason: null,
     supervisorPid: null,
+    supervisorStart: null,
     baseCommit: null,
     resultBranch: null,
     resultSummary: null,
@@ -176,6 +177,7 @@ test('TaskStore: updateTask and updateRun round-trip fields, JSON ones included'
     status: 'failed',
     reason: 'build failed',
     supervisorPid: 99,
+    supervisorStart: '123456',
     planVersion: 2,
     replans: 1,
     options: { maxAttempts: 3, taskTimeoutMs: 60000 },
@@ -186,6 +188,7 @@ test('TaskStore: updateTask and updateRun round-trip fields, JSON ones included'
   assert.equal(run?.status, 'failed');
   assert.equal(run?.reason, 'build failed');
   assert.equal(run?.supervisorPid, 99);
+  assert.equal(run?.supervisorStart, '123456');
   assert.equal(run?.planVersion, 2);
   assert.equal(run?.replans, 1);
   assert.deepEqual(run?.options, { maxAttempts: 3, taskTimeoutMs: 60000 });
@@ -269,7 +272,7 @@ test('openDatabase: user_version is SCHEMA_VERSION, the journal is WAL', () => {
   const file = dbFile();
   const db = openDatabase(file);
   try {
-    assert.equal(SCHEMA_VERSION, 2);
+    assert.equal(SCHEMA_VERSION, 3);
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
@@ -296,6 +299,34 @@ test('TaskStore: reopening an existing store keeps its data and migrates nothing
     assert.equal(reader.tasksOf('reeeeeee1').length, 2);
   } finally {
     reader.close();
+  }
+});
+
+test('migration 3: a store from before supervisor start times opens, read-only as well, its runs with none recorded', () => {
+  const file = dbFile();
+  const first = TaskStore.open(file);
+  first.createRun(newRun('rhhhhhhh1', '2024-05-01T10:00:00.000Z'));
+  first.updateRun('rhhhhhhh1', { supervisorPid: 4242 });
+  first.close();
+  // Back to the schema of version 2, as an older mcp left it.
+  const db = openDatabase(file);
+  db.exec('ALTER TABLE runs DROP COLUMN supervisor_start');
+  db.pragma('user_version = 2');
+  db.close();
+  const reader = TaskStore.open(file, { readonly: true });
+  try {
+    assert.equal(reader.getRun('rhhhhhhh1')?.supervisorPid, 4242);
+    assert.equal(reader.getRun('rhhhhhhh1')?.supervisorStart, null);
+  } finally {
+    reader.close();
+  }
+  const store = TaskStore.open(file);
+  try {
+    assert.equal(store.getRun('rhhhhhhh1')?.supervisorStart, null);
+    store.updateRun('rhhhhhhh1', { supervisorPid: 4243, supervisorStart: '777' });
+    assert.equal(store.getRun('rhhhhhhh1')?.supervisorStart, '777');
+  } finally {
+    store.close();
   }
 });
 

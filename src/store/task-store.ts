@@ -16,6 +16,7 @@ const RUN_COLUMNS: Record<keyof RunRecord, string> = {
   parallel: 'parallel',
   reason: 'reason',
   supervisorPid: 'supervisor_pid',
+  supervisorStart: 'supervisor_start',
   baseCommit: 'base_commit',
   resultBranch: 'result_branch',
   resultSummary: 'result_summary',
@@ -64,6 +65,7 @@ const JSON_FIELDS = new Set<string>(['command', 'dependsOn', 'options']);
 
 function rowToRun(row: Row): RunRecord {
   const out: Record<string, unknown> = {};
+  // `?? null`: a store opened read-only is not migrated, and lacks the newer columns.
   for (const [field, column] of Object.entries(RUN_COLUMNS)) out[field] = row[column] ?? null;
   out.options = typeof row.options_json === 'string' ? JSON.parse(row.options_json) : {};
   return out as unknown as RunRecord;
@@ -260,7 +262,7 @@ export class TaskStore {
    */
   taskSummaries(runId?: string): TaskSummary[] {
     const sql = `SELECT id, run_id, key, title, kind, mode, status, attempts, exit_code, signal, reason, depends_on_json,
-                        started_at, ended_at, workspace, branch, session_id, pid, plan_version, superseded
+                        started_at, ended_at, workspace, branch, session_id, pid, plan_version, superseded, updated_at
                  FROM tasks ${runId ? 'WHERE run_id = ?' : ''} ORDER BY run_id, position`;
     const statement = this.prepared(sql, true);
     const rows = (runId ? statement.all(runId) : statement.all()) as unknown[][];
@@ -285,7 +287,14 @@ export class TaskStore {
       pid: r[17] as number | null,
       planVersion: r[18] as number,
       superseded: r[19] === 1,
+      updatedAt: r[20] as string,
     }));
+  }
+
+  /** When a task of the run last changed (the latest `updatedAt`), or null for a run with none. */
+  lastTaskUpdate(runId: string): string | null {
+    const row = this.prepared('SELECT max(updated_at) FROM tasks WHERE run_id = ?', true).get(runId) as [string | null] | undefined;
+    return row?.[0] ?? null;
   }
 
   /**

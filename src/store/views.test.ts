@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { TaskState } from '../domain/task-state.js';
 import type { TaskPatch } from './records.js';
 import { type NewTask, TaskStore } from './task-store.js';
-import { allRunViews, allRunViewsJson as viewsJson, runView } from './views.js';
+import { allRunViews, allRunViewsJson as viewsJson, allRunViewsJsonParts, runView, type RunSupervisor } from './views.js';
 
 // The tests read the UTF-8 bytes as text.
 const allRunViewsJson = (store: TaskStore, options: { runId?: string; now?: number }): string => viewsJson(store, options).toString('utf8');
@@ -143,11 +143,34 @@ test('migration 2: a store written before it gets its millisecond columns filled
   store.close();
   // Back to the schema of version 1, as an older mcp left it.
   const db = new Database(file);
-  db.exec('DROP INDEX tasks_live_states; ALTER TABLE tasks DROP COLUMN started_ms; ALTER TABLE tasks DROP COLUMN ended_ms;');
+  db.exec('DROP INDEX tasks_live_states; ALTER TABLE tasks DROP COLUMN started_ms; ALTER TABLE tasks DROP COLUMN ended_ms; ALTER TABLE runs DROP COLUMN supervisor_start;');
   db.pragma('user_version = 1');
   db.close();
   const reopened = TaskStore.open(file);
   t.after(() => reopened.close());
   assert.equal(allRunViewsJson(reopened, { now: NOW }), before);
   assert.equal(allRunViewsJson(reopened, { now: NOW }), JSON.stringify(allRunViews(reopened, NOW)));
+});
+
+test("a run whose supervisor is gone stops its clock at its last task update: its time and its running tasks' stop climbing, in the view and in status's JSON", () => {
+  const { store } = openStore();
+  const started = new Date(Date.now() - 60_000).toISOString();
+  addRun(store, 'rgone0001', '2024-05-01T10:00:00.000Z', [task('rgone0001', 'a', 0), task('rgone0001', 'b', 1)]);
+  store.updateRun('rgone0001', { startedAt: started });
+  store.updateTask('rgone0001-a', { status: 'running', startedAt: started });
+  const last = Date.parse(store.getTask('rgone0001-a')?.updatedAt ?? '');
+  const later = last + 3_600_000;
+  const run = store.resolveRun('rgone0001');
+  const json = (supervisor: RunSupervisor): string => Buffer.concat(allRunViewsJsonParts(store, { now: later, supervisorOf: () => supervisor })).toString('utf8');
+
+  const gone = runView(run, store.taskSummaries('rgone0001'), later, () => 'gone');
+  assert.equal(gone.durationMs, last - Date.parse(started));
+  assert.equal(gone.tasks[0]?.durationMs, last - Date.parse(started));
+  assert.equal(gone.tasks[1]?.durationMs, null);
+  assert.equal(json('gone'), JSON.stringify([gone]));
+  // Its supervisor alive, the same run counts up to now.
+  const live = runView(run, store.taskSummaries('rgone0001'), later, () => 'live');
+  assert.equal(live.durationMs, later - Date.parse(started));
+  assert.equal(live.tasks[0]?.durationMs, later - Date.parse(started));
+  assert.equal(json('live'), JSON.stringify([live]));
 });

@@ -61,6 +61,26 @@ export interface RunView {
   tasks: TaskView[];
 }
 
+/**
+ * The time a run's durations count up to: now, except for a run whose supervisor is gone.
+ * Nothing moves in that run until `mcp resume`, and when its supervisor died is not known:
+ * its clock stops at the last thing the store knows happened in it, its latest task update
+ * (or its start), and so do its tasks that had not ended (they were running then; what
+ * came after is not known). `lastTaskUpdate` is asked only for such a run.
+ */
+function runClock(run: Pick<RunRecord, 'startedAt'>, supervisor: RunSupervisor | undefined, lastTaskUpdate: () => string | null, now: number): number {
+  if (supervisor !== 'gone') return now;
+  const known = [run.startedAt, lastTaskUpdate()].filter((time): time is string => time !== null).map(Date.parse);
+  return known.length > 0 ? Math.min(now, Math.max(...known)) : now;
+}
+
+/** The latest `updatedAt` of tasks, as SQLite's max() of the column finds it (TaskStore.lastTaskUpdate). */
+function lastUpdateOf(tasks: readonly Pick<TaskSummary, 'updatedAt'>[]): string | null {
+  let last: string | null = null;
+  for (const task of tasks) if (last === null || task.updatedAt > last) last = task.updatedAt;
+  return last;
+}
+
 export function durationMs(startedAt: string | null, endedAt: string | null, now = Date.now()): number | null {
   if (!startedAt) return null;
   const end = endedAt ? Date.parse(endedAt) : now;
@@ -92,8 +112,11 @@ export function taskView(task: TaskSummary, now = Date.now()): TaskView {
   };
 }
 
-/** A run's view without its tasks; `tasks` comes last so a caller can append it. */
-function runHead(run: RunRecord, counts: Record<string, number>, now: number, supervisorOf?: SupervisorOf): Omit<RunView, 'tasks'> {
+/**
+ * A run's view without its tasks; `tasks` comes last so a caller can append it. `supervisor`
+ * undefined: not asked (the field is left out); `now` is the run's clock (runClock).
+ */
+function runHead(run: RunRecord, counts: Record<string, number>, now: number, supervisor: RunSupervisor | undefined): Omit<RunView, 'tasks'> {
   return {
     id: run.id,
     objective: run.objective,
@@ -109,7 +132,7 @@ function runHead(run: RunRecord, counts: Record<string, number>, now: number, su
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     durationMs: durationMs(run.startedAt, run.endedAt, now),
-    ...(supervisorOf ? { supervisor: supervisorOf(run) } : {}),
+    ...(supervisor !== undefined ? { supervisor } : {}),
     counts,
   };
 }
@@ -127,7 +150,9 @@ function lifecycleCounts(counts: ReadonlyMap<string, number>): Record<string, nu
 export function runView(run: RunRecord, tasks: TaskSummary[], now = Date.now(), supervisorOf?: SupervisorOf): RunView {
   const counts = new Map<string, number>();
   for (const task of tasks) if (!task.superseded) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
-  return { ...runHead(run, lifecycleCounts(counts), now, supervisorOf), tasks: tasks.map((task) => taskView(task, now)) };
+  const supervisor = supervisorOf?.(run);
+  const clock = runClock(run, supervisor, () => lastUpdateOf(tasks), now);
+  return { ...runHead(run, lifecycleCounts(counts), clock, supervisor), tasks: tasks.map((task) => taskView(task, clock)) };
 }
 
 export function allRunViews(store: TaskStore, now = Date.now(), supervisorOf?: SupervisorOf): RunView[] {
@@ -172,10 +197,13 @@ export function allRunViewsJsonParts(store: TaskStore, options: { runId?: string
   const read = !ended || toRead.length * 2 > runs.length ? store.taskViewsJsonByRun(now, options.runId) : new Map(toRead.flatMap((run) => [...store.taskViewsJsonByRun(now, run.id)]));
   const parts: Buffer[] = [Buffer.from('[')];
   runs.forEach((run, i) => {
-    const head = JSON.stringify(runHead(run, lifecycleCounts(counts.get(run.id) ?? new Map()), now, options.supervisorOf));
+    const supervisor = options.supervisorOf?.(run);
+    const clock = runClock(run, supervisor, () => store.lastTaskUpdate(run.id), now);
+    const head = JSON.stringify(runHead(run, lifecycleCounts(counts.get(run.id) ?? new Map()), clock, supervisor));
     let tasks = ended?.get(run.id);
     if (!tasks) {
-      const fresh = read.get(run.id);
+      // A run whose clock stopped has its tasks' durations counted to that stop: read on its own.
+      const fresh = clock === now ? read.get(run.id) : store.taskViewsJsonByRun(clock, run.id).get(run.id);
       tasks = fresh?.json ?? Buffer.from('[]');
       if (ended && isFinalRunState(run.status) && !fresh?.dependsOnNow) ended.set(run.id, tasks);
     }

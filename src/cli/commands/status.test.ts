@@ -183,3 +183,50 @@ test('a run whose supervisor holds the lock is live, not gone', async () => {
   const text = await printedBy(() => statusCommand(undefined, { stateDir: dir }));
   assert.doesNotMatch(text.out, /gone/);
 });
+
+test('--waiting offers no task of a run whose supervisor is gone: one line names the run and its mcp resume, and --json lists none of its tasks', async () => {
+  const { dir, root, store } = tempStateRoot('status');
+  for (const id of ['rlive0001', 'rgone0001']) {
+    store.createRun({
+      run: { id, objective: 'o', status: 'running', project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
+      tasks: [commandTask(id, 'push', 'waiting_approval')],
+    });
+    store.updateTask(`${id}-push`, { reason: `approval 1: $ git push origin main — mcp approve ${id}-push [--deny]` });
+  }
+  // This process is the live supervisor of rlive0001; rgone0001's died.
+  writeFileSync(root.lockPath, JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) }));
+  store.updateRun('rlive0001', { supervisorPid: process.pid, supervisorStart: processStartTime(process.pid) });
+  store.updateRun('rgone0001', { supervisorPid: process.ppid, supervisorStart: processStartTime(process.ppid) });
+  store.close();
+  const gone = 'run rgone0001  (1 waiting_approval)  supervisor: gone, the run will not end by itself; finish it with: mcp resume rgone0001';
+
+  const text = await printedBy(() => statusCommand(undefined, { stateDir: dir, waiting: true }));
+  assert.equal(text.code, 0);
+  assert.match(text.out, /rlive0001-push +waiting_approval .*mcp approve rlive0001-push/);
+  assert.doesNotMatch(text.out, /rgone0001-push/);
+  assert.ok(text.out.split('\n').includes(gone), text.out);
+  const json = JSON.parse((await printedBy(() => statusCommand(undefined, { stateDir: dir, waiting: true, json: true }))).out) as { runs: RunView[] };
+  const byId = new Map(json.runs.map((run) => [run.id, run]));
+  assert.deepEqual(byId.get('rlive0001')?.tasks.map((t) => t.id), ['rlive0001-push']);
+  assert.deepEqual(byId.get('rgone0001')?.tasks, []);
+  assert.equal(byId.get('rgone0001')?.supervisor, 'gone');
+  assert.deepEqual(byId.get('rgone0001')?.counts, { waiting_approval: 1 });
+
+  // Only the dead supervisor's run waits: nothing waits for you, and the same line says why.
+  const one = await printedBy(() => statusCommand('rgone0001', { stateDir: dir, waiting: true }));
+  assert.equal(one.out, `nothing waits for you\n${gone}\n`);
+  const task = await printedBy(() => statusCommand('rgone0001-push', { stateDir: dir, waiting: true }));
+  assert.equal(task.out, `nothing waits for you\n${gone}\n`);
+});
+
+test("a run whose supervisor died shows the time up to its last known change, not one that climbs to now, in text and in --json", async () => {
+  // Started at 10:00:00 on 2024-05-01, its one task last written then too.
+  const { dir, root } = crashedRun(process.pid);
+  writeFileSync(root.lockPath, JSON.stringify({ pid: process.ppid, start: processStartTime(process.ppid) }));
+  const text = await printedBy(() => statusCommand(undefined, { stateDir: dir }));
+  assert.match(text.out, /^run rcrash001 {2}running {2}plan v1 {2}0ms {2}/m);
+  const json = await printedBy(() => statusCommand(undefined, { stateDir: dir, json: true }));
+  assert.equal((JSON.parse(json.out) as { runs: RunView[] }).runs[0]?.durationMs, 0);
+  const one = await printedBy(() => statusCommand('rcrash001', { stateDir: dir, json: true }));
+  assert.equal((JSON.parse(one.out) as { runs: RunView[] }).runs[0]?.durationMs, 0);
+});

@@ -11,7 +11,7 @@ import { snapshotRunCount } from '../../store/snapshot.js';
 import { plural } from '../../domain/plural.js';
 import { colorEnabled, statePainter } from '../render/color.js';
 import { fitLine, formatBytes, formatDuration, formatTime, printable } from '../render/format.js';
-import { renderRun } from '../render/run-summary.js';
+import { renderRun, supervisorGoneLine } from '../render/run-summary.js';
 import { openExistingStore, requireStore, resolveRef } from '../open-store.js';
 import { parseSeconds } from '../parse-options.js';
 
@@ -33,6 +33,8 @@ export type SortKey = (typeof SORT_KEYS)[number];
 export interface TaskQuery {
   states: ReadonlySet<TaskState> | null;
   sort: SortKey | null;
+  /** --waiting: only what a person can answer now (see strandedRuns). */
+  answerable?: boolean;
 }
 
 const DEFAULT_WATCH_INTERVAL_SECONDS = 2;
@@ -106,6 +108,8 @@ interface StatusView {
   done: boolean;
   /** A run shown that has not ended and never will by itself: its supervisor died. */
   orphan: RunView | undefined;
+  /** Runs shown without the tasks that wait in them for an answer nobody can pass on (strandedRuns). */
+  stranded: RunView[];
 }
 
 /** The state root's disk use (root-usage.ts): remembered per run, the rest measured within a budget. */
@@ -124,7 +128,7 @@ export function diskLine(disk: DiskUsage): string {
 }
 
 function look(store: TaskStore | null, root: StateRoot, target: { runId: string; taskId?: string } | null, query: TaskQuery): StatusView {
-  if (!store) return { runs: [], task: undefined, done: true, orphan: undefined };
+  if (!store) return { runs: [], task: undefined, done: true, orphan: undefined, stranded: [] };
   const supervisorOf = supervisorOfRuns(root.lockPath);
   let runs: RunView[];
   if (target) {
@@ -136,10 +140,32 @@ function look(store: TaskStore | null, root: StateRoot, target: { runId: string;
   }
   const whole = runs;
   runs = runs.map((run) => ({ ...run, tasks: selectTasks(run.tasks, query) }));
+  const stranded = query.answerable ? strandedRuns(runs) : [];
+  if (stranded.length > 0) runs = runs.map((run) => (stranded.includes(run) ? { ...run, tasks: [] } : run));
   const task = target?.taskId ? runs[0]?.tasks[0] : undefined;
   const asked = target?.taskId ? whole[0]?.tasks[0] : undefined;
   const done = asked ? isFinalTaskState(asked.status as TaskState) : whole.every((run) => isFinalRunState(run.status as RunState));
-  return { runs, task, done, orphan: done ? undefined : whole.find((run) => run.supervisor === 'gone') };
+  return { runs, task, done, orphan: done ? undefined : whole.find((run) => run.supervisor === 'gone'), stranded };
+}
+
+/**
+ * The runs among those shown whose waiting tasks nobody can answer: an answer reaches a task
+ * through its run's supervisor, and theirs is gone (`mcp approve` would fail). --waiting
+ * names each in one line with its `mcp resume` instead of offering its tasks; in --json such
+ * a run lists no tasks, so a script answering what it finds tries none that would fail, and
+ * keeps its counts and `"supervisor": "gone"`, which tell it what waits in vain.
+ */
+function strandedRuns(runs: readonly RunView[]): RunView[] {
+  return runs.filter((run) => run.supervisor === 'gone' && run.tasks.length > 0);
+}
+
+/** A stranded run's line: what waits in it, and how to finish it. */
+function strandedLine(run: RunView, color: boolean): string {
+  const paint = statePainter(color);
+  const waiting = new Map<string, number>();
+  for (const task of run.tasks) waiting.set(task.status, (waiting.get(task.status) ?? 0) + 1);
+  const counts = [...waiting].map(([state, n]) => `${n} ${paint(state)}`).join(', ');
+  return `run ${run.id}  (${counts})  ${supervisorGoneLine(run.id)}`;
 }
 
 /** Without a store, a snapshot holding runs means a store that is gone, not a state root never used. */
@@ -189,15 +215,18 @@ function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, 
     return rows.map(([k, v]) => `${k.padEnd(11)}${v}`).join('\n');
   }
   const emptyNote = query.states ? `(no task is ${[...query.states].join(' or ')})` : undefined;
-  if (query.states && view.runs.every((run) => run.tasks.length === 0) && query.states.has('waiting_approval') && query.states.has('waiting_input')) return 'nothing waits for you';
-  return `${view.runs.map((run) => renderRun(run, { color, emptyNote, resultMerged: merged.has(run.id) })).join('\n\n')}\n\n${diskLine(disk())}`;
+  const stranded = view.stranded.map((run) => strandedLine(run, color));
+  const shown = view.runs.filter((run) => !view.stranded.some((s) => s.id === run.id));
+  if (query.states && shown.every((run) => run.tasks.length === 0) && query.states.has('waiting_approval') && query.states.has('waiting_input')) return ['nothing waits for you', ...stranded].join('\n');
+  const runs = shown.map((run) => renderRun(run, { color, emptyNote, resultMerged: merged.has(run.id) }));
+  return [runs.join('\n\n'), ...(stranded.length > 0 ? [stranded.join('\n')] : []), diskLine(disk())].join('\n\n');
 }
 
 export async function statusCommand(ref: string | undefined, options: StatusOptions): Promise<number> {
   if (options.waiting && options.state) throw new UsageError('--waiting and --state both choose states', 'give one of them');
   // What waits for a person: each row's reason says what is asked and how to answer.
   const states = options.waiting ? new Set<TaskState>(['waiting_approval', 'waiting_input']) : parseStates(options.state);
-  const query: TaskQuery = { states, sort: parseSort(options.sort) };
+  const query: TaskQuery = { states, sort: parseSort(options.sort), answerable: Boolean(options.waiting) };
   const watch = watchPlan(options);
   const ctx = resolveContext(options);
   let store = ref ? requireStore(ctx.root, ref, { reading: true }) : openExistingStore(ctx.root, { reading: true });

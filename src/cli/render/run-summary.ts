@@ -15,6 +15,11 @@ export interface RenderRunOptions {
   resultMerged?: boolean;
 }
 
+/** How status says that a run's supervisor is gone: nothing moves it on until `mcp resume`. */
+export function supervisorGoneLine(runId: string): string {
+  return `supervisor: gone, the run will not end by itself; finish it with: mcp resume ${runId}`;
+}
+
 export function renderRun(run: RunView, options: RenderRunOptions = {}): string {
   const paint = statePainter(options.color ?? colorEnabled(process.stdout));
   const counts = Object.entries(run.counts)
@@ -24,7 +29,7 @@ export function renderRun(run: RunView, options: RenderRunOptions = {}): string 
     `run ${run.id}  ${paint(run.status)}  plan v${run.planVersion}  ${formatDuration(run.durationMs)}  (${counts})`,
     ...(run.objective ? [`objective: ${printable(run.objective).slice(0, 200)}`] : []),
     ...(run.reason ? [`reason: ${printable(run.reason)}`] : []),
-    ...(run.supervisor === 'gone' ? [`supervisor: gone, the run will not end by itself; finish it with: mcp resume ${run.id}`] : []),
+    ...(run.supervisor === 'gone' ? [supervisorGoneLine(run.id)] : []),
     ...(run.resultBranch ? [`result: branch ${run.resultBranch} (${options.resultMerged ? 'merged into your branch' : `mcp merge ${run.id} to bring it into your branch`})`] : []),
     ...(run.resultSummary ? run.resultSummary.split('\n').map((l) => `  ${printable(l.trim())}`) : []),
   ];

@@ -19,7 +19,7 @@ test('fish: commands, option values and ids complete', { skip: !hasShell('fish')
       .filter(Boolean)
       .map((l) => l.split('\t')[0] ?? '');
   assert.deepEqual(complete('mcp sta'), ['status']);
-  assert.deepEqual(complete('mcp logs --stream ').sort(), ['events', 'stderr', 'stdout']);
+  assert.deepEqual(complete('mcp logs --stream ').sort(), ['events', 'stderr', 'stdout', 'transcript']);
   assert.deepEqual(complete('mcp resume ').sort(), ['r0abc1234', 'r0abc5678']);
   assert.ok(complete('mcp logs ').includes('r0abc1234-test'));
 });

@@ -1,5 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { runCommand } from '../../terminal/run-command.js';
 
 /**
  * Sensitive commands in a Codex task. Codex asks a person only before what leaves its
@@ -21,14 +23,17 @@ const RULES_FILE = 'mcp-sensitive.rules';
 /** Always asked about, as for command tasks; `rm -rf` is not: the sandbox keeps it inside the task's own copy. */
 const DEFAULT_PREFIXES: readonly (readonly string[])[] = [['git', 'push']];
 
+function sensitivePrefixes(sensitive: readonly string[]): string[][] {
+  return [...DEFAULT_PREFIXES.map((words) => [...words]), ...sensitive.map((entry) => entry.trim().split(/\s+/).filter(Boolean)).filter((words) => words.length > 0)];
+}
+
 /**
  * The rules file: one `prefix_rule` for `git push` and one for each entry of the config's
  * `sensitive` list, its words as the prefix. A JSON string is a valid string of Codex's rule
  * language (Starlark), escapes included: a file Codex cannot parse would drop every rule.
  */
 export function sensitiveCodexRules(sensitive: readonly string[]): string {
-  const prefixes = [...DEFAULT_PREFIXES, ...sensitive.map((entry) => entry.trim().split(/\s+/).filter(Boolean)).filter((words) => words.length > 0)];
-  const rules = prefixes.map((words) => {
+  const rules = sensitivePrefixes(sensitive).map((words) => {
     const pattern = words.map((word) => JSON.stringify(word)).join(', ');
     return `prefix_rule(pattern = [${pattern}], decision = "prompt", justification = ${JSON.stringify(`mcp: \`${words.join(' ')}\` waits for a person`)})`;
   });
@@ -46,4 +51,32 @@ export function writeTaskRules(taskDir: string, rules: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, RULES_FILE), rules);
   writeFileSync(path.join(path.dirname(taskDir), CODEX_ROOT_MARKER), 'mcp: the project root Codex sees for the tasks below (their .codex/rules)\n');
+}
+
+/**
+ * Whether this Codex would ask before each sensitive command under the task's rules, by its
+ * own `codex execpolicy check` (for `mcp doctor`): the commands it would not ask about, or
+ * why it could not tell (a Codex without execution-policy rules).
+ */
+export async function sensitiveCommandsCodexSkips(codexPath: string, sensitive: readonly string[]): Promise<{ skipped: string[] } | { problem: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-rules-'));
+  try {
+    const file = path.join(dir, RULES_FILE);
+    writeFileSync(file, sensitiveCodexRules(sensitive));
+    const skipped: string[] = [];
+    for (const words of sensitivePrefixes(sensitive)) {
+      const result = await runCommand([codexPath, 'execpolicy', 'check', '--rules', file, '--', ...words], { cwd: dir, timeoutMs: 15_000 });
+      if (result.code !== 0) return { problem: `\`codex execpolicy check\` failed: ${(result.spawnError ?? result.stderr.trim().split('\n').pop()) || `exit ${result.code}`}` };
+      let decision: unknown;
+      try {
+        decision = (JSON.parse(result.stdout) as { decision?: unknown }).decision;
+      } catch {
+        return { problem: `\`codex execpolicy check\` printed no decision` };
+      }
+      if (decision !== 'prompt') skipped.push(words.join(' '));
+    }
+    return { skipped };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

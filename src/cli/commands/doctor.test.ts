@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { StateRootError } from '../../domain/errors.js';
 import { resolveContext } from '../context.js';
-import { configCheck, stateRootCheck, WORKTREES_WARN_AT, worktreesCheck } from './doctor.js';
+import { configCheck, sensitiveCheck, stateRootCheck, WORKTREES_WARN_AT, worktreesCheck } from './doctor.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-doctor-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -63,4 +64,24 @@ test('stateRootCheck: a state root `mcp run` cannot write fails here, in the wor
   const check = stateRootCheck(root, readOnly);
   assert.deepEqual(check, { name: 'state root', ok: false, detail: `state root ${root.dir} is not writable`, fix: 'choose another --state-dir or fix its permissions' });
   assert.equal(stateRootCheck(resolveContext({ project, stateDir: path.join(root.dir, 'new', 'deeper') }).root, readOnly).ok, false);
+});
+
+test("sensitiveCheck: the pinned Codex asks before git push and the config's entries; a Codex that would not, or cannot tell, fails", async () => {
+  const codex = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..'), 'node_modules/.bin/codex');
+  const project = path.join(tmp, 'sensitive');
+  mkdirSync(project);
+  writeFileSync(path.join(project, 'mcp.config.json'), JSON.stringify({ sensitive: ['terraform apply'] }));
+  const ctx = resolveContext({ project });
+  assert.deepEqual(await sensitiveCheck(codex, ctx), { name: 'approvals', ok: true, detail: "Codex asks before git push, terraform apply (mcp's rules)" });
+
+  // A Codex whose rules match nothing (an older one would ignore them).
+  const deaf = path.join(tmp, 'deaf-codex');
+  writeFileSync(deaf, '#!/bin/sh\necho \'{"matchedRules":[]}\'\n', { mode: 0o755 });
+  const skipped = await sensitiveCheck(deaf, ctx);
+  assert.deepEqual([skipped.ok, skipped.detail], [false, 'Codex would run these unasked in a task: git push, terraform apply']);
+  const old = path.join(tmp, 'old-codex');
+  writeFileSync(old, "#!/bin/sh\necho \"error: unrecognized subcommand 'execpolicy'\" >&2; exit 2\n", { mode: 0o755 });
+  const unknown = await sensitiveCheck(old, ctx);
+  assert.deepEqual([unknown.ok, unknown.detail], [false, "cannot tell whether Codex asks before sensitive commands: `codex execpolicy check` failed: error: unrecognized subcommand 'execpolicy'"]);
+  assert.match(unknown.fix ?? '', /@openai\/codex 0\.169\.0/);
 });

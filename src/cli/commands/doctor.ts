@@ -53,6 +53,17 @@ export async function configCheck(ctx: McpContext, explicit: string | undefined)
   }
 }
 
+/** Whether the Codex that will run the tasks asks before `git push` and the config's `sensitive` commands, under mcp's rules. */
+export async function sensitiveCheck(codexPath: string, ctx: McpContext): Promise<Check> {
+  const { sensitiveCommandsCodexSkips } = await import('../../agents/app-server/task-rules.js');
+  const sensitive = await ctx.loadConfig().then((config) => config.sensitive, () => []);
+  const seen = await sensitiveCommandsCodexSkips(codexPath, sensitive);
+  const fix = 'use a Codex that reads execution-policy rules (@openai/codex 0.169.0, as pinned by mcp, or newer)';
+  if ('problem' in seen) return { name: 'approvals', ok: false, detail: `cannot tell whether Codex asks before sensitive commands: ${seen.problem}`, fix };
+  if (seen.skipped.length > 0) return { name: 'approvals', ok: false, detail: `Codex would run these unasked in a task: ${seen.skipped.join(', ')}`, fix };
+  return { name: 'approvals', ok: true, detail: `Codex asks before ${['git push', ...sensitive.map((entry) => entry.trim()).filter(Boolean)].join(', ')} (mcp's rules)` };
+}
+
 /** What `mcp run` would refuse about the state root (same words), else whether its control directory is private. */
 export function stateRootCheck(root: StateRoot, access?: (file: string, mode: number) => void): Check {
   const problem = root.problem(access);
@@ -118,6 +129,7 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   checks.push({ name: 'platform', ok: ctx.warning === null, detail: `${platform.wsl ? `WSL (${platform.distro ?? 'distro unknown'})` : 'Linux'}; project ${ctx.project}${ctx.warning ? `; ${ctx.warning}` : ''}`, fix: 'move the project under your Linux home' });
 
   checks.push(await configCheck(ctx, options.config));
+  if (codex.path) checks.push(await sensitiveCheck(codex.path, ctx));
   checks.push(stateRootCheck(ctx.root));
 
   const backlog = await worktreeBacklog(ctx.project, ctx.root);

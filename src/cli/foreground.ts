@@ -1,7 +1,7 @@
 import type { TaskChange } from '../orchestrator/transitions.js';
-import type { Plan } from '../orchestrator/plan.js';
-import { describePlan } from './render/plan.js';
 import { runNewsText } from './render/run-news.js';
+import { taskChangeLine } from './render/task-change.js';
+import { planText } from './plan-text.js';
 import type { Supervisor } from '../orchestrator/supervisor.js';
 import { errorMessage } from '../domain/errors.js';
 import type { RunState } from '../domain/task-state.js';
@@ -11,17 +11,6 @@ import { colorEnabled } from './render/color.js';
 import { formatTime, printable } from './render/format.js';
 import { LiveView, type LiveOut, type LiveRun, type LiveSource, type LiveTask } from './render/live-view.js';
 import { TaskActivityReader } from './task-activity.js';
-
-/** The plan of a run as the store holds it, described; null when it is not there. */
-function planText(store: TaskStore | undefined, runId: string, version: number): string | null {
-  const json = store?.getRun(runId)?.planJson;
-  if (!json || json === '{}') return null;
-  try {
-    return describePlan(JSON.parse(json) as Plan, version);
-  } catch {
-    return null;
-  }
-}
 
 export interface ForegroundOptions {
   /** The store the runs are in, to describe their plans. */
@@ -99,10 +88,7 @@ function keepRunningWithoutReader(out: NodeJS.WritableStream): void {
 }
 
 function progressLine(change: TaskChange): string {
-  const t = change.task;
-  const when = formatTime(new Date().toISOString());
-  const extra = t.reason ? `  ${printable(t.reason)}` : change.to === 'running' && t.attempts > 1 ? `  attempt ${t.attempts}` : '';
-  return `${when}  ${t.key.padEnd(16)} ${change.to}${extra}\n`;
+  return taskChangeLine(new Date().toISOString(), change.task.key, change.to, change.task.reason, change.task.attempts);
 }
 
 /**

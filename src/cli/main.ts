@@ -163,7 +163,7 @@ function build(): Command {
     .action(action(async () => (await import('./commands/status.js')).statusCommand));
 
   common(program.command('logs <task>'))
-    .description("print a task's log: what a Codex task did (its transcript), or a command task's terminal output")
+    .description("print a task's log: what a Codex task did (its transcript), or a command task's terminal output; of a run id, the run's story (its plan, each task's start and end, how it ended)")
     .option('-f, --follow', 'keep printing until the task ends')
     .addOption(
       new Option(
@@ -173,7 +173,7 @@ function build(): Command {
     )
     .option('--plain', 'strip terminal escape sequences')
     .option('--json', 'one JSON document: {"task", "stream", "file", "text"} or, for events, {"task", "stream", "file", "events": [...]}; with --follow, one JSON object a line')
-    .addHelpText('after', '\nExamples:\n  mcp logs review                     # what a Codex task did\n  mcp logs build --follow --plain     # a command task\'s terminal, until it ends\n  mcp logs review --stream events --json')
+    .addHelpText('after', '\nExamples:\n  mcp logs review                     # what a Codex task did\n  mcp logs r0abc123 --follow          # a run, as mcp run prints it\n  mcp logs build --follow --plain     # a command task\'s terminal, until it ends\n  mcp logs review --stream events --json')
     .action(action(async () => (await import('./commands/logs.js')).logsCommand));
 
   common(program.command('kill [target]'))

@@ -135,6 +135,27 @@ test("logs of a Codex task prints its transcript: what Codex ran, said, and how 
   assert.equal((await mcp(['logs', 'verify'], { cwd: sb.project, env: sb.env })).stderr, '');
 });
 
+test("logs RUN tells the run as mcp run printed it: each task's start and end in time order, then how the run ended", async () => {
+  const json = await status(sb);
+  const run = json.runs[0]!;
+  const story = await mcp(['logs', run.id], { cwd: sb.project, env: sb.env });
+  assert.equal(story.code, 0, story.stderr);
+  const lines = story.stdout.trimEnd().split('\n');
+  const at = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+  for (const key of ['alpha', 'beta', 'join', 'verify']) {
+    const started = at(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${key}\\s+running$`));
+    assert.ok(started >= 0 && started < at(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${key}\\s+succeeded$`)), story.stdout);
+  }
+  assert.ok(at(/  alpha\s+succeeded$/) < at(/  join\s+running$/) && at(/  beta\s+succeeded$/) < at(/  join\s+running$/), story.stdout);
+  assert.match(lines.at(-1) ?? '', new RegExp(`^\\d\\d:\\d\\d:\\d\\d  run ${run.id} succeeded; result: mcp/run-${run.id}$`));
+  const times = lines.map((line) => line.slice(0, 8)).filter((time) => /^\d\d:/.test(time));
+  assert.deepEqual(times, [...times].sort(), 'in time order');
+  // A run has no terminal of its own.
+  const stdout = await mcp(['logs', run.id, '--stream', 'stdout'], { cwd: sb.project, env: sb.env });
+  assert.equal(stdout.code, 2);
+  assert.match(stdout.stderr, new RegExp(`^mcp: run ${run.id} has no stdout of its own: its tasks do`));
+});
+
 test('logs --json is one JSON document: the text of a log, or the events as an array', async () => {
   const text = await mcp(['logs', 'verify', '--plain', '--json'], { cwd: sb.project, env: sb.env });
   assert.equal(text.code, 0, text.stderr);

@@ -1,7 +1,11 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { NoSupervisorError, UsageError } from '../../domain/errors.js';
-import { isFinalTaskState } from '../../domain/task-state.js';
+import { NoSupervisorError, NotFoundError, UsageError } from '../../domain/errors.js';
+import { isFinalRunState, isFinalTaskState } from '../../domain/task-state.js';
+import type { RunRecord, TaskRecord } from '../../store/records.js';
+import type { StateRoot } from '../../store/state-root.js';
+import type { TaskStore } from '../../store/task-store.js';
+import { RunStory } from '../run-story.js';
 import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import { parseEventLine } from '../../domain/events.js';
@@ -33,7 +37,9 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
   const ctx = resolveContext(options);
   const store = requireStore(ctx.root, ref, { reading: true });
   try {
-    const task = store.resolveTask(ref);
+    const target = taskOrRun(store, ref);
+    if ('objective' in target) return await runLogs(ctx.root, store, target, options);
+    const task = target;
     // A Codex task's terminal prints nothing: what it did is in its events.
     const stream = (options.stream ?? (task.kind === 'prompt' ? 'transcript' : 'stdout')) as Stream;
     const files = ctx.root.taskFiles(task.id);
@@ -65,6 +71,46 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
   } finally {
     store.close();
   }
+}
+
+/** The task `ref` names (an id, or a plan key in the latest run that has it), else the run whose id it is. */
+function taskOrRun(store: TaskStore, ref: string): TaskRecord | RunRecord {
+  try {
+    return store.resolveTask(ref);
+  } catch (error) {
+    const run = error instanceof NotFoundError ? store.getRun(ref) : undefined;
+    if (run) return run;
+    if (error instanceof NotFoundError) throw new NotFoundError(`no task or run ${JSON.stringify(ref)} in this state root`, 'run `mcp status` to list run and task ids');
+    throw error;
+  }
+}
+
+/**
+ * `mcp logs RUN`: the run's story (the default), or its own events.ndjson. A run has no
+ * terminal of its own: its tasks do.
+ */
+async function runLogs(root: StateRoot, store: TaskStore, run: RunRecord, options: LogsOptions): Promise<number> {
+  const stream = (options.stream ?? 'transcript') as Stream;
+  if (stream === 'stdout' || stream === 'stderr') throw new UsageError(`run ${run.id} has no ${stream} of its own: its tasks do (mcp logs TASK --stream ${stream}; mcp status ${run.id} lists them)`);
+  const file = root.runFiles(run.id).events;
+  const to = options.out ?? process.stdout;
+  const sink: LogSink = options.json ? new JsonSink(to, { task: run.id, stream, file }, stream === 'events', options.follow === true, false) : new Sink(to, false);
+  const story = stream === 'transcript' ? new RunStory(root, store, run.id) : null;
+  let offset = 0;
+  for (;;) {
+    const now = store.getRun(run.id) ?? run;
+    const finished = isFinalRunState(now.status);
+    if (story) sink.write(Buffer.from(story.next() + (finished ? story.ending(now) : '')));
+    else offset = copyFrom(file, offset, sink);
+    if (!options.follow || finished) break;
+    if (supervisorOfRuns(root.lockPath)(now) === 'gone') {
+      sink.end();
+      throw new NoSupervisorError(`run ${run.id} will not end: its supervisor is gone`, `finish it with: mcp resume ${run.id}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+  }
+  sink.end();
+  return 0;
 }
 
 /**

@@ -1,0 +1,88 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { isTaskEvent, parseEventLine, type RunEvent, type StoredEvent } from '../domain/events.js';
+import { isFinalRunState } from '../domain/task-state.js';
+import type { RunRecord } from '../store/records.js';
+import type { StateRoot } from '../store/state-root.js';
+import type { TaskStore } from '../store/task-store.js';
+import { planText } from './plan-text.js';
+import { formatTime, printable } from './render/format.js';
+import { runNewsText } from './render/run-news.js';
+import { taskChangeLine } from './render/task-change.js';
+
+/**
+ * `mcp logs RUN`: the run told as `mcp run` printed it — its plan, each task's start and
+ * end with its reason, replans, conflicts and where the result went — rebuilt from the
+ * run's own events and its tasks', so it reads the same after a detached run, a crash, or
+ * from another terminal. A task's own doings are in `mcp logs TASK`.
+ */
+export class RunStory {
+  /** Bytes already read of each events file. */
+  private readonly read = new Map<string, number>();
+  private readonly pending = new Map<string, string>();
+  /** A character split between two reads is decoded whole. */
+  private readonly decoders = new Map<string, StringDecoder>();
+
+  constructor(
+    private readonly root: StateRoot,
+    private readonly store: TaskStore,
+    private readonly runId: string,
+  ) {}
+
+  /** The lines of what happened since the last call, in time order across the run and its tasks. */
+  next(): string {
+    const keys = new Map<string, string>();
+    for (const task of this.store.tasksOf(this.runId)) keys.set(task.id, task.key);
+    const files = [this.root.runFiles(this.runId).events, ...[...keys.keys()].map((id) => this.root.taskFiles(id).events)];
+    const events = files.flatMap((file) => this.newEvents(file));
+    // ISO timestamps sort as text; a stable sort keeps each file's own order for equal ones.
+    events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    return events.map((event) => this.line(event, keys.get(event.task))).join('');
+  }
+
+  /** The run's last line: how it ended, once it has. */
+  ending(run: RunRecord): string {
+    if (!isFinalRunState(run.status)) return '';
+    const result = run.resultBranch ? `; result: ${run.resultBranch}` : '';
+    return `${formatTime(run.endedAt)}  run ${run.id} ${run.status}${run.reason ? `: ${printable(run.reason)}` : ''}${result}\n`;
+  }
+
+  private line(event: StoredEvent, key: string | undefined): string {
+    if (!isTaskEvent(event)) {
+      const text = runNewsText(event as RunEvent, (version) => planText(this.store, this.runId, version));
+      return text === null ? '' : `${formatTime(event.ts)}  ${text.split('\n').map(printable).join('\n')}\n`;
+    }
+    if (key === undefined) return '';
+    // A task's start is its `started` (with the attempt); `ready` is a wait for a slot.
+    if (event.type === 'started') return taskChangeLine(event.ts, key, 'running', null, event.attempt);
+    if (event.type === 'state' && event.to !== 'ready' && event.to !== 'running') return taskChangeLine(event.ts, key, event.to, event.reason ?? null, 1);
+    return '';
+  }
+
+  private newEvents(file: string): StoredEvent[] {
+    const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+    const from = this.read.get(file) ?? 0;
+    if (size <= from) return [];
+    const fd = openSync(file, 'r');
+    let text: string;
+    try {
+      const buffer = Buffer.alloc(size - from);
+      const n = readSync(fd, buffer, 0, buffer.length, from);
+      let decoder = this.decoders.get(file);
+      if (!decoder) this.decoders.set(file, (decoder = new StringDecoder('utf8')));
+      text = (this.pending.get(file) ?? '') + decoder.write(buffer.subarray(0, n));
+      this.read.set(file, from + n);
+    } finally {
+      closeSync(fd);
+    }
+    // A line still being written waits for the next call.
+    const nl = text.lastIndexOf('\n');
+    this.pending.set(file, text.slice(nl + 1));
+    const events: StoredEvent[] = [];
+    for (const line of text.slice(0, nl + 1).split('\n')) {
+      const event = line.trim() ? parseEventLine(line) : null;
+      if (event) events.push(event);
+    }
+    return events;
+  }
+}

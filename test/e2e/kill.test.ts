@@ -37,6 +37,9 @@ test('mcp kill from a second process stops a running Codex task and blocks its d
   assert.equal(result.code, 1);
   const json = await status(sb);
   assert.equal(taskOf(json, 'long').status, 'killed');
+  // Codex answers mcp's SIGTERM by exiting 0: that is no success, the task ended by the signal.
+  assert.deepEqual({ exitCode: taskOf(json, 'long').exitCode, signal: taskOf(json, 'long').signal }, { exitCode: null, signal: 'SIGTERM' });
+  assert.match(result.stdout, /-long +killed +1 +\S+ +\S+ +SIGTERM +killed by user/);
   assert.equal(taskOf(json, 'next').status, 'blocked');
   assert.equal(taskOf(json, 'quick').status, 'succeeded');
   assert.equal(isAlive(before.pid), false);

@@ -101,7 +101,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     if (options.ui) {
       // Loaded only here: a run without --ui does not pay for the web server's modules.
       const { startDashboard } = await import('../dashboard.js');
-      ui = await startDashboard(ctx, store, 0).catch((error: unknown) => {
+      ui = await startDashboard(ctx, () => store, 0).catch((error: unknown) => {
         failUnstartedRun(ctx.root, store, runId, error);
         throw error;
       });

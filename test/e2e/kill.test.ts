@@ -66,6 +66,27 @@ test('with no supervisor alive, mcp kill stops the task by its recorded PID', as
   assert.equal(taskOf(await status(sb), 'orphan').status, 'killed');
 });
 
+// Before the detached run of the next test: its supervisor lingers, and would be handed this run.
+test('Ctrl-C on a foreground mcp run stops its tasks, records them killed, says so, and exits 130', async () => {
+  writePlan(sb.project, { tasks: [{ id: 'held', command: ['node', '-e', 'setInterval(() => {}, 1000)'] }, { id: 'later', command: ['node', '-e', '0'], dependsOn: ['held'] }] }, 'plan4.json');
+  const run = startMcp(['run', '--plan', 'plan4.json'], { cwd: sb.project, env: sb.env });
+  const done = finished(run);
+  const held = await waitFor('held to run', async () => {
+    const task = findTask(await status(sb), 'held');
+    return task?.status === 'running' && task.pid ? task : undefined;
+  });
+  run.kill('SIGINT');
+  const result = await done;
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stdout, /mcp: interrupted; stopping tasks/);
+  const json = await status(sb);
+  assert.equal(taskOf(json, 'held').status, 'killed');
+  // Ctrl-C stops the whole run, as mcp kill --all: what had not started is cancelled.
+  assert.equal(taskOf(json, 'later').status, 'killed');
+  assert.equal(json.runs.at(-1)?.status, 'killed');
+  assert.equal(isAlive(held.pid ?? 0), false);
+});
+
 test('mcp kill --all says which tasks it stopped and which it cancelled before they ran', async () => {
   writePlan(sb.project, {
     tasks: [

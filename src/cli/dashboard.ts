@@ -13,8 +13,8 @@ export function parsePort(raw: string | undefined): number {
   return n;
 }
 
-/** Starts the web dashboard of a state root on 127.0.0.1 (`mcp ui`, `mcp run --ui`). */
-export async function startDashboard(ctx: McpContext, store: TaskStore, port: number): Promise<UiServer> {
+/** Starts the web dashboard of a state root on 127.0.0.1 (`mcp ui`, `mcp run --ui`); `store` is asked at each use. */
+export async function startDashboard(ctx: McpContext, store: () => TaskStore, port: number): Promise<UiServer> {
   const killGraceMs = (await ctx.loadConfig()).killGraceSeconds * 1000;
   try {
     return await startUiServer({ store, root: ctx.root, port, killGraceMs });

@@ -23,6 +23,26 @@ export interface ForegroundOptions {
   tty?: boolean;
 }
 
+/** How the runs supervised in the foreground ended. */
+export interface ForegroundResult {
+  states: RunState[];
+  /** Ctrl-C (SIGINT) stopped them. */
+  interrupted: boolean;
+}
+
+/** The shell's code for a command Ctrl-C ended (128 + SIGINT's number). */
+const EXIT_INTERRUPTED = 130;
+
+/**
+ * 0 when every run succeeded, else 130 when Ctrl-C stopped them (a script tells the person's
+ * interrupt from a failure, as with any command), else 1. A run that succeeded all the same
+ * lost nothing to the interrupt.
+ */
+export function foregroundExitCode(result: ForegroundResult): number {
+  if (result.states.every((state) => state === 'succeeded')) return 0;
+  return result.interrupted ? EXIT_INTERRUPTED : 1;
+}
+
 /** A live table on a terminal; plain lines into a pipe, a file, or with --no-tty. */
 export function wantsLiveView(out: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean((out as { isTTY?: boolean }).isTTY) && !env.NO_TTY;
@@ -38,7 +58,7 @@ export async function superviseInForeground(
   root: StateRoot,
   out: NodeJS.WritableStream,
   options: ForegroundOptions = {},
-): Promise<RunState[]> {
+): Promise<ForegroundResult> {
   keepRunningWithoutReader(out);
   const live = options.tty !== false && wantsLiveView(out) ? startLiveView(out, runIds, root) : null;
   // Once the view is gone (it failed), progress goes on as plain lines.
@@ -56,7 +76,9 @@ export async function superviseInForeground(
     if (text === null) return;
     say(`${formatTime(new Date().toISOString())}  ${text.split('\n').map(printable).join('\n')}\n`);
   });
-  const stopOnSignal = (): void => {
+  let interrupted = false;
+  const stopOnSignal = (signal: NodeJS.Signals): void => {
+    interrupted ||= signal === 'SIGINT';
     say('mcp: interrupted; stopping tasks\n');
     supervisor.killAll();
   };
@@ -65,7 +87,7 @@ export async function superviseInForeground(
   try {
     const states = await Promise.all(runIds.map((id) => supervisor.runRun(id)));
     await supervisor.idle();
-    return states;
+    return { states, interrupted };
   } finally {
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);

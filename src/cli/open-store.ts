@@ -34,6 +34,36 @@ export function openOrCreateStore(root: StateRoot): TaskStore {
   return TaskStore.open(root.dbPath);
 }
 
+/**
+ * The store of a state root that may not exist yet, for a look that must not create it (the
+ * dashboard started before the first run): an empty one in memory until a run creates the
+ * root, then the root's own, opened the first time it is asked for after that.
+ */
+export class AwaitedStore {
+  private found: TaskStore | null;
+  private empty: TaskStore | null = null;
+
+  constructor(private readonly root: StateRoot) {
+    this.found = openExistingStore(root);
+  }
+
+  /** No run has created the state root yet. */
+  get waiting(): boolean {
+    return this.found === null;
+  }
+
+  current(): TaskStore {
+    this.found ??= openExistingStore(this.root);
+    return this.found ?? (this.empty ??= TaskStore.open(':memory:'));
+  }
+
+  /** Both: a request still under way may hold the empty one. */
+  close(): void {
+    this.found?.close();
+    this.empty?.close();
+  }
+}
+
 export function requireStore(root: StateRoot, ref: string, options: { reading?: boolean } = {}): TaskStore {
   const store = openExistingStore(root, options);
   if (!store) throw new NotFoundError(`no task or run ${JSON.stringify(ref)}: no state root at ${root.dir}`, 'run `mcp run` first, or pass --state-dir');

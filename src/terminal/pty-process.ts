@@ -142,6 +142,9 @@ const fifos = new FifoPool();
 
 const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
+/** What `stop()` sends first; a process that catches it and exits by itself ended by it all the same. */
+export const STOP_SIGNAL = 'SIGTERM';
+
 /** Gets each chunk of output and where the replay stands after it (ScreenSnapshot.position). */
 export type Viewer = (chunk: Buffer, position: number) => void;
 
@@ -453,7 +456,7 @@ export class PtyProcess {
       signalGroup(this.pid, 'SIGKILL');
       return;
     }
-    signalGroup(this.pid, 'SIGTERM');
+    signalGroup(this.pid, STOP_SIGNAL);
     this.killTimer = setTimeout(() => signalGroup(this.pid, 'SIGKILL'), this.options.killGraceMs);
   }
 }

@@ -163,6 +163,7 @@ export interface StatusJson {
       status: string;
       attempts: number;
       exitCode: number | null;
+      signal: string | null;
       reason: string | null;
       startedAt: string | null;
       endedAt: string | null;

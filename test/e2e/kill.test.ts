@@ -37,6 +37,9 @@ test('mcp kill from a second process stops a running Codex task and blocks its d
   assert.equal(result.code, 1);
   const json = await status(sb);
   assert.equal(taskOf(json, 'long').status, 'killed');
+  // Codex answers mcp's SIGTERM by exiting 0: that is no success, the task ended by the signal.
+  assert.deepEqual({ exitCode: taskOf(json, 'long').exitCode, signal: taskOf(json, 'long').signal }, { exitCode: null, signal: 'SIGTERM' });
+  assert.match(result.stdout, /-long +killed +1 +\S+ +\S+ +SIGTERM +killed by user/);
   assert.equal(taskOf(json, 'next').status, 'blocked');
   assert.equal(taskOf(json, 'quick').status, 'succeeded');
   assert.equal(isAlive(before.pid), false);
@@ -61,6 +64,27 @@ test('with no supervisor alive, mcp kill stops the task by its recorded PID', as
   assert.match(kill.stdout, /via recorded PID/);
   await waitFor('the orphan to die', () => (isAlive(orphan.pid ?? 0) ? undefined : true), 10_000);
   assert.equal(taskOf(await status(sb), 'orphan').status, 'killed');
+});
+
+// Before the detached run of the next test: its supervisor lingers, and would be handed this run.
+test('Ctrl-C on a foreground mcp run stops its tasks, records them killed, says so, and exits 130', async () => {
+  writePlan(sb.project, { tasks: [{ id: 'held', command: ['node', '-e', 'setInterval(() => {}, 1000)'] }, { id: 'later', command: ['node', '-e', '0'], dependsOn: ['held'] }] }, 'plan4.json');
+  const run = startMcp(['run', '--plan', 'plan4.json'], { cwd: sb.project, env: sb.env });
+  const done = finished(run);
+  const held = await waitFor('held to run', async () => {
+    const task = findTask(await status(sb), 'held');
+    return task?.status === 'running' && task.pid ? task : undefined;
+  });
+  run.kill('SIGINT');
+  const result = await done;
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stdout, /mcp: interrupted; stopping tasks/);
+  const json = await status(sb);
+  assert.equal(taskOf(json, 'held').status, 'killed');
+  // Ctrl-C stops the whole run, as mcp kill --all: what had not started is cancelled.
+  assert.equal(taskOf(json, 'later').status, 'killed');
+  assert.equal(json.runs.at(-1)?.status, 'killed');
+  assert.equal(isAlive(held.pid ?? 0), false);
 });
 
 test('mcp kill --all says which tasks it stopped and which it cancelled before they ran', async () => {

@@ -8,7 +8,7 @@ import { StateRoot } from '../../src/store/state-root.js';
 import { TaskStore, type NewTask } from '../../src/store/task-store.js';
 import { dashboardUrl, openBrowser, screenshotDir, type Browser } from './browser.js';
 import type { ChildProcess } from 'node:child_process';
-import { exited, finished, findTask, mcp, sandbox, startMcp, status, waitFor, writePlan, type McpResult, type Sandbox } from './harness.js';
+import { exited, finished, findTask, mcp, sandbox, sh, startMcp, status, waitFor, writePlan, type McpResult, type Sandbox } from './harness.js';
 
 // The dashboard against real runs: the real codex binary and the scripted model.
 const PUSH = 'git push origin main 2>/dev/null; echo attempted > push-attempted.txt';
@@ -200,6 +200,31 @@ test('the inbox: two interactive tasks ask to push; Approve for the session lets
     assert.equal(existsSync(path.join(sb.project, 'push-attempted.txt')), true, 'the result was merged into the checkout');
     assert.deepEqual(browser.errors, []);
     console.log(`send reply shown: ${sendReply}`);
+  } finally {
+    ui.kill('SIGINT');
+    await exited(ui);
+  }
+});
+
+test('mcp ui before the first run creates no state root: the page says no run yet, then shows the run once one starts', async () => {
+  // A project of its own: the sandbox's has runs by now.
+  const fresh = path.join(sb.dir, 'fresh');
+  mkdirSync(fresh);
+  await sh(fresh, 'git init -q -b main && git -c user.name=t -c user.email=t@t commit -q --allow-empty -m init');
+  const ui = startMcp(['ui'], { cwd: fresh, env: sb.env });
+  try {
+    const url = await dashboardUrl(ui);
+    const { page } = browser;
+    await page.goto(url);
+    await page.locator('section.runs p.muted', { hasText: 'No run yet' }).waitFor();
+    assert.equal(existsSync(path.join(fresh, '.mcp')), false, 'a look created the state root');
+
+    writePlan(fresh, { tasks: [{ id: 'first', command: ['node', '-e', '0'] }] });
+    const run = await mcp(['run', '--plan', 'plan.json'], { cwd: fresh, env: sb.env });
+    assert.equal(run.code, 0, run.stderr);
+    const runId = /run (r\w+)/.exec(run.stdout)?.[1] ?? '';
+    await page.locator('table.runs-table a', { hasText: runId }).waitFor({ timeout: 30_000 });
+    assert.deepEqual(browser.errors, []);
   } finally {
     ui.kill('SIGINT');
     await exited(ui);

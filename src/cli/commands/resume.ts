@@ -5,7 +5,7 @@ import { Supervisor } from '../../orchestrator/supervisor.js';
 import { supervisorDeps } from '../../orchestrator/supervisor-deps.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import { runView } from '../../store/views.js';
-import { superviseInForeground } from '../foreground.js';
+import { foregroundExitCode, superviseInForeground } from '../foreground.js';
 import { openExistingStore, requireStore } from '../open-store.js';
 import { renderRun } from '../render/run-summary.js';
 
@@ -46,11 +46,11 @@ export async function resumeCommand(ref: string | undefined, options: ResumeOpti
         `resuming run ${run.id}: ${recovery.interrupted.length} interrupted task(s)${recovery.orphansStopped.length ? `, stopped orphaned process(es) ${recovery.orphansStopped.join(', ')}` : ''}\n`,
       );
     }
-    const states = await superviseInForeground(supervisor, todo.map((r) => r.id), ctx.root, out, { store });
+    const result = await superviseInForeground(supervisor, todo.map((r) => r.id), ctx.root, out, { store });
     const views = todo.map((r) => runView(store.getRun(r.id) ?? r, store.tasksOf(r.id)));
     if (options.json) process.stdout.write(`${JSON.stringify({ runs: views }, null, 2)}\n`);
     else process.stdout.write(`\n${views.map((v) => renderRun(v)).join('\n\n')}\n`);
-    return states.every((s) => s === 'succeeded') ? 0 : 1;
+    return foregroundExitCode(result);
   } finally {
     store.close();
   }

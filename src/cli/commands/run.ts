@@ -19,7 +19,7 @@ import type { RunOptions as StoredRunOptions } from '../../store/records.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { openOrCreateStore } from '../open-store.js';
 import { runView } from '../../store/views.js';
-import { superviseInForeground } from '../foreground.js';
+import { foregroundExitCode, superviseInForeground } from '../foreground.js';
 import { renderRun } from '../render/run-summary.js';
 import { parseCount, parseSeconds } from '../parse-options.js';
 import type { UiServer } from '../../ui/server/http-server.js';
@@ -101,7 +101,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     if (options.ui) {
       // Loaded only here: a run without --ui does not pay for the web server's modules.
       const { startDashboard } = await import('../dashboard.js');
-      ui = await startDashboard(ctx, store, 0).catch((error: unknown) => {
+      ui = await startDashboard(ctx, () => store, 0).catch((error: unknown) => {
         failUnstartedRun(ctx.root, store, runId, error);
         throw error;
       });
@@ -109,8 +109,11 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     }
     const supervisor = await superviseOrHandOff(ctx, store, config, runId);
     let state: RunState;
+    let interrupted = false;
     if (supervisor instanceof Supervisor) {
-      [state = 'failed'] = await superviseInForeground(supervisor, [runId], ctx.root, out, { tty: options.tty, store });
+      const result = await superviseInForeground(supervisor, [runId], ctx.root, out, { tty: options.tty, store });
+      [state = 'failed'] = result.states;
+      interrupted = result.interrupted;
     } else {
       out.write(`run ${runId} handed to the supervisor (pid ${supervisor})\n`);
       state = await waitForRun(store, runId, ctx.root.lockPath);
@@ -120,7 +123,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     const view = run ? runView(run, store.tasksOf(runId)) : undefined;
     if (options.json) process.stdout.write(`${JSON.stringify({ run: view }, null, 2)}\n`);
     else if (view) process.stdout.write(`\n${renderRun(view, { logsDir: (id) => ctx.root.taskDir(id) })}\n`);
-    return state === 'succeeded' ? 0 : 1;
+    return foregroundExitCode({ states: [state], interrupted });
   } finally {
     await ui?.close();
     store.close();

@@ -97,9 +97,9 @@ test('bad flags are refused before the state root is looked at', async () => {
 
 test('a watch frame on a TTY goes home, clears each line and below, and fits the window', () => {
   const text = Array.from({ length: 40 }, (_, i) => `line ${i} ${'x'.repeat(200)}`).join('\n');
-  const first = screenFrame(text, 2000, true, 60, 20);
+  const first = screenFrame(text, 2000, true, { columns: 60, rows: 20 });
   assert.ok(first.startsWith('\x1b[H\x1b[2J'));
-  const later = screenFrame(text, 2000, false, 60, 20);
+  const later = screenFrame(text, 2000, false, { columns: 60, rows: 20 });
   assert.ok(later.startsWith('\x1b[H') && !later.includes('\x1b[2J'));
   assert.ok(later.endsWith('\x1b[J'));
   const lines = later.slice('\x1b[H'.length).split('\n').slice(0, -1);
@@ -107,6 +107,17 @@ test('a watch frame on a TTY goes home, clears each line and below, and fits the
   for (const line of lines) assert.ok(visibleWidth(line.replace(/\x1b\[K$/, '')) <= 59, line);
   assert.match(lines.at(-1) ?? '', /… 24 more lines/);
   assert.match(lines[0] ?? '', /^every 2\.0s: mcp status/);
+});
+
+test('a watch frame on a terminal that reports 0×0 (script, some CI ptys) is drawn for 80×24, not as blank lines', () => {
+  const text = Array.from({ length: 40 }, (_, i) => `line ${i} ${'x'.repeat(200)}`).join('\n');
+  const frame = screenFrame(text, 2000, false, { columns: 0, rows: 0 });
+  const lines = frame.slice('\x1b[H'.length).split('\n').slice(0, -1).map((line) => line.replace(/\x1b\[K$/, ''));
+  assert.equal(lines.length, 23);
+  assert.match(lines[0] ?? '', /^every 2\.0s: mcp status/);
+  assert.match(lines[2] ?? '', /^line 0 x+…$/);
+  assert.equal(visibleWidth(lines[2] ?? ''), 79);
+  assert.match(lines.at(-1) ?? '', /… 20 more lines/);
 });
 
 test("the disk is measured only by views that show it: one task's view does not walk the state root, the runs' view does", async () => {

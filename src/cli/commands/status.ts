@@ -12,6 +12,7 @@ import { plural } from '../../domain/plural.js';
 import { colorEnabled, statePainter } from '../render/color.js';
 import { fitLine, formatBytes, formatDuration, formatTime, printable } from '../render/format.js';
 import { renderRun, supervisorGoneLine } from '../render/run-summary.js';
+import { terminalSize } from '../render/terminal-size.js';
 import { openExistingStore, requireStore, resolveRef } from '../open-store.js';
 import { parseSeconds } from '../parse-options.js';
 
@@ -294,7 +295,7 @@ async function watchStatus(
       const { view, store, disk } = read();
       const text = render(view, store, disk);
       if (json) out.write(`${text}\n`);
-      else if (screen) out.write(screenFrame(text, plan.intervalMs, frame === 0, out.columns, out.rows));
+      else if (screen) out.write(screenFrame(text, plan.intervalMs, frame === 0, out));
       else out.write(`${frame === 0 ? '' : '\n'}${text}\n`);
       if (plan.untilDone && view.done) break;
       if (plan.untilDone && view.orphan) throw orphanError(view.orphan.id);
@@ -315,7 +316,8 @@ function orphanError(runId: string): NoSupervisorError {
 }
 
 /** A frame that replaces the screen: a header like watch(1)'s, lines cut to the window. */
-export function screenFrame(text: string, intervalMs: number, first: boolean, columns = 80, rows = 24): string {
+export function screenFrame(text: string, intervalMs: number, first: boolean, terminal: { columns?: number; rows?: number } = {}): string {
+  const { columns, rows } = terminalSize(terminal);
   const header = `every ${formatDuration(intervalMs)}: mcp status  ${formatTime(new Date().toISOString())}  (Ctrl-C to stop)`;
   const height = Math.max(rows, 4);
   let lines = [header, '', ...text.split('\n')];

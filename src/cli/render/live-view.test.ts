@@ -166,6 +166,19 @@ test('with nothing moving and nothing changed, ticks draw nothing', (t) => {
 });
 
 
+test('on a terminal that reports 0×0 (script, some CI ptys) the table is drawn for 80×24, not as blank lines', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const term = Object.assign(new FakeTerminal(), { columns: 0, rows: 0 });
+  const many = Array.from({ length: 30 }, (_, i) => liveTask(`task-${i}`, 'pending'));
+  const view = new LiveView(term, source(() => [liveRun(many)]), false, () => NOW);
+  view.start();
+  const lines = strip(term.text).split('\n').slice(0, -1);
+  view.stop();
+  assert.match(lines[0] ?? '', /TASK +STATE/);
+  assert.match(lines[1] ?? '', /task-0 +pending/);
+  assert.ok(lines.length <= 23, `${lines.length} lines on a 24-row screen`);
+});
+
 test('a frame that cannot be read stops the view, gives the cursor back and reports once; the run goes on', (t) => {
   t.mock.timers.enable({ apis: ['setInterval'] });
   const term = new FakeTerminal();

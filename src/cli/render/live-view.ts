@@ -2,6 +2,7 @@ import { isWaitingForPerson, type TaskState } from '../../domain/task-state.js';
 import type { TaskActivity } from '../task-activity.js';
 import { statePainter } from './color.js';
 import { fitLine, formatDuration, printable } from './format.js';
+import { terminalSize } from './terminal-size.js';
 
 /** What the live view needs of a task: a subset of the store's task summary. */
 export interface LiveTask {
@@ -257,10 +258,12 @@ export class LiveView {
     const runs = this.source.runs();
     this.ringForNewWaits(runs);
     this.moving = runs.some((run) => MOVING.has(run.status) || run.tasks.some((t) => MOVING.has(t.status)));
+    const size = terminalSize(this.out);
     return renderFrame(runs, (task) => this.source.activity(task, now, final), {
       now,
-      width: this.out.columns ?? 80,
-      height: this.out.rows,
+      width: size.columns,
+      // No rows at all: not a terminal's stream, nothing scrolls away.
+      height: this.out.rows === undefined ? undefined : size.rows,
       spin: this.spin,
       final,
       color: this.color,

@@ -11,7 +11,7 @@ import { codexAppServerArgs, taskThreadResumeParams, taskThreadStartParams, text
 import { errorMessage } from '../../domain/errors.js';
 import type { ApprovalDecision, ApprovalKind, Decider } from '../../domain/events.js';
 import type { TaskFiles } from '../../store/state-root.js';
-import type { PtyExit } from '../../terminal/pty-process.js';
+import { STOP_SIGNAL, type PtyExit } from '../../terminal/pty-process.js';
 import { processMasker } from '../../terminal/process-masker.js';
 import type { TaskOutcome } from '../scheduler.js';
 import { Attempt, type LaunchArgs } from './attempt.js';
@@ -32,6 +32,16 @@ type End =
   | { kind: 'turn'; status: 'completed' | 'failed' | 'interrupted' | 'inProgress'; error: string | null }
   | { kind: 'done' }
   | { kind: 'exit' };
+
+/**
+ * How an app-server ended. One mcp stopped ended by mcp's signal: Codex catches SIGTERM and
+ * exits 0, and that 0 is its answer to the signal, not the task's result (recorded as such,
+ * a killed task read as a success).
+ */
+function endedBy(exit: PtyExit): Pick<TaskOutcome, 'exitCode' | 'signal'> {
+  if (!exit.stoppedBy) return { exitCode: exit.exitCode, signal: exit.signal };
+  return { exitCode: null, signal: exit.signal ?? STOP_SIGNAL };
+}
 
 /** Where a person reaches a running Codex session: the real Codex TUI on its thread. */
 export interface CodexThreadAddress {
@@ -284,7 +294,7 @@ export class AppServerAttempt extends Attempt {
 
   private conclude(exit: PtyExit, end: End | null, problem: string | null): TaskOutcome {
     const stopped = this.exited(exit);
-    if (stopped) return { ...stopped, lastError: this.lastError };
+    if (stopped) return { ...stopped, ...endedBy(exit), lastError: this.lastError };
     this.writeLastMessage();
     const base = { exitCode: exit.exitCode, signal: exit.signal, lastError: this.lastError };
     if (end?.kind === 'done' || (end?.kind === 'turn' && end.status === 'completed')) return { ...base, status: 'succeeded', reason: null };

@@ -50,7 +50,8 @@ const COMMON_HEADERS: Readonly<Record<string, string>> = {
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export interface UiServerOptions {
-  store: TaskStore;
+  /** Asked at each use: the store may only appear once the dashboard runs (see StateFeed). */
+  store: () => TaskStore;
   root: StateRoot;
   /** 0: any free port. */
   port?: number;
@@ -86,7 +87,7 @@ class HttpError extends Error {
  * and every request is checked by access-guard.ts first.
  */
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
-  const { store, root } = options;
+  const { root } = options;
   const assetsDir = options.assetsDir ?? defaultAssetsDir();
   const token = options.token ?? newToken();
   let indexHtml: string;
@@ -95,7 +96,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   } catch {
     throw new NotFoundError(`the dashboard's page is not built (${path.join(assetsDir, 'index.html')} is missing)`, 'run `npm run build` in the mcp repository');
   }
-  const feed = new StateFeed(store, root, () => control.supervisorPing(root));
+  const feed = new StateFeed(options.store, root, () => control.supervisorPing(root));
   let port = options.port ?? 0;
 
   const server = http.createServer((req, res) => {
@@ -108,6 +109,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const verdict = checkRequest({ method: req.method ?? 'GET', url: req.url ?? '/', host: req.headers.host, origin: req.headers.origin, authorization: req.headers.authorization }, token, port);
     if (!verdict.ok) return sendJson(res, verdict.status, { error: verdict.why });
+    const store = options.store();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const parts = url.pathname.split('/').filter(Boolean).map(decodePart);
     const method = req.method ?? 'GET';
@@ -172,7 +174,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
       if (url.pathname === '/ws') serveFeed(ws);
-      else void bridgeTerminal(ws, root, store, url.searchParams.get('task') ?? '');
+      else void bridgeTerminal(ws, root, options.store(), url.searchParams.get('task') ?? '');
     });
   });
 

@@ -30,7 +30,7 @@ function fixture(): { dir: string; root: StateRoot; store: TaskStore; events: st
 test('a run read from the store and its event files: tokens, digests, and the inbox across runs', async () => {
   const { dir, root, store } = fixture();
   try {
-    const feed = new StateFeed(store, root, async () => ({ live: false, pid: null }));
+    const feed = new StateFeed(() => store, root, async () => ({ live: false, pid: null }));
     const run = feed.runReply('r1');
     assert.deepEqual(run.tokens, { input: 7, output: 3 });
     assert.equal(run.digests['r1-a']?.approvals[0]?.command, 'git push');
@@ -45,7 +45,7 @@ test('a run read from the store and its event files: tokens, digests, and the in
 test('pushes: a watching page gets each new event once, numbered, and the task that changed', async () => {
   const { dir, root, store, events } = fixture();
   try {
-    const feed = new StateFeed(store, root, async () => ({ live: false, pid: null }), 60_000);
+    const feed = new StateFeed(() => store, root, async () => ({ live: false, pid: null }), 60_000);
     const got: FeedMessage[] = [];
     const client = { watching: null as string | null, send: (m: FeedMessage) => got.push(m) };
     feed.add(client);
@@ -82,7 +82,7 @@ test("flush, as the server stops, waits for a tick still asking the supervisor, 
       if (pings > 1) await new Promise<void>((resolve) => (answer = resolve));
       return { live: false, pid: null };
     };
-    const feed = new StateFeed(store, root, ping, 60_000);
+    const feed = new StateFeed(() => store, root, ping, 60_000);
     await feed.start();
     const got: FeedMessage[] = [];
     const client = { watching: null as string | null, send: (m: FeedMessage) => got.push(m) };

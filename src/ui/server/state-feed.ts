@@ -75,12 +75,20 @@ export class StateFeed {
   /** The tick under way, if any. */
   private ticking: Promise<void> | null = null;
 
+  /**
+   * `storeOf` is asked at each read: the dashboard of a state root no run created yet reads
+   * an empty store until one does, then the root's own.
+   */
   constructor(
-    private readonly store: TaskStore,
+    private readonly storeOf: () => TaskStore,
     private readonly root: StateRoot,
     private readonly ping: () => Promise<SupervisorState>,
     private readonly pollMs = FEED_POLL_MS,
   ) {}
+
+  private get store(): TaskStore {
+    return this.storeOf();
+  }
 
   async start(): Promise<void> {
     this.supervisor = await this.ping();

@@ -1,17 +1,17 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { NoSupervisorError, NotFoundError, UsageError } from '../../domain/errors.js';
+import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { isFinalRunState, isFinalTaskState } from '../../domain/task-state.js';
 import type { RunRecord, TaskRecord } from '../../store/records.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { RunStory } from '../run-story.js';
 import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
-import { resolveContext, type ContextOptions } from '../context.js';
+import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
 import { parseEventLine } from '../../domain/events.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { TranscriptRenderer } from '../render/transcript.js';
-import { requireStore } from '../open-store.js';
+import { requireStore, resolveRef } from '../open-store.js';
 
 export interface LogsOptions extends ContextOptions {
   follow?: boolean;
@@ -37,52 +37,45 @@ export async function logsCommand(ref: string, options: LogsOptions): Promise<nu
   const ctx = resolveContext(options);
   const store = requireStore(ctx.root, ref, { reading: true });
   try {
-    const target = taskOrRun(store, ref);
-    if ('objective' in target) return await runLogs(ctx.root, store, target, options);
-    const task = target;
-    // A Codex task's terminal prints nothing: what it did is in its events.
-    const stream = (options.stream ?? (task.kind === 'prompt' ? 'transcript' : 'stdout')) as Stream;
-    const files = ctx.root.taskFiles(task.id);
-    const file = stream === 'stdout' ? files.stdout : stream === 'stderr' ? files.stderr : files.events;
-    const plain = options.plain === true && stream !== 'events';
-    const to = options.out ?? process.stdout;
-    const out: LogSink = options.json ? new JsonSink(to, { task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(to, plain);
-    const sink = stream === 'transcript' ? new TranscriptSink(out, task.kind) : out;
-    let offset = 0;
-    let looked = false;
-    for (;;) {
-      const finished = isFinalTaskState(store.getTask(task.id)?.status ?? 'failed');
-      offset = copyFrom(file, offset, sink);
-      if (!looked && offset === 0 && stream === 'stdout' && task.kind === 'prompt') {
-        process.stderr.write(`${codexTaskNote(task.id, options.stateDir !== undefined || options.project !== undefined ? ctx.root.dir : null)}\n`);
-      }
-      looked = true;
-      if (!options.follow || finished) break;
-      // A task whose supervisor died stays running in the store until `mcp resume`: following it would never end.
-      const run = store.getRun(task.runId);
-      if (run && supervisorOfRuns(ctx.root.lockPath)(run) === 'gone') {
-        sink.end();
-        throw new NoSupervisorError(`task ${task.id} will not end: the supervisor of run ${run.id} is gone`, `finish the run with: mcp resume ${run.id}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
-    }
-    sink.end();
-    return 0;
+    // A run id, else a task (its id, or a plan key in the latest run that has it), as status and kill read it.
+    const { runId, taskId } = resolveRef(store, ref);
+    if (taskId !== undefined) return await taskLogs(ctx, store, store.resolveTask(taskId), options);
+    return await runLogs(ctx.root, store, store.resolveRun(runId), options);
   } finally {
     store.close();
   }
 }
 
-/** The task `ref` names (an id, or a plan key in the latest run that has it), else the run whose id it is. */
-function taskOrRun(store: TaskStore, ref: string): TaskRecord | RunRecord {
-  try {
-    return store.resolveTask(ref);
-  } catch (error) {
-    const run = error instanceof NotFoundError ? store.getRun(ref) : undefined;
-    if (run) return run;
-    if (error instanceof NotFoundError) throw new NotFoundError(`no task or run ${JSON.stringify(ref)} in this state root`, 'run `mcp status` to list run and task ids');
-    throw error;
+/** `mcp logs TASK`: one of its logs, or (the default for a Codex task) its transcript. */
+async function taskLogs(ctx: McpContext, store: TaskStore, task: TaskRecord, options: LogsOptions): Promise<number> {
+  // A Codex task's terminal prints nothing: what it did is in its events.
+  const stream = (options.stream ?? (task.kind === 'prompt' ? 'transcript' : 'stdout')) as Stream;
+  const files = ctx.root.taskFiles(task.id);
+  const file = stream === 'stdout' ? files.stdout : stream === 'stderr' ? files.stderr : files.events;
+  const plain = options.plain === true && stream !== 'events';
+  const to = options.out ?? process.stdout;
+  const out: LogSink = options.json ? new JsonSink(to, { task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(to, plain);
+  const sink = stream === 'transcript' ? new TranscriptSink(out, task.kind) : out;
+  let offset = 0;
+  let looked = false;
+  for (;;) {
+    const finished = isFinalTaskState(store.getTask(task.id)?.status ?? 'failed');
+    offset = copyFrom(file, offset, sink);
+    if (!looked && offset === 0 && stream === 'stdout' && task.kind === 'prompt') {
+      process.stderr.write(`${codexTaskNote(task.id, options.stateDir !== undefined || options.project !== undefined ? ctx.root.dir : null)}\n`);
+    }
+    looked = true;
+    if (!options.follow || finished) break;
+    // A task whose supervisor died stays running in the store until `mcp resume`: following it would never end.
+    const run = store.getRun(task.runId);
+    if (run && supervisorOfRuns(ctx.root.lockPath)(run) === 'gone') {
+      sink.end();
+      throw new NoSupervisorError(`task ${task.id} will not end: the supervisor of run ${run.id} is gone`, `finish the run with: mcp resume ${run.id}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
   }
+  sink.end();
+  return 0;
 }
 
 /**

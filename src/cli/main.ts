@@ -162,7 +162,7 @@ function build(): Command {
     .addHelpText('after', '\nExamples:\n  mcp status\n  mcp status build --json\n  mcp status --watch --state running,failed --sort duration\n  mcp status r0abc123 --watch --until-done\n  mcp status --disk')
     .action(action(async () => (await import('./commands/status.js')).statusCommand));
 
-  common(program.command('logs <task>'))
+  common(program.command('logs <target>'))
     .description("print a task's log: what a Codex task did (its transcript), or a command task's terminal output; of a run id, the run's story (its plan, each task's start and end, how it ended)")
     .option('-f, --follow', 'keep printing until the task ends')
     .addOption(

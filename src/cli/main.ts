@@ -35,11 +35,26 @@ function endWhenReaderLeaves(): void {
   });
 }
 
+/**
+ * `mcp logs --help | head -3`: help and version are printed before any command runs, so a
+ * reader that left ends them quietly too. Removed once a command starts: from then on each
+ * command decides (`run` must outlive its reader).
+ */
+function quietWhenReaderLeavesEarly(): () => void {
+  const listener = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') process.exit(0);
+  };
+  process.stdout.on('error', listener);
+  return () => process.stdout.off('error', listener);
+}
+let commandStarts = (): void => undefined;
+
 /** Commands are imported when called, so `mcp --version` does not load SQLite or node-pty. */
 function action<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<number> | number>) {
   return async (...args: unknown[]): Promise<void> => {
     // commander passes (args..., options, command); our handlers take (args..., options).
     const command = args[args.length - 1] as Command;
+    commandStarts();
     if (!KEEP_RUNNING_WITHOUT_READER.has(command.name())) endWhenReaderLeaves();
     const handler = await load();
     const merged = args.slice(0, -1) as A;
@@ -213,6 +228,7 @@ function build(): Command {
 
 async function main(): Promise<void> {
   exitOnStrayErrors(debug);
+  commandStarts = quietWhenReaderLeavesEarly();
   const program = build();
   try {
     await program.parseAsync(process.argv);

@@ -173,7 +173,8 @@ test('after all of that, the earlier run and its logs are intact', async () => {
 });
 
 test('a reader that leaves early (mcp status --json | head) ends the command quietly with its code, no internal error', async () => {
-  for (const args of [['status', '--json'], ['status'], ['status', '--watch', '--interval', '0.2'], ['logs', 'kept']]) {
+  // Help is printed before any command runs (mcp logs --help | head -3).
+  for (const args of [['status', '--json'], ['status'], ['status', '--watch', '--interval', '0.2'], ['logs', 'kept'], ['logs', '--help'], ['--help']]) {
     const child = startMcp(args, { cwd: sb.project, env: sb.env });
     // Closed before mcp has written anything: its first write meets EPIPE.
     child.stdout?.destroy();

@@ -56,12 +56,14 @@ test('a command whose start is not the event before its end names itself again',
 });
 
 test('questions, who answered them, a kill and a failure are each one line', () => {
+  // A Codex app-server that mcp stops exits 0 itself: the line says it was killed first.
+  assert.equal(render('prompt', [{ type: 'exit', exitCode: 0, signal: null, bytes: 0, stoppedBy: 'killed' }]), '10:00:01  killed (exited 0)\n');
   const text = render('command', [
     { type: 'started', pid: 1, argv: ['git', 'push'], cwd: '/w', attempt: 2 },
     { type: 'approval.requested', id: 3, kind: 'command', command: 'git push', reason: 'sensitive: git push' },
     { type: 'approval.decided', id: 3, decision: 'decline', command: 'git push', by: { kind: 'person', user: 'ana', uid: 1, pid: 2, via: 'cli' }, at: 'x' },
     { type: 'approval.withdrawn', id: 4, reason: 'the task was killed' },
-    { type: 'exit', exitCode: null, signal: 'SIGTERM', bytes: 0, stoppedBy: 'kill' },
+    { type: 'exit', exitCode: null, signal: 'SIGTERM', bytes: 0, stoppedBy: 'killed' },
     { type: 'state', from: 'running', to: 'killed', reason: 'killed by mcp kill\u0007' },
   ]);
   assert.equal(
@@ -71,7 +73,7 @@ test('questions, who answered them, a kill and a failure are each one line', () 
       '10:00:02  approval 3 needed: git push (sensitive: git push)',
       '10:00:03  approval 3: decline by ana (cli)',
       '10:00:04  approval 4 withdrawn: the task was killed',
-      '10:00:05  ended by SIGTERM (kill)',
+      '10:00:05  killed (ended by SIGTERM)',
       '10:00:06  killed: killed by mcp kill',
       '',
     ].join('\n'),

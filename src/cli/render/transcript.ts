@@ -20,6 +20,14 @@ function indented(body: string): string {
   return shown ? `${shown.split('\n').map((line) => `${INDENT}${line}`.trimEnd()).join('\n')}\n` : '';
 }
 
+/** Why mcp stopped a process, first: a Codex app-server that mcp killed still exits 0. */
+const STOPPED: Record<string, string> = {
+  killed: 'killed',
+  timed_out: 'timed out',
+  idle: 'stopped: no output for too long',
+  log_failed: 'stopped: its log could not be written',
+};
+
 function signalOrCode(exitCode: number | null, signal: string | null): string {
   return exitCode !== null ? `exited ${exitCode}` : `ended by ${signal ?? 'a signal'}`;
 }
@@ -87,8 +95,11 @@ export class TranscriptRenderer {
         return block(time, `message sent: ${event.text}`);
       case 'resume':
         return block(time, `resuming Codex session ${event.sessionId}`);
-      case 'exit':
-        return block(time, `${signalOrCode(event.exitCode, event.signal)}${event.stoppedBy && event.stoppedBy !== 'finished' ? ` (${event.stoppedBy})` : ''}`);
+      case 'exit': {
+        const stopped = event.stoppedBy ? STOPPED[event.stoppedBy] : undefined;
+        const how = signalOrCode(event.exitCode, event.signal);
+        return block(time, stopped ? `${stopped} (${how})` : how);
+      }
       case 'committed':
         return block(time, event.changed ? `committed to ${event.branch}` : 'no changes to commit');
       case 'superseded':

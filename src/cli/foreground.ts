@@ -3,8 +3,9 @@ import { runNewsText } from './render/run-news.js';
 import { taskChangeLine } from './render/task-change.js';
 import { planText } from './plan-text.js';
 import type { Supervisor } from '../orchestrator/supervisor.js';
-import { errorMessage } from '../domain/errors.js';
-import type { RunState } from '../domain/task-state.js';
+import { supervisorOfRuns } from '../orchestrator/run-supervisor.js';
+import { errorMessage, NoSupervisorError } from '../domain/errors.js';
+import { isFinalRunState, type RunState } from '../domain/task-state.js';
 import type { StateRoot } from '../store/state-root.js';
 import { TaskStore } from '../store/task-store.js';
 import { colorEnabled } from './render/color.js';
@@ -93,6 +94,27 @@ export async function superviseInForeground(
     process.off('SIGTERM', stopOnSignal);
     live?.close();
     await supervisor.shutdown();
+  }
+}
+
+/**
+ * How long a command keeps offering runs to a live supervisor that does not answer: one that
+ * has just taken the lock opens its socket a moment later.
+ */
+export const HANDOFF_TIMEOUT_MS = 5_000;
+/** How often a client whose run went to another supervisor looks at the store. */
+export const HANDOFF_POLL_MS = 250;
+
+/**
+ * Waits for a run handed to another supervisor (`mcp run`, `mcp resume`) to end. Stops, as
+ * `mcp status --watch --until-done` does, once the run's supervisor is gone: it would not end.
+ */
+export async function waitForRun(store: TaskStore, runId: string, lockPath: string): Promise<RunState> {
+  for (;;) {
+    const run = store.getRun(runId);
+    if (run && isFinalRunState(run.status)) return run.status;
+    if (run && supervisorOfRuns(lockPath)(run) === 'gone') throw new NoSupervisorError(`the supervisor running ${runId} stopped`, `finish the run with: mcp resume ${runId}`);
+    await new Promise((resolve) => setTimeout(resolve, HANDOFF_POLL_MS));
   }
 }
 

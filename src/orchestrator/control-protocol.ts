@@ -36,6 +36,11 @@ function buildRequestSchema() {
     z.object({ op: z.literal('done'), task: id, by: person, via }).strict(),
     /** Hand a run already written to the store to the running supervisor. */
     z.object({ op: z.literal('submit'), runId: z.string().min(1).max(64) }).strict(),
+    /**
+     * Take over a run whose supervisor died, as `mcp resume` would (its orphans stopped, its
+     * interrupted tasks resumed): `mcp resume RUN` asks it of the supervisor holding the lock.
+     */
+    z.object({ op: z.literal('adopt'), runId: z.string().min(1).max(64) }).strict(),
   ]);
 }
 let requestSchema: ReturnType<typeof buildRequestSchema> | undefined;

@@ -31,6 +31,14 @@ function heldBy(run: Pick<RunRecord, 'supervisorPid' | 'supervisorStart'>, holde
   return holder.pid === run.supervisorPid && (run.supervisorStart === null || holder.start === run.supervisorStart);
 }
 
+/**
+ * How mcp says that a run's supervisor is gone: nothing moves it on until `mcp resume`.
+ * `mcp status` prints it under the run, the dashboard shows it beside it.
+ */
+export function supervisorGoneLine(runId: string): string {
+  return `supervisor: gone, the run will not end by itself; finish it with: mcp resume ${runId}`;
+}
+
 /** What a supervisor records on a run it takes: itself as its lock names it. */
 export function takenBy(me: LockHolder = thisProcess()): Pick<RunRecord, 'supervisorPid' | 'supervisorStart'> {
   return { supervisorPid: me.pid, supervisorStart: me.start };

@@ -11,9 +11,11 @@ import { ControlServer, type ControlConnection } from './control-server.js';
 import type { PtyProcess } from '../terminal/pty-process.js';
 import { refuse, type ControlReply, type ControlRequest } from './control-protocol.js';
 import type { Decider } from '../domain/events.js';
+import { recoverRun } from './recovery.js';
 import { RunController, type ExecutorDeps, type RunNews } from './run-controller.js';
+import { runSupervisor } from './run-supervisor.js';
 import { transitionDepsFor, transitionTask, type TaskChange } from './transitions.js';
-import { SupervisorLock, type LockHolder } from './supervisor-lock.js';
+import { SupervisorLock, thisProcess, type LockHolder } from './supervisor-lock.js';
 
 /**
  * The one process per state root that holds PTYs: it runs runs, answers the control
@@ -84,8 +86,12 @@ export class Supervisor {
     }
   }
 
-  /** Runs a run already written to the store; resolves with its final state. */
-  runRun(runId: string): Promise<RunState> {
+  /**
+   * Runs a run already written to the store; resolves with its final state. `ready`: what
+   * must be done first (a run taken over is recovered); the run counts as this supervisor's
+   * meanwhile, so it is neither taken twice nor left by a supervisor about to stop.
+   */
+  runRun(runId: string, ready?: Promise<unknown>): Promise<RunState> {
     const existing = this.finished.get(runId);
     if (existing) return existing;
     const executor = new RunController(this.deps, runId);
@@ -98,8 +104,7 @@ export class Supervisor {
       for (const listener of this.newsListeners) listener(news);
     });
     this.executors.set(runId, executor);
-    const done = executor
-      .execute()
+    const done = (ready ? ready.then(() => executor.execute()) : executor.execute())
       .catch((error: unknown) => {
         this.log(`run ${runId} crashed: ${errorMessage(error)}`);
         this.deps.store.updateRun(runId, { status: 'failed', reason: `supervisor error: ${errorMessage(error)}`, endedAt: new Date().toISOString() });
@@ -155,9 +160,33 @@ export class Supervisor {
         void this.runRun(request.runId);
         return { ok: true, runId: request.runId };
       }
+      case 'adopt':
+        return this.adopt(request.runId);
       case 'kill':
         return this.kill(request.target);
     }
+  }
+
+  /**
+   * Takes over a run whose supervisor died, as `mcp resume` would: its orphaned processes
+   * are stopped and its interrupted tasks resumed. Only the holder of the state root's lock
+   * may run anything there, so `mcp resume RUN` asks this supervisor rather than failing.
+   * Replies once the run is recovered, with what was done; a run it runs already is not
+   * taken twice.
+   */
+  private adopt(runId: string): ControlReply | Promise<ControlReply> {
+    const run = this.deps.store.getRun(runId);
+    if (!run) return refuse('not_found', `no run ${runId}`);
+    if (isFinalRunState(run.status)) return refuse('not_running', `run ${runId} already ended (${run.status})`, { status: run.status });
+    if (this.executors.has(runId) || runSupervisor(run, thisProcess()) === 'live') return { ok: true, runId, interrupted: [], orphansStopped: [] };
+    this.log(`run ${runId} taken over: its supervisor is gone`);
+    // recoverRun marks the run this supervisor's before its first await, and runRun holds it from now on.
+    const recovery = recoverRun(this.deps.root, this.deps.store, run, this.deps.killGraceMs);
+    void this.runRun(runId, recovery);
+    return recovery.then(
+      ({ interrupted, orphansStopped }) => ({ ok: true, runId, interrupted, orphansStopped }),
+      (error: unknown) => refuse('internal', `run ${runId} could not be taken over: ${errorMessage(error)}`),
+    );
   }
 
   /** The run that holds a task (by id or plan key), and the task's id. */

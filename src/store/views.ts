@@ -74,6 +74,14 @@ function runClock(run: Pick<RunRecord, 'startedAt'>, supervisor: RunSupervisor |
   return known.length > 0 ? Math.min(now, Math.max(...known)) : now;
 }
 
+/**
+ * Where the durations of a run whose supervisor is gone stopped (runClock), or null while they
+ * count up to now: for the dashboard's page, which counts them itself every second.
+ */
+export function stoppedClock(run: Pick<RunRecord, 'startedAt'>, tasks: readonly Pick<TaskSummary, 'updatedAt'>[], supervisor: RunSupervisor | undefined, now = Date.now()): number | null {
+  return supervisor === 'gone' ? runClock(run, supervisor, () => lastUpdateOf(tasks), now) : null;
+}
+
 /** The latest `updatedAt` of tasks, as SQLite's max() of the column finds it (TaskStore.lastTaskUpdate). */
 function lastUpdateOf(tasks: readonly Pick<TaskSummary, 'updatedAt'>[]): string | null {
   let last: string | null = null;

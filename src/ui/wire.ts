@@ -36,7 +36,22 @@ export interface TaskDigest {
   waitingInput: boolean;
 }
 
-export type RunHead = Omit<RunView, 'tasks'> & { tokens: Tokens };
+/**
+ * What the page shows of a run's supervisor beyond its view, as `mcp status` says it: a run
+ * whose supervisor is gone (`supervisor: 'gone'`) moves no more until `mcp resume`.
+ */
+export interface RunClock {
+  /**
+   * Where the durations of a run whose supervisor is gone stop (the last change the store
+   * holds of it, as `mcp status` counts them); null while they count up to now. The page
+   * counts durations itself, up to this.
+   */
+  stoppedAt: string | null;
+  /** `mcp status`'s line under such a run (what finishes it), or null. */
+  goneNote: string | null;
+}
+
+export type RunHead = Omit<RunView, 'tasks'> & RunClock & { tokens: Tokens };
 
 export interface RunsReply {
   runs: RunHead[];
@@ -44,7 +59,7 @@ export interface RunsReply {
 }
 
 export interface RunReply {
-  run: RunView;
+  run: RunView & RunClock;
   tokens: Tokens;
   digests: Record<string, TaskDigest>;
   events: StoredEvent[];
@@ -81,6 +96,25 @@ export interface InboxItem {
   since: string | null;
 }
 
+/**
+ * A run with tasks waiting for an answer that nobody can pass on: an answer reaches a task
+ * through its run's supervisor, and that is gone. The inbox names the run instead of
+ * offering them (`mcp status --waiting` does the same).
+ */
+export interface StrandedRun {
+  runId: string;
+  /** What the inbox would have offered in it (approvals and messages). */
+  waiting: number;
+  /** `mcp status`'s line: the supervisor is gone, and `mcp resume RUN` finishes the run. */
+  note: string;
+}
+
+/** Every approval and message a person can answer now, and the runs where they wait in vain. */
+export interface Inbox {
+  items: InboxItem[];
+  stranded: StrandedRun[];
+}
+
 export interface SupervisorState {
   live: boolean;
   pid: number | null;
@@ -100,7 +134,7 @@ export type FeedMessage =
   /** New events of a task; `from` is the index of the first, so a page never takes one twice. */
   | { type: 'events'; runId: string; taskId: string; from: number; events: StoredEvent[] }
   | { type: 'run-events'; runId: string; events: StoredEvent[]; resolves: Record<string, string> }
-  | { type: 'inbox'; items: InboxItem[] }
+  | ({ type: 'inbox' } & Inbox)
   | { type: 'supervisor'; supervisor: SupervisorState };
 
 /** From the page over the same WebSocket: which run's details it wants pushed. */

@@ -317,3 +317,59 @@ test('1,000 tasks: the run page renders grouped by state within a second, opens 
     await exited(ui);
   }
 });
+
+test("a run whose supervisor died: the inbox offers none of what waits in it and names the run with its mcp resume, the run page says so, and its time stands still", async () => {
+  const stateDir = path.join(sb.dir, 'gone-state');
+  const root = new StateRoot(stateDir);
+  root.prepare();
+  const store = TaskStore.open(root.dbPath);
+  const runId = 'rgone0001';
+  const taskId = `${runId}-push`;
+  const tenMinutesAgo = new Date(Date.now() - 600_000).toISOString();
+  store.createRun({ run: { id: runId, objective: 'its supervisor died', status: 'running', project: sb.project, planJson: '{}', parallel: 1, options: {}, createdAt: tenMinutesAgo }, tasks: [
+    { id: taskId, runId, key: 'push', position: 0, planVersion: 1, title: 'Push', kind: 'prompt', mode: 'interactive', prompt: 'p', command: null, dependsOn: [], acceptance: null, timeoutSeconds: null, status: 'pending', workspace: null, branch: null, updatedAt: tenMinutesAgo },
+  ] });
+  // Taken by a supervisor that no longer holds the lock (nobody does): gone.
+  store.updateRun(runId, { startedAt: tenMinutesAgo, supervisorPid: 2 ** 22 + 7, supervisorStart: '1' });
+  store.updateTask(taskId, { status: 'waiting_approval', attempts: 1, startedAt: tenMinutesAgo });
+  mkdirSync(root.taskDir(taskId), { recursive: true });
+  writeFileSync(root.taskFiles(taskId).events, `${JSON.stringify({ ts: tenMinutesAgo, task: taskId, type: 'approval.requested', id: 1, kind: 'command', command: 'git push origin main', reason: 'network' })}\n`);
+  store.close();
+  const gone = `supervisor: gone, the run will not end by itself; finish it with: mcp resume ${runId}`;
+  const ui = startMcp(['ui', '--state-dir', stateDir], { cwd: sb.project, env: sb.env });
+  try {
+    const url = await dashboardUrl(ui);
+    const { page } = browser;
+    await page.goto(`${url}#/inbox`);
+    const stranded = page.locator(`.inbox-stranded[data-run="${runId}"]`);
+    await stranded.waitFor();
+    assert.match(await stranded.textContent() ?? '', new RegExp(`1 question waits that nobody can answer: ${gone}`));
+    assert.equal(await page.locator('.inbox-approval').count(), 0, 'an approval nobody can answer is offered');
+    assert.equal(await page.locator('.nav-inbox').textContent(), 'Inbox');
+
+    await page.goto(`${url}#/run/${runId}/task/${taskId}`);
+    await page.locator('.run-head .supervisor-gone').waitFor();
+    assert.equal(await page.locator('.run-head .supervisor-gone').textContent(), gone);
+    await page.locator('.task-panel .supervisor-gone').waitFor();
+    assert.equal(await page.locator('.task-panel .approval-card').count(), 0);
+    assert.equal(await page.locator('.task-panel .send-button').count(), 0);
+    await page.screenshot({ path: path.join(shots, 'supervisor-gone.png') });
+    // Ten minutes, from its start to its last change (now); the page's clock ticks every second and moves none of it.
+    const times = async (): Promise<string[]> => [
+      await page.locator('.run-head .run-title .muted').textContent() ?? '',
+      await page.locator(`tr[data-task="${taskId}"] td.elapsed`).textContent() ?? '',
+      await page.locator('.task-panel .facts dd').nth(1).textContent() ?? '',
+      await page.locator(`g.node[data-key="push"] .node-state`).textContent() ?? '',
+    ];
+    const before = await times();
+    assert.match(before.join('|'), /· 10m00s\|10m00s\|10m00s from .*\|waiting approval · 10m00s$/);
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    assert.deepEqual(await times(), before);
+    await page.goto(`${url}#/`);
+    assert.match(await page.locator(`tr[data-run="${runId}"]`).textContent() ?? '', /supervisor gone.*10m00s/);
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    ui.kill('SIGINT');
+    await exited(ui);
+  }
+});

@@ -19,7 +19,7 @@ import type { RunOptions as StoredRunOptions } from '../../store/records.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { openOrCreateStore } from '../open-store.js';
 import { runView } from '../../store/views.js';
-import { foregroundExitCode, superviseInForeground } from '../foreground.js';
+import { foregroundExitCode, HANDOFF_POLL_MS, HANDOFF_TIMEOUT_MS, superviseInForeground, waitForRun } from '../foreground.js';
 import { renderRun } from '../render/run-summary.js';
 import { parseCount, parseSeconds } from '../parse-options.js';
 import type { UiServer } from '../../ui/server/http-server.js';
@@ -42,9 +42,6 @@ export interface RunOptions extends ContextOptions {
   /** Serve the web dashboard from this process while the run runs. */
   ui?: boolean;
 }
-
-/** How often a client whose run went to another supervisor looks at the store. */
-const HANDOFF_POLL_MS = 250;
 
 /** Flags that shape the run, validated before anything is written. */
 function runOptionsFrom(options: RunOptions, config: { taskTimeoutSeconds?: number }): StoredRunOptions {
@@ -141,12 +138,6 @@ async function startSupervisorFor(ctx: McpContext, store: TaskStore, config: Mcp
 }
 
 /**
- * How long `mcp run` keeps offering its run to a live supervisor that does not answer: one
- * that has just taken the lock opens its socket a moment later.
- */
-const HANDOFF_TIMEOUT_MS = 5_000;
-
-/**
  * Becomes the state root's supervisor, or hands the run to the live one and returns its PID.
  * A holder that dies meanwhile is replaced by this process. A run that nobody took ends
  * `failed` with the reason: left `running`, it would wait for a supervisor forever.
@@ -163,15 +154,6 @@ async function superviseOrHandOff(ctx: McpContext, store: TaskStore, config: Mcp
       failUnstartedRun(ctx.root, store, runId, error, 'not started');
       throw error;
     }
-    await new Promise((resolve) => setTimeout(resolve, HANDOFF_POLL_MS));
-  }
-}
-
-async function waitForRun(store: TaskStore, runId: string, lockPath: string): Promise<RunState> {
-  for (;;) {
-    const run = store.getRun(runId);
-    if (run && isFinalRunState(run.status)) return run.status;
-    if (!currentLockHolder(lockPath)) throw new NoSupervisorError(`the supervisor running ${runId} stopped`, `finish the run with: mcp resume ${runId}`);
     await new Promise((resolve) => setTimeout(resolve, HANDOFF_POLL_MS));
   }
 }

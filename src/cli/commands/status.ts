@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { isFinalRunState, isFinalTaskState, TASK_STATES, type RunState, type TaskState } from '../../domain/task-state.js';
-import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
+import { supervisorGoneLine, supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
@@ -11,7 +11,7 @@ import { snapshotRunCount } from '../../store/snapshot.js';
 import { plural } from '../../domain/plural.js';
 import { colorEnabled, statePainter } from '../render/color.js';
 import { fitLine, formatBytes, formatDuration, formatTime, printable } from '../render/format.js';
-import { renderRun, supervisorGoneLine } from '../render/run-summary.js';
+import { renderRun } from '../render/run-summary.js';
 import { terminalSize } from '../render/terminal-size.js';
 import { openExistingStore, requireStore, resolveRef } from '../open-store.js';
 import { parseSeconds } from '../parse-options.js';

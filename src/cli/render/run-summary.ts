@@ -1,3 +1,4 @@
+import { supervisorGoneLine } from '../../orchestrator/run-supervisor.js';
 import type { RunView } from '../../store/views.js';
 import { colorEnabled, statePainter } from './color.js';
 import { formatDuration, formatTime, printable, table } from './format.js';
@@ -13,11 +14,6 @@ export interface RenderRunOptions {
   emptyNote?: string;
   /** The run's result branch is in the project's current branch already: no merge to offer. */
   resultMerged?: boolean;
-}
-
-/** How status says that a run's supervisor is gone: nothing moves it on until `mcp resume`. */
-export function supervisorGoneLine(runId: string): string {
-  return `supervisor: gone, the run will not end by itself; finish it with: mcp resume ${runId}`;
 }
 
 export function renderRun(run: RunView, options: RenderRunOptions = {}): string {

@@ -136,7 +136,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         const deps = task.dependsOn.flatMap((key) => siblings.find((t) => t.key === key && !t.superseded)?.branch ?? []);
         return sendJson(res, 200, await taskDiff(root, run, task, deps));
       }
-      if (kind === 'inbox' && !id) return sendJson(res, 200, { items: feed.inbox() });
+      if (kind === 'inbox' && !id) return sendJson(res, 200, feed.inbox());
       throw new HttpError(404, 'not found');
     }
     if (method !== 'POST') throw new HttpError(405, 'method not allowed');

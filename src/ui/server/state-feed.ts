@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { isFinalRunState } from '../../domain/task-state.js';
 import type { StoredEvent } from '../../domain/events.js';
+import { supervisorGoneLine, supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import type { RunRecord, TaskSummary } from '../../store/records.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
-import { runView, taskView } from '../../store/views.js';
-import type { FeedMessage, InboxItem, RunHead, RunReply, RunsReply, SupervisorState, TaskDigest, TaskReply, TaskView, Tokens } from '../wire.js';
+import { runView, stoppedClock, taskView, type SupervisorOf } from '../../store/views.js';
+import type { FeedMessage, Inbox, InboxItem, RunClock, RunHead, RunReply, RunsReply, RunView, StrandedRun, SupervisorState, TaskDigest, TaskReply, TaskView, Tokens } from '../wire.js';
 import { EventTail } from './event-tail.js';
 import { TaskDigestBuilder } from './task-digest.js';
 
@@ -53,6 +54,17 @@ const EMPTY_DIGEST: TaskDigest = new TaskDigestBuilder().value;
 
 function add(a: Tokens, b: Tokens): Tokens {
   return { input: a.input + b.input, output: a.output + b.output };
+}
+
+/**
+ * A run's view as `mcp status` shows it (its supervisor; if that is gone, its durations
+ * stopped at the last change the store holds and the line that says what finishes it), with
+ * the stop the page counts its own durations up to.
+ */
+function statusView(run: RunRecord, summaries: TaskSummary[], now: number, supervisorOf: SupervisorOf): RunView & RunClock {
+  const view = runView(run, summaries, now, supervisorOf);
+  const stop = stoppedClock(run, summaries, view.supervisor, now);
+  return { ...view, stoppedAt: stop === null ? null : new Date(stop).toISOString(), goneNote: view.supervisor === 'gone' ? supervisorGoneLine(run.id) : null };
 }
 
 /**
@@ -107,7 +119,7 @@ export class StateFeed {
   add(client: FeedClient): void {
     this.clients.add(client);
     client.send({ type: 'supervisor', supervisor: this.supervisor });
-    client.send({ type: 'inbox', items: this.inbox() });
+    client.send({ type: 'inbox', ...this.inbox() });
   }
 
   /**
@@ -116,19 +128,31 @@ export class StateFeed {
    */
   watch(client: FeedClient, runId: string | null): void {
     client.watching = runId;
-    if (runId === null || !this.store.getRun(runId)) return;
+    const run = runId === null ? undefined : this.store.getRun(runId);
+    if (!run) return;
+    const summaries = this.store.taskSummaries(run.id);
     const now = Date.now();
+    const clock = stoppedClock(run, summaries, this.supervisors()(run), now) ?? now;
     const tasks: TaskView[] = [];
     const digests: Record<string, TaskDigest> = {};
-    for (const task of this.store.taskSummaries(runId)) {
-      tasks.push(taskView(task, now));
+    for (const task of summaries) {
+      tasks.push(taskView(task, clock));
       digests[task.id] = this.digest(task);
     }
-    client.send({ type: 'tasks', runId, tasks, digests });
+    client.send({ type: 'tasks', runId: run.id, tasks, digests });
   }
 
   remove(client: FeedClient): void {
     this.clients.delete(client);
+  }
+
+  /**
+   * Who runs each run, as `mcp status` tells it: a run whose supervisor died is `gone` even
+   * while another supervisor answers the socket. One per look at the store: the lock is read
+   * at most once, and only for an unfinished run.
+   */
+  private supervisors(): SupervisorOf {
+    return supervisorOfRuns(this.root.lockPath);
   }
 
   get supervisorState(): SupervisorState {
@@ -138,13 +162,14 @@ export class StateFeed {
   // ---- what a page asks for ----
 
   runsReply(): RunsReply {
-    return { runs: this.store.listRuns().map((run) => this.head(run)), supervisor: this.supervisor };
+    const supervisorOf = this.supervisors();
+    return { runs: this.store.listRuns().map((run) => this.head(run, supervisorOf)), supervisor: this.supervisor };
   }
 
   runReply(runId: string): RunReply {
     const record = this.store.resolveRun(runId);
     const summaries = this.store.taskSummaries(record.id);
-    const run = runView(record, summaries);
+    const run = statusView(record, summaries, Date.now(), this.supervisors());
     const digests: Record<string, TaskDigest> = {};
     let tokens = ZERO;
     for (const task of summaries) {
@@ -190,19 +215,35 @@ export class StateFeed {
     };
   }
 
-  inbox(): InboxItem[] {
+  /**
+   * What waits for a person across runs. An answer reaches a task through its run's
+   * supervisor: what waits in a run whose supervisor is gone is not offered (Approve would
+   * fail), the run is named instead with what finishes it, as `mcp status --waiting` does.
+   */
+  inbox(supervisorOf = this.supervisors()): Inbox {
     const items: InboxItem[] = [];
+    const stranded: StrandedRun[] = [];
     for (const run of this.store.listRuns()) {
       if (isFinalRunState(run.status)) continue;
-      for (const task of this.store.taskSummaries(run.id)) {
-        if (task.status !== 'waiting_approval' && task.status !== 'waiting_input' && task.status !== 'running') continue;
-        const digest = this.digest(task);
-        for (const approval of digest.approvals) {
-          items.push({ runId: run.id, taskId: task.id, key: task.key, title: task.title, kind: 'approval', approval, since: approval.since });
-        }
-        if (digest.approvals.length === 0 && digest.waitingInput) {
-          items.push({ runId: run.id, taskId: task.id, key: task.key, title: task.title, kind: 'input', approval: null, since: digest.lastAt });
-        }
+      const waiting = this.waitingIn(run);
+      if (waiting.length === 0) continue;
+      if (supervisorOf(run) === 'gone') stranded.push({ runId: run.id, waiting: waiting.length, note: supervisorGoneLine(run.id) });
+      else items.push(...waiting);
+    }
+    return { items, stranded };
+  }
+
+  /** The approvals and messages a run's tasks wait for, as their events tell. */
+  private waitingIn(run: RunRecord): InboxItem[] {
+    const items: InboxItem[] = [];
+    for (const task of this.store.taskSummaries(run.id)) {
+      if (task.status !== 'waiting_approval' && task.status !== 'waiting_input' && task.status !== 'running') continue;
+      const digest = this.digest(task);
+      for (const approval of digest.approvals) {
+        items.push({ runId: run.id, taskId: task.id, key: task.key, title: task.title, kind: 'approval', approval, since: approval.since });
+      }
+      if (digest.approvals.length === 0 && digest.waitingInput) {
+        items.push({ runId: run.id, taskId: task.id, key: task.key, title: task.title, kind: 'input', approval: null, since: digest.lastAt });
       }
     }
     return items;
@@ -270,29 +311,28 @@ export class StateFeed {
   }
 
   /** A run that can no longer change keeps its head: 10,000 finished tasks are not recounted each tick. */
-  private cachedHead(run: RunRecord, now: number): RunHead {
+  private cachedHead(run: RunRecord, now: number, supervisorOf: SupervisorOf): RunHead {
     if (this.followed(run, now)) {
       this.heads.delete(run.id);
-      return this.head(run);
+      return this.head(run, supervisorOf);
     }
     let head = this.heads.get(run.id);
     if (!head) {
-      head = this.head(run);
+      head = this.head(run, supervisorOf);
       this.heads.set(run.id, head);
     }
     return head;
   }
 
-  private head(run: RunRecord): RunHead {
-    const { tasks, ...rest } = runView(run, []);
+  private head(run: RunRecord, supervisorOf: SupervisorOf): RunHead {
+    const summaries = this.store.taskSummaries(run.id);
+    const { tasks, ...rest } = statusView(run, summaries, Date.now(), supervisorOf);
     void tasks;
-    const counts: Record<string, number> = {};
     let tokens = ZERO;
-    for (const task of this.store.taskSummaries(run.id)) {
-      if (!task.superseded) counts[task.status] = (counts[task.status] ?? 0) + 1;
+    for (const task of summaries) {
       if (task.kind === 'prompt' && task.startedAt) tokens = add(tokens, this.digest(task).tokens);
     }
-    return { ...rest, counts, tokens };
+    return { ...rest, tokens };
   }
 
   // ---- pushing ----
@@ -346,31 +386,34 @@ export class StateFeed {
 
   private readChanges(): void {
     const now = Date.now();
+    const supervisorOf = this.supervisors();
     const records = this.store.listRuns();
     for (const run of records) {
-      if (this.followed(run, now)) this.followRun(run, now);
+      if (this.followed(run, now)) this.followRun(run, now, supervisorOf);
     }
-    const heads = records.map((run) => this.cachedHead(run, now));
+    const heads = records.map((run) => this.cachedHead(run, now, supervisorOf));
     const headsJson = JSON.stringify(heads.map(({ durationMs, ...rest }) => (void durationMs, rest)));
     if (headsJson !== this.lastHeads) {
       this.lastHeads = headsJson;
       this.broadcast({ type: 'runs', runs: heads });
     }
-    const inbox = this.inbox();
+    const inbox = this.inbox(supervisorOf);
     const inboxJson = JSON.stringify(inbox);
     if (inboxJson !== this.lastInbox) {
       this.lastInbox = inboxJson;
-      this.broadcast({ type: 'inbox', items: inbox });
+      this.broadcast({ type: 'inbox', ...inbox });
     }
   }
 
-  private followRun(run: RunRecord, now: number): void {
+  private followRun(run: RunRecord, now: number, supervisorOf: SupervisorOf): void {
     const previous = this.lastTasks.get(run.id) ?? new Map<string, string>();
     const next = new Map<string, string>();
     const changed: TaskView[] = [];
     const digests: Record<string, TaskDigest> = {};
-    for (const task of this.store.taskSummaries(run.id)) {
-      const view = taskView(task, now);
+    const summaries = this.store.taskSummaries(run.id);
+    const clock = stoppedClock(run, summaries, supervisorOf(run), now) ?? now;
+    for (const task of summaries) {
+      const view = taskView(task, clock);
       const json = JSON.stringify({ ...view, durationMs: null });
       next.set(task.id, json);
       const moved = previous.get(task.id) !== json;

@@ -16,6 +16,8 @@ export interface GraphInput {
   expanded: ReadonlySet<string>;
   showReplaced: boolean;
   selected: string | null;
+  /** Where the run's durations stopped (its supervisor is gone), or null while they count. */
+  stoppedAt: string | null;
 }
 
 /**
@@ -229,7 +231,7 @@ export class RunGraph {
   }
 
   private stateLine(task: TaskView): string {
-    const time = duration(elapsed(task.startedAt, task.endedAt));
+    const time = duration(elapsed(task.startedAt, task.endedAt ?? this.input?.stoppedAt ?? null));
     const version = this.input && this.input.planVersion > 1 ? `v${task.planVersion} · ` : '';
     return `${version}${task.status.replace('_', ' ')}${time ? ` · ${time}` : ''}${task.attempts > 1 ? ` · try ${task.attempts}` : ''}`;
   }

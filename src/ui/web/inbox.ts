@@ -1,4 +1,4 @@
-import type { InboxItem } from '../wire.js';
+import type { InboxItem, StrandedRun } from '../wire.js';
 import { post } from './api.js';
 import { approvalCard, showReply } from './approval-card.js';
 import { clock, h } from './dom.js';
@@ -10,7 +10,8 @@ function keyOf(item: InboxItem): string {
 /**
  * Every approval and message a person owes, across runs, with the buttons to answer. Items
  * are kept as they are while they stay (a half-typed message survives an update), and the
- * replies to what was clicked stay on top after their item is gone.
+ * replies to what was clicked stay on top after their item is gone. Below them, one line a
+ * run whose supervisor is gone: what waits in it cannot be answered until `mcp resume`.
  */
 export class InboxView {
   readonly element = h('section', { class: 'panel inbox' });
@@ -18,13 +19,15 @@ export class InboxView {
   private readonly replies = h('div', { class: 'replies' });
   private readonly list = h('ul', { class: 'inbox-list' });
   private readonly empty = h('p', { class: 'muted' }, 'Nothing waits for you.');
+  private readonly stranded = h('ul', { class: 'inbox-list' });
   private readonly items = new Map<string, HTMLElement>();
 
   constructor() {
-    this.element.append(this.title, this.replies, this.empty, this.list);
+    this.element.append(this.title, this.replies, this.empty, this.list, this.stranded);
   }
 
-  update(items: InboxItem[]): void {
+  update(items: InboxItem[], stranded: StrandedRun[]): void {
+    this.stranded.replaceChildren(...stranded.map(strandedLine));
     const keys = new Set(items.map(keyOf));
     for (const [key, el] of this.items) {
       if (!keys.has(key)) {
@@ -66,4 +69,10 @@ export class InboxView {
       ...body,
     );
   }
+}
+
+function strandedLine(run: StrandedRun): HTMLElement {
+  const link = h('a', { href: `#/run/${encodeURIComponent(run.runId)}` }, `run ${run.runId}`);
+  const what = run.waiting === 1 ? '1 question waits' : `${run.waiting} questions wait`;
+  return h('li', { class: 'inbox-item inbox-stranded', 'data-run': run.runId }, link, h('span', { class: 'muted' }, ` · ${what} that nobody can answer: `), run.note);
 }

@@ -1,5 +1,5 @@
 import './styles.css';
-import type { FeedMessage, InboxItem, RunHead, RunReply, RunsReply, SupervisorState, TaskDigest, TaskView } from '../wire.js';
+import type { FeedMessage, Inbox, InboxItem, RunClock, RunHead, RunReply, RunsReply, SupervisorState, TaskDigest, TaskView } from '../wire.js';
 import { get, post } from './api.js';
 import { describe } from './describe.js';
 import { diffView } from './diff-view.js';
@@ -56,6 +56,8 @@ interface RunPage {
   panel: TaskPanel | null;
   redraw: number | null;
   rendered: boolean;
+  /** Whether the run's supervisor is gone, and where its durations stopped then. */
+  clock: RunClock;
 }
 
 let page: RunPage | null = null;
@@ -88,15 +90,20 @@ function route(): void {
 
 // ---- runs ----
 
+/** A run's time, counted up to where it stopped if its supervisor is gone (as `mcp status` counts it). */
+function runTime(run: Pick<RunHead, 'startedAt' | 'endedAt' | 'stoppedAt'>): string {
+  return duration(elapsed(run.startedAt, run.endedAt ?? run.stoppedAt));
+}
+
 function runRow(run: RunHead): HTMLElement {
   const counts = Object.entries(run.counts).map(([s, n]) => h('span', { class: `count state-${s}` }, `${n} ${s.replace('_', ' ')}`));
   return h(
     'tr',
     { 'data-run': run.id },
     h('td', undefined, h('a', { href: `#/run/${encodeURIComponent(run.id)}` }, run.id)),
-    h('td', undefined, h('span', { class: `badge state-${run.status}` }, run.status)),
+    h('td', undefined, h('span', { class: `badge state-${run.status}` }, run.status), run.goneNote ? h('span', { class: 'gone-mark', title: run.goneNote }, ' supervisor gone') : null),
     h('td', { class: 'objective' }, run.objective || '(a plan file)'),
-    h('td', { class: 'num' }, duration(elapsed(run.startedAt, run.endedAt))),
+    h('td', { class: 'num' }, runTime(run)),
     h('td', { class: 'counts' }, ...counts),
     h('td', { class: 'num' }, tokens(run.tokens)),
     h('td', { class: 'num' }, clock(run.createdAt)),
@@ -143,6 +150,7 @@ async function openRun(runId: string, taskId: string | null): Promise<void> {
     panel: null,
     redraw: null,
     rendered: false,
+    clock: { stoppedAt: null, goneNote: null },
   };
   p.graph = new RunGraph(graphHost, (id) => (location.hash = `#/run/${encodeURIComponent(runId)}/task/${encodeURIComponent(id)}`), (key) => toggleGroup(p, key));
   page = p;
@@ -165,6 +173,7 @@ async function openRun(runId: string, taskId: string | null): Promise<void> {
   p.resolves = reply.resolves;
   p.planVersion = reply.run.planVersion;
   p.groupBy = reply.run.tasks.length > MAX_NODES_UNGROUPED ? 'state' : 'none';
+  p.clock = { stoppedAt: reply.run.stoppedAt, goneNote: reply.run.goneNote };
   p.loaded = true;
   renderControls(p, controls);
   for (const message of p.queue.splice(0)) applyToRun(p, message);
@@ -215,7 +224,7 @@ function drawRun(p: RunPage): void {
   if (page !== p || !p.loaded) return;
   const tasks = [...p.tasks.values()];
   const selected = state.route.view === 'run' ? state.route.taskId : null;
-  p.graph.render({ tasks, digests: p.digests, resolves: p.resolves, planVersion: p.planVersion, groupBy: p.groupBy, expanded: p.expanded, showReplaced: p.showReplaced, selected });
+  p.graph.render({ tasks, digests: p.digests, resolves: p.resolves, planVersion: p.planVersion, groupBy: p.groupBy, expanded: p.expanded, showReplaced: p.showReplaced, selected, stoppedAt: p.clock.stoppedAt });
   renderList(p, tasks, selected);
   p.rendered = true;
 }
@@ -227,9 +236,11 @@ function renderList(p: RunPage, tasks: TaskView[], selected: string | null): voi
   const rows = shown.map((t) => {
     const cls = `${t.superseded ? 'superseded' : ''}${t.id === selected ? ' selected' : ''}`;
     const digest = p.digests[t.id];
+    // A task of a run whose supervisor is gone counts no further than the run (no data-end: the clock ticks it).
+    const end = t.endedAt ?? p.clock.stoppedAt;
     return `<tr data-task="${esc(t.id)}" class="${cls}"><td><a href="#/run/${run}/task/${esc(encodeURIComponent(t.id))}">${esc(t.key)}</a></td>`
       + `<td><span class="badge state-${esc(t.status)}">${esc(t.status.replace('_', ' '))}</span></td>`
-      + `<td class="num elapsed" data-start="${esc(t.startedAt ?? '')}" data-end="${esc(t.endedAt ?? '')}">${duration(elapsed(t.startedAt, t.endedAt))}</td>`
+      + `<td class="num elapsed" data-start="${esc(t.startedAt ?? '')}" data-end="${esc(end ?? '')}">${duration(elapsed(t.startedAt, end))}</td>`
       + `<td class="num">${t.attempts}</td><td class="num">v${t.planVersion}</td><td class="num">${esc(tokens(digest?.tokens ?? { input: 0, output: 0 }))}</td>`
       + `<td class="last">${esc(describe(digest?.last ?? null, t.kind) || t.reason || '')}</td></tr>`;
   });
@@ -249,10 +260,11 @@ function renderRunHead(p: RunPage, run: RunHead): void {
   const final = run.status === 'succeeded' || run.status === 'failed' || run.status === 'killed';
   const counts = Object.entries(run.counts).map(([s, n]) => h('span', { class: `count state-${s}` }, `${n} ${s.replace('_', ' ')}`));
   p.head.replaceChildren(
-    h('div', { class: 'run-title' }, h('h2', undefined, `run ${run.id}`), h('span', { class: `badge state-${run.status}`, 'data-run-state': run.status }, run.status), h('span', { class: 'muted' }, `plan v${run.planVersion}${run.replans ? ` · ${run.replans} replan${run.replans === 1 ? '' : 's'}` : ''} · ${duration(elapsed(run.startedAt, run.endedAt))}${tokens(run.tokens) ? ` · ${tokens(run.tokens)}` : ''}`)),
+    h('div', { class: 'run-title' }, h('h2', undefined, `run ${run.id}`), h('span', { class: `badge state-${run.status}`, 'data-run-state': run.status }, run.status), h('span', { class: 'muted' }, `plan v${run.planVersion}${run.replans ? ` · ${run.replans} replan${run.replans === 1 ? '' : 's'}` : ''} · ${runTime(run)}${tokens(run.tokens) ? ` · ${tokens(run.tokens)}` : ''}`)),
     h('p', { class: 'objective' }, run.objective || '(a plan file)'),
     h('div', { class: 'counts' }, ...counts),
     run.reason ? h('p', { class: 'reason' }, run.reason) : '',
+    run.goneNote ? h('p', { class: 'reason supervisor-gone' }, run.goneNote) : '',
     h(
       'div',
       { class: 'buttons' },
@@ -277,7 +289,7 @@ function openTask(p: RunPage, taskId: string | null): void {
   clear(p.side);
   document.body.classList.toggle('with-side', taskId !== null);
   if (taskId) {
-    p.panel = new TaskPanel(taskId, `#/run/${encodeURIComponent(p.runId)}`);
+    p.panel = new TaskPanel(taskId, `#/run/${encodeURIComponent(p.runId)}`, () => p.clock);
     p.side.append(p.panel.element);
     if (window.matchMedia('(max-width: 900px)').matches) window.scrollTo(0, 0);
   }
@@ -316,11 +328,16 @@ function onFeed(message: FeedMessage): void {
         if (run && page.loaded) {
           page.planVersion = run.planVersion;
           renderRunHead(page, run);
+          if (run.stoppedAt !== page.clock.stoppedAt || run.goneNote !== page.clock.goneNote) {
+            page.clock = { stoppedAt: run.stoppedAt, goneNote: run.goneNote };
+            page.panel?.onRun();
+            scheduleDraw(page);
+          }
         }
       }
       return;
     case 'inbox':
-      updateInbox(message.items);
+      updateInbox(message);
       return;
     case 'supervisor':
       state.supervisor = message.supervisor;
@@ -336,7 +353,7 @@ function onFeed(message: FeedMessage): void {
 
 let notified = new Set<string>();
 
-function updateInbox(items: InboxItem[]): void {
+function updateInbox({ items, stranded }: Inbox): void {
   state.inbox = items;
   nav.inbox.textContent = items.length > 0 ? `Inbox (${items.length})` : 'Inbox';
   nav.inbox.classList.toggle('attention', items.length > 0);
@@ -349,7 +366,7 @@ function updateInbox(items: InboxItem[]): void {
     }
   }
   notified = keys;
-  inbox.update(items);
+  inbox.update(items, stranded);
 }
 
 nav.notify.addEventListener('click', () => {

@@ -1,4 +1,4 @@
-import type { TaskDigest, TaskReply, TaskView, StoredEvent } from '../wire.js';
+import type { RunClock, TaskDigest, TaskReply, TaskView, StoredEvent } from '../wire.js';
 import { get, post } from './api.js';
 import { approvalCard, showReply } from './approval-card.js';
 import { diffView } from './diff-view.js';
@@ -30,6 +30,8 @@ export class TaskPanel {
   constructor(
     readonly taskId: string,
     private readonly closeHref: string,
+    /** The task's run: whether its supervisor is gone, and where its durations stopped. */
+    private readonly run: () => RunClock,
   ) {
     this.element.append(this.header, this.approvals, this.actions, this.replies, this.tabs, this.body);
     void this.load();
@@ -69,8 +71,13 @@ export class TaskPanel {
     this.renderHead();
   }
 
+  /** The run's supervisor was found gone (or back): what the panel offers changes. */
+  onRun(): void {
+    this.renderHead();
+  }
+
   tick(): void {
-    if (this.task && !this.task.endedAt) this.renderHead();
+    if (this.task && !this.task.endedAt && !this.run().stoppedAt) this.renderHead();
   }
 
   private appendEvent(event: StoredEvent): void {
@@ -82,7 +89,7 @@ export class TaskPanel {
     const t = this.task;
     if (!t) return;
     const d = this.digest;
-    const time = duration(elapsed(t.startedAt, t.endedAt));
+    const time = duration(elapsed(t.startedAt, t.endedAt ?? this.run().stoppedAt));
     this.header.replaceChildren(
       h('div', { class: 'panel-title' }, h('a', { href: this.closeHref, class: 'close', title: 'close', 'aria-label': 'close' }, '×'), h('h2', undefined, t.key), h('span', { class: `badge state-${t.status}`, 'data-state': t.status }, t.status.replace('_', ' '))),
       h('p', { class: 'panel-sub' }, t.title),
@@ -104,6 +111,12 @@ export class TaskPanel {
 
   private renderApprovals(): void {
     clear(this.approvals);
+    // An answer reaches the task through its run's supervisor: with that gone, none would.
+    const gone = this.run().goneNote;
+    if (gone) {
+      if (this.digest?.approvals.length || this.task?.status === 'waiting_input') this.approvals.append(h('p', { class: 'reason supervisor-gone' }, `Nobody can answer this task now: ${gone}`));
+      return;
+    }
     for (const approval of this.digest?.approvals ?? []) {
       this.approvals.append(
         h('div', { class: 'approval-card', 'data-approval': approval.id }, h('div', undefined, h('b', undefined, `Codex asks to run (approval ${approval.id}):`)), ...approvalCard(this.taskId, approval, this.replies)),
@@ -115,11 +128,18 @@ export class TaskPanel {
     const t = this.task;
     if (!t) return;
     // Redrawn only when what it offers changes (a typed message must not be wiped by a refresh).
-    const offer = `${FINAL.has(t.status)}|${t.status === 'waiting_input'}`;
+    const gone = this.run().goneNote !== null;
+    const offer = `${FINAL.has(t.status)}|${t.status === 'waiting_input'}|${gone}`;
     if (this.actions.childElementCount > 0 && this.actions.dataset.offer === offer) return;
     this.actions.dataset.offer = offer;
     clear(this.actions);
     if (FINAL.has(t.status)) return;
+    const kill = h('button', { type: 'button', class: 'kill danger', onclick: () => void post(`/api/tasks/${encodeURIComponent(this.taskId)}/kill`).then((reply) => showReply(this.replies, reply)) }, 'Kill task');
+    // A message or the end of a session goes through the run's supervisor; a kill does not need it (recorded PIDs).
+    if (gone) {
+      this.actions.append(kill);
+      return;
+    }
     const text = h('textarea', { rows: 2, placeholder: 'a message for the task', class: 'send-text', 'aria-label': 'message' });
     const id = encodeURIComponent(this.taskId);
     this.actions.append(
@@ -142,7 +162,7 @@ export class TaskPanel {
       ...(t.status === 'waiting_input'
         ? [h('button', { type: 'button', class: 'done', title: 'end the session; its work is committed', onclick: () => void post(`/api/tasks/${id}/done`).then((reply) => showReply(this.replies, reply)) }, 'End session')]
         : []),
-      h('button', { type: 'button', class: 'kill danger', onclick: () => void post(`/api/tasks/${id}/kill`).then((reply) => showReply(this.replies, reply)) }, 'Kill task'),
+      kill,
     );
   }
 

@@ -162,3 +162,39 @@ test('a command the config no longer allows is refused before spawn on resume, a
   assert.match(events, /"type":"spawn.refused"/);
   assert.doesNotMatch(events.split('"type":"spawn.refused"')[1] ?? '', /"type":"started"/, 'nothing was started after the refusal');
 });
+
+test('a later mcp run --detach holds the state root: mcp resume RUN hands the dead supervisor\'s run to it, which stops its orphan and finishes it', async () => {
+  const hang =
+    "const fs=require('fs');if(fs.existsSync('adopt-marker')){process.exit(0)}" +
+    "process.on('SIGHUP',()=>{});fs.writeFileSync('adopt-marker','');setInterval(()=>{},1000)";
+  writePlan(sb.project, { tasks: [{ id: 'adoptee', command: ['node', '-e', hang] }] }, 'p5.json');
+  let pid = 0;
+  await crashWhen(['run', '--plan', 'p5.json'], async () => {
+    const task = findTask(await status(sb), 'adoptee');
+    pid = task?.pid ?? 0;
+    return task?.status === 'running' && pid > 0 && existsSync(path.join(task.workspace ?? '', 'adopt-marker'));
+  });
+  const crashed = (await status(sb)).runs.at(-1)?.id ?? '';
+  // Another run, in the background: its supervisor holds the state root until it ends.
+  writePlan(sb.project, { tasks: [{ id: 'holder', command: ['node', '-e', 'setInterval(() => {}, 1000)'] }] }, 'p6.json');
+  const detached = await mcp(['run', '--plan', 'p6.json', '--detach', '--json'], { cwd: sb.project, env: sb.env });
+  assert.equal(detached.code, 0, detached.stderr);
+  const { run: holderRun, supervisorPid } = JSON.parse(detached.stdout) as { run: { id: string }; supervisorPid: number };
+  try {
+    const gone = await mcp(['status', crashed], { cwd: sb.project, env: sb.env });
+    assert.match(gone.stdout, new RegExp(`supervisor: gone, .* mcp resume ${crashed}`));
+    const resumed = await mcp(['resume', crashed], { cwd: sb.project, env: sb.env });
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, new RegExp(`resuming run ${crashed} in the supervisor \\(pid ${supervisorPid}\\) that holds .*: 1 interrupted task\\(s\\), stopped orphaned process\\(es\\) ${pid}`));
+    assert.match(resumed.stdout, new RegExp(`run ${crashed} {2}succeeded`));
+    assert.equal(isAlive(pid), false);
+    const json = await status(sb);
+    const task = json.runs.find((r) => r.id === crashed)?.tasks[0];
+    assert.deepEqual([task?.status, task?.attempts], ['succeeded', 2]);
+    // The supervisor's own run went on meanwhile.
+    assert.equal(json.runs.find((r) => r.id === holderRun.id)?.tasks[0]?.status, 'running');
+  } finally {
+    await mcp(['kill', holderRun.id], { cwd: sb.project, env: sb.env });
+    await waitFor('the background run to end', async () => ((await status(sb)).runs.find((r) => r.id === holderRun.id)?.status === 'killed' ? true : undefined));
+  }
+});

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { TaskChange } from '../orchestrator/transitions.js';
 import { runNewsText } from './render/run-news.js';
 import { taskChangeLine } from './render/task-change.js';
@@ -27,21 +28,18 @@ export interface ForegroundOptions {
 /** How the runs supervised in the foreground ended. */
 export interface ForegroundResult {
   states: RunState[];
-  /** Ctrl-C (SIGINT) stopped them. */
-  interrupted: boolean;
+  /** The signal that stopped them: Ctrl-C (SIGINT), or SIGTERM (a service manager, `kill`). */
+  stoppedBy: NodeJS.Signals | null;
 }
 
-/** The shell's code for a command Ctrl-C ended (128 + SIGINT's number). */
-const EXIT_INTERRUPTED = 130;
-
 /**
- * 0 when every run succeeded, else 130 when Ctrl-C stopped them (a script tells the person's
- * interrupt from a failure, as with any command), else 1. A run that succeeded all the same
- * lost nothing to the interrupt.
+ * 0 when every run succeeded, else the shell's code for the signal that stopped them (128 +
+ * its number: 130 for Ctrl-C, 143 for SIGTERM), so a script tells an interrupt from a
+ * failure as with any command; else 1. A run that succeeded all the same lost nothing.
  */
 export function foregroundExitCode(result: ForegroundResult): number {
   if (result.states.every((state) => state === 'succeeded')) return 0;
-  return result.interrupted ? EXIT_INTERRUPTED : 1;
+  return result.stoppedBy ? 128 + os.constants.signals[result.stoppedBy] : 1;
 }
 
 /** A live table on a terminal; plain lines into a pipe, a file, or with --no-tty. */
@@ -77,9 +75,9 @@ export async function superviseInForeground(
     if (text === null) return;
     say(`${formatTime(new Date().toISOString())}  ${text.split('\n').map(printable).join('\n')}\n`);
   });
-  let interrupted = false;
+  let stoppedBy: NodeJS.Signals | null = null;
   const stopOnSignal = (signal: NodeJS.Signals): void => {
-    interrupted ||= signal === 'SIGINT';
+    stoppedBy ??= signal;
     say('mcp: interrupted; stopping tasks\n');
     supervisor.killAll();
   };
@@ -88,7 +86,7 @@ export async function superviseInForeground(
   try {
     const states = await Promise.all(runIds.map((id) => supervisor.runRun(id)));
     await supervisor.idle();
-    return { states, interrupted };
+    return { states, stoppedBy };
   } finally {
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);

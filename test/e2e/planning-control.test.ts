@@ -81,7 +81,7 @@ test('SIGTERM to a foreground mcp run during planning stops the planner and reco
   run.kill('SIGTERM');
   const result = await done;
   assert.ok(Date.now() - started < 10_000, `mcp run ended ${Date.now() - started} ms after SIGTERM`);
-  assert.equal(result.code, 1);
+  assert.equal(result.code, 143, 'the shell code for SIGTERM');
   const last = (await status(sb)).runs.at(-1);
   assert.equal(last?.status, 'killed');
   assert.deepEqual(processesOfProject(), []);

@@ -71,7 +71,7 @@ async function resumeSomewhere(root: StateRoot, store: TaskStore, runs: RunRecor
     const supervisor = await Supervisor.start(deps);
     if (supervisor instanceof Supervisor) return { runs, result: await resumeHere(supervisor, root, store, runs, deps.killGraceMs, out) };
     const handed = await handOver(root, runs, supervisor, deps.killGraceMs, out);
-    if (handed) return { runs: handed, result: { states: await Promise.all(handed.map((run) => waitForRun(store, run.id, root.lockPath))), interrupted: false } };
+    if (handed) return { runs: handed, result: { states: await Promise.all(handed.map((run) => waitForRun(store, run.id, root.lockPath))), stoppedBy: null } };
     if (Date.now() >= deadline) throw notTakenOver(runs, supervisor, root, 'it does not answer');
     await new Promise((resolve) => setTimeout(resolve, HANDOFF_POLL_MS));
   }

@@ -106,11 +106,11 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     }
     const supervisor = await superviseOrHandOff(ctx, store, config, runId);
     let state: RunState;
-    let interrupted = false;
+    let stoppedBy: NodeJS.Signals | null = null;
     if (supervisor instanceof Supervisor) {
       const result = await superviseInForeground(supervisor, [runId], ctx.root, out, { tty: options.tty, store });
       [state = 'failed'] = result.states;
-      interrupted = result.interrupted;
+      stoppedBy = result.stoppedBy;
     } else {
       out.write(`run ${runId} handed to the supervisor (pid ${supervisor})\n`);
       state = await waitForRun(store, runId, ctx.root.lockPath);
@@ -120,7 +120,7 @@ export async function runCommand(objective: string | undefined, options: RunOpti
     const view = run ? runView(run, store.tasksOf(runId)) : undefined;
     if (options.json) process.stdout.write(`${JSON.stringify({ run: view }, null, 2)}\n`);
     else if (view) process.stdout.write(`\n${renderRun(view, { logsDir: (id) => ctx.root.taskDir(id) })}\n`);
-    return foregroundExitCode({ states: [state], interrupted });
+    return foregroundExitCode({ states: [state], stoppedBy });
   } finally {
     await ui?.close();
     store.close();

@@ -121,9 +121,11 @@ const guarded = new WeakSet<NodeJS.WritableStream>();
 /**
  * `mcp run --plan p.json | head` closes the pipe while tasks run: the write error (EPIPE)
  * would kill this process, the supervisor, and orphan its tasks. The output is lost, the run
- * goes on. The listener stays: run.ts still writes the summary after the tasks end.
+ * goes on. The listener stays: run.ts still writes the summary after the tasks end. run.ts
+ * puts it in place before its first line too: a reader gone by then would otherwise end mcp
+ * between creating the run and handing it to a supervisor.
  */
-function keepRunningWithoutReader(out: NodeJS.WritableStream): void {
+export function keepRunningWithoutReader(out: NodeJS.WritableStream): void {
   if (guarded.has(out)) return;
   guarded.add(out);
   out.on('error', () => undefined);

@@ -30,3 +30,18 @@ test("a run's story interleaves its own events and its tasks' in time order, and
   store.updateRun('rstory001', { status: 'failed', reason: 'a failed', endedAt: '2024-05-01T10:00:07.000Z' });
   assert.equal(story.ending(store.getRun('rstory001')!), '10:00:07  run rstory001 failed: a failed\n');
 });
+
+test('a run started with its plan (mcp run --plan) has no planned event: its story tells that plan first, once', () => {
+  const { root, store } = tempStateRoot('story-given');
+  const plan = { objective: 'given', tasks: [{ id: 'a', command: ['node', '-e', '0'], dependsOn: [] }] };
+  store.createRun({
+    run: { id: 'rstory002', objective: 'given', status: 'running', project: '/p', planJson: JSON.stringify(plan), parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
+    tasks: [commandTask('rstory002', 'a', 'running', 0)],
+  });
+  mkdirSync(root.taskDir('rstory002-a'), { recursive: true });
+  writeFileSync(root.taskFiles('rstory002-a').events, `${JSON.stringify({ ts: '2024-05-01T10:00:01.000Z', task: 'rstory002-a', type: 'started', pid: 1, argv: ['x'], cwd: '/w', attempt: 1 })}\n`);
+
+  const story = new RunStory(root, store, 'rstory002');
+  assert.equal(story.next(), ['10:00:00  plan v1, 1 task:', '  a: $ node -e 0', '10:00:01  a                running', ''].join('\n'));
+  assert.equal(story.next(), '');
+});

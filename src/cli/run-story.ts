@@ -22,6 +22,8 @@ export class RunStory {
   private readonly pending = new Map<string, string>();
   /** A character split between two reads is decoded whole. */
   private readonly decoders = new Map<string, StringDecoder>();
+  /** Whether the run's first plan has been told (or will be, by its `planned` event). */
+  private planTold = false;
 
   constructor(
     private readonly root: StateRoot,
@@ -37,7 +39,25 @@ export class RunStory {
     const events = files.flatMap((file) => this.newEvents(file));
     // ISO timestamps sort as text; a stable sort keeps each file's own order for equal ones.
     events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-    return events.map((event) => this.line(event, keys.get(event.task))).join('');
+    return this.givenPlan(events) + events.map((event) => this.line(event, keys.get(event.task))).join('');
+  }
+
+  /**
+   * A plan given to `mcp run --plan` (or `--task`) is stored with the run, never planned:
+   * no `planned` event tells it, so it is told first, at the run's creation. A run planned
+   * from an objective has its `planning` event before any plan is stored.
+   */
+  private givenPlan(events: readonly StoredEvent[]): string {
+    if (this.planTold) return '';
+    if (events.some((event) => event.type === 'planning')) {
+      this.planTold = true;
+      return '';
+    }
+    const run = this.store.getRun(this.runId);
+    const text = planText(this.store, this.runId, 1);
+    if (!run || text === null) return '';
+    this.planTold = true;
+    return `${formatTime(run.createdAt)}  ${text.split('\n').map(printable).join('\n')}\n`;
   }
 
   /** The run's last line: how it ended, once it has. */

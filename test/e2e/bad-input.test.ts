@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { finished, mcp, sandbox, startMcp, status, writePlan, type Sandbox } from './harness.js';
+import { finished, mcp, sandbox, startMcp, status, waitFor, writePlan, type Sandbox } from './harness.js';
 
 let sb: Sandbox;
 let snapshotBefore: string;
@@ -161,6 +161,24 @@ test('a state root that is a file exits 2 and nothing on disk was lost', async (
   assert.equal(result.code, 2);
   assertOneCleanLine(result.stderr, /is not a directory/);
   assert.equal(readFileSync(file, 'utf8'), 'keep me');
+});
+
+test('mcp run | head: a reader that leaves before the run is handed over leaves the run running, no internal error', async () => {
+  // The plan is printed before the supervisor takes the run: the EPIPE of that write used to
+  // end mcp there ("internal error: write EPIPE", exit 1), the run left pending with no supervisor.
+  writePlan(sb.project, { tasks: [{ id: 'unread', command: ['node', '-e', '0'] }] }, 'unread.json');
+  for (const args of [['run', '--plan', 'unread.json', '--detach'], ['run', '--plan', 'unread.json']]) {
+    const child = startMcp(args, { cwd: sb.project, env: sb.env });
+    child.stdout?.destroy();
+    const result = await finished(child);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.stderr, '', args.join(' '));
+    const run = await waitFor(`the run of ${args.join(' ')} to end`, async () => {
+      const last = (await status(sb)).runs.at(-1);
+      return last?.status === 'running' ? undefined : last;
+    });
+    assert.deepEqual([run.status, run.tasks.map((t) => t.key)], ['succeeded', ['unread']]);
+  }
 });
 
 test('after all of that, the earlier run and its logs are intact', async () => {

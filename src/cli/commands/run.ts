@@ -19,7 +19,7 @@ import type { RunOptions as StoredRunOptions } from '../../store/records.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { openOrCreateStore } from '../open-store.js';
 import { runView } from '../../store/views.js';
-import { foregroundExitCode, HANDOFF_POLL_MS, HANDOFF_TIMEOUT_MS, superviseInForeground, waitForRun } from '../foreground.js';
+import { foregroundExitCode, HANDOFF_POLL_MS, HANDOFF_TIMEOUT_MS, keepRunningWithoutReader, superviseInForeground, waitForRun } from '../foreground.js';
 import { renderRun } from '../render/run-summary.js';
 import { parseCount, parseSeconds } from '../parse-options.js';
 import type { UiServer } from '../../ui/server/http-server.js';
@@ -77,6 +77,8 @@ export async function runCommand(objective: string | undefined, options: RunOpti
 
   const store = openOrCreateStore(ctx.root);
   const out = options.json ? process.stderr : process.stdout;
+  keepRunningWithoutReader(out);
+  keepRunningWithoutReader(process.stdout);
   let ui: UiServer | null = null;
   try {
     if (!currentLockHolder(ctx.root.lockPath)) {

@@ -150,6 +150,8 @@ test("logs RUN tells the run as mcp run printed it: each task's start and end in
   assert.match(lines.at(-1) ?? '', new RegExp(`^\\d\\d:\\d\\d:\\d\\d  run ${run.id} succeeded; result: mcp/run-${run.id}$`));
   const times = lines.map((line) => line.slice(0, 8)).filter((time) => /^\d\d:/.test(time));
   assert.deepEqual(times, [...times].sort(), 'in time order');
+  const doc = JSON.parse((await mcp(['logs', run.id, '--json'], { cwd: sb.project, env: sb.env })).stdout) as { run: string; stream: string; text: string };
+  assert.deepEqual([doc.run, doc.stream, doc.text], [run.id, 'transcript', story.stdout]);
   // A run has no terminal of its own.
   const stdout = await mcp(['logs', run.id, '--stream', 'stdout'], { cwd: sb.project, env: sb.env });
   assert.equal(stdout.code, 2);

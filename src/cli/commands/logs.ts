@@ -87,7 +87,7 @@ async function runLogs(root: StateRoot, store: TaskStore, run: RunRecord, option
   if (stream === 'stdout' || stream === 'stderr') throw new UsageError(`run ${run.id} has no ${stream} of its own: its tasks do (mcp logs TASK --stream ${stream}; mcp status ${run.id} lists them)`);
   const file = root.runFiles(run.id).events;
   const to = options.out ?? process.stdout;
-  const sink: LogSink = options.json ? new JsonSink(to, { task: run.id, stream, file }, stream === 'events', options.follow === true, false) : new Sink(to, false);
+  const sink: LogSink = options.json ? new JsonSink(to, { run: run.id, stream, file }, stream === 'events', options.follow === true, false) : new Sink(to, false);
   const story = stream === 'transcript' ? new RunStory(root, store, run.id) : null;
   let offset = 0;
   for (;;) {
@@ -211,7 +211,7 @@ class JsonSink implements LogSink {
 
   constructor(
     private readonly out: Out,
-    head: { task: string; stream: string; file: string },
+    head: { task: string; stream: string; file: string } | { run: string; stream: string; file: string },
     private readonly events: boolean,
     private readonly follow: boolean,
     private readonly plain: boolean,

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
-import { NoSupervisorError } from '../../domain/errors.js';
+import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { refuse, type ControlReply, type ControlRequest } from '../../orchestrator/control-protocol.js';
 import { ControlServer } from '../../orchestrator/control-server.js';
 import { createSocketDir, removeSocketDir, SOCKET_FILE } from '../../store/control-socket.js';
@@ -98,4 +98,8 @@ test('a live supervisor that cannot take a run over (an older mcp): one line say
   assert.match(code.message, new RegExp(`^run rgone0001 cannot be resumed while the supervisor \\(pid ${holder.pid}\\) holds .*: it does not take over runs \\(bad request: Invalid input\\)$`));
   assert.equal(code.hint, `wait for it to end (mcp status), or stop it with: mcp kill --all; then: mcp resume rgone0001`);
   assert.deepEqual(adopted(requests), ['rgone0001']);
+});
+
+test('mcp resume "" (a script whose $RUN is empty) is a usage error, not a resume of every interrupted run', async () => {
+  await assert.rejects(resumeCommand('  ', {}), (error: unknown) => error instanceof UsageError && error.exitCode === 2 && /the run to resume is empty/.test(error.message));
 });

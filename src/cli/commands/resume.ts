@@ -1,4 +1,4 @@
-import { NoSupervisorError } from '../../domain/errors.js';
+import { NoSupervisorError, UsageError } from '../../domain/errors.js';
 import { isFinalRunState } from '../../domain/task-state.js';
 import { sendControl } from '../../orchestrator/control-client.js';
 import { recoverRun, unfinishedRuns } from '../../orchestrator/recovery.js';
@@ -32,6 +32,8 @@ const ADOPT_REPLY_SLACK_MS = 5_000;
  * becomes the state root's supervisor, or, if another one holds it, hands the runs to it.
  */
 export async function resumeCommand(ref: string | undefined, options: ResumeOptions): Promise<number> {
+  // `mcp resume "$RUN"` with RUN unset must not resume every interrupted run.
+  if (ref !== undefined && ref.trim() === '') throw new UsageError('the run to resume is empty: name a run id, or give none to resume every interrupted run');
   const ctx = resolveContext(options);
   const stdout = options.stdout ?? process.stdout;
   const out = options.json ? process.stderr : stdout;

@@ -1,10 +1,9 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
-import { isTaskEvent, parseEventLine, type RunEvent, type StoredEvent } from '../domain/events.js';
+import { isTaskEvent, type RunEvent, type StoredEvent } from '../domain/events.js';
 import { isFinalRunState } from '../domain/task-state.js';
 import type { RunRecord } from '../store/records.js';
 import type { StateRoot } from '../store/state-root.js';
 import type { TaskStore } from '../store/task-store.js';
+import { EventTail } from '../terminal/event-tail.js';
 import { planText } from './plan-text.js';
 import { formatTime, printable } from './render/format.js';
 import { runNewsText } from './render/run-news.js';
@@ -17,11 +16,8 @@ import { taskChangeLine } from './render/task-change.js';
  * from another terminal. A task's own doings are in `mcp logs TASK`.
  */
 export class RunStory {
-  /** Bytes already read of each events file. */
-  private readonly read = new Map<string, number>();
-  private readonly pending = new Map<string, string>();
-  /** A character split between two reads is decoded whole. */
-  private readonly decoders = new Map<string, StringDecoder>();
+  /** Each events file, followed from where the last call stopped (whole lines only). */
+  private readonly tails = new Map<string, EventTail>();
   /** Whether the run's first plan has been told (or will be, by its `planned` event). */
   private planTold = false;
 
@@ -36,7 +32,7 @@ export class RunStory {
     const keys = new Map<string, string>();
     for (const task of this.store.tasksOf(this.runId)) keys.set(task.id, task.key);
     const files = [this.root.runFiles(this.runId).events, ...[...keys.keys()].map((id) => this.root.taskFiles(id).events)];
-    const events = files.flatMap((file) => this.newEvents(file));
+    const events = files.flatMap((file) => this.tailOf(file).readAll());
     // ISO timestamps sort as text; a stable sort keeps each file's own order for equal ones.
     events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
     return this.givenPlan(events) + events.map((event) => this.line(event, keys.get(event.task))).join('');
@@ -79,30 +75,9 @@ export class RunStory {
     return '';
   }
 
-  private newEvents(file: string): StoredEvent[] {
-    const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-    const from = this.read.get(file) ?? 0;
-    if (size <= from) return [];
-    const fd = openSync(file, 'r');
-    let text: string;
-    try {
-      const buffer = Buffer.alloc(size - from);
-      const n = readSync(fd, buffer, 0, buffer.length, from);
-      let decoder = this.decoders.get(file);
-      if (!decoder) this.decoders.set(file, (decoder = new StringDecoder('utf8')));
-      text = (this.pending.get(file) ?? '') + decoder.write(buffer.subarray(0, n));
-      this.read.set(file, from + n);
-    } finally {
-      closeSync(fd);
-    }
-    // A line still being written waits for the next call.
-    const nl = text.lastIndexOf('\n');
-    this.pending.set(file, text.slice(nl + 1));
-    const events: StoredEvent[] = [];
-    for (const line of text.slice(0, nl + 1).split('\n')) {
-      const event = line.trim() ? parseEventLine(line) : null;
-      if (event) events.push(event);
-    }
-    return events;
+  private tailOf(file: string): EventTail {
+    let tail = this.tails.get(file);
+    if (!tail) this.tails.set(file, (tail = new EventTail(file)));
+    return tail;
   }
 }

@@ -8,7 +8,7 @@ import type { TaskStore } from '../../store/task-store.js';
 import { RunStory } from '../run-story.js';
 import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
-import { parseEventLine } from '../../domain/events.js';
+import { EventTail } from '../../terminal/event-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { TranscriptRenderer } from '../render/transcript.js';
 import { requireStore, resolveRef } from '../open-store.js';
@@ -54,13 +54,14 @@ async function taskLogs(ctx: McpContext, store: TaskStore, task: TaskRecord, opt
   const file = stream === 'stdout' ? files.stdout : stream === 'stderr' ? files.stderr : files.events;
   const plain = options.plain === true && stream !== 'events';
   const to = options.out ?? process.stdout;
-  const out: LogSink = options.json ? new JsonSink(to, { task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(to, plain);
-  const sink = stream === 'transcript' ? new TranscriptSink(out, task.kind) : out;
+  const sink: LogSink = options.json ? new JsonSink(to, { task: task.id, stream, file }, stream === 'events', options.follow === true, plain) : new Sink(to, plain);
+  const transcript = stream === 'transcript' ? { events: new EventTail(file), renderer: new TranscriptRenderer(task.kind) } : null;
   let offset = 0;
   let looked = false;
   for (;;) {
     const finished = isFinalTaskState(store.getTask(task.id)?.status ?? 'failed');
-    offset = copyFrom(file, offset, sink);
+    if (transcript) sink.write(Buffer.from(transcript.events.readAll().map((event) => transcript.renderer.render(event)).join('')));
+    else offset = copyFrom(file, offset, sink);
     if (!looked && offset === 0 && stream === 'stdout' && task.kind === 'prompt') {
       process.stderr.write(`${codexTaskNote(task.id, options.stateDir !== undefined || options.project !== undefined ? ctx.root.dir : null)}\n`);
     }
@@ -138,38 +139,6 @@ function copyFrom(file: string, offset: number, sink: LogSink): number {
     return position;
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Renders whole lines of an events.ndjson as a transcript, for the sink that prints text. */
-class TranscriptSink implements LogSink {
-  private readonly decoder = new StringDecoder('utf8');
-  private readonly renderer: TranscriptRenderer;
-  private pending = '';
-
-  constructor(
-    private readonly out: LogSink,
-    kind: 'prompt' | 'command',
-  ) {
-    this.renderer = new TranscriptRenderer(kind);
-  }
-
-  write(chunk: Buffer): void {
-    this.pending += this.decoder.write(chunk);
-    const nl = this.pending.lastIndexOf('\n');
-    if (nl === -1) return;
-    let text = '';
-    for (const line of this.pending.slice(0, nl).split('\n')) {
-      const event = line.trim() ? parseEventLine(line) : null;
-      if (event) text += this.renderer.render(event);
-    }
-    this.pending = this.pending.slice(nl + 1);
-    if (text) this.out.write(Buffer.from(text));
-  }
-
-  /** A last line without its newline is torn (a crash mid-write) or still being written: skipped. */
-  end(): void {
-    this.out.end();
   }
 }
 

@@ -7,7 +7,7 @@ import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { runView, stoppedClock, taskView, type SupervisorOf } from '../../store/views.js';
 import type { FeedMessage, Inbox, InboxItem, RunClock, RunHead, RunReply, RunsReply, RunView, StrandedRun, SupervisorState, TaskDigest, TaskReply, TaskView, Tokens } from '../wire.js';
-import { EventTail } from './event-tail.js';
+import { EventTail } from '../../terminal/event-tail.js';
 import { TaskDigestBuilder } from './task-digest.js';
 
 /**

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { parseEventLine, type StoredEvent } from '../../domain/events.js';
+import { parseEventLine, type StoredEvent } from '../domain/events.js';
 
 /**
  * Bytes read from one events file per call: a long backlog is caught up over a few calls

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { TaskChange } from '../orchestrator/transitions.js';
-import { runNewsText } from './render/run-news.js';
+import { newsLine, runNewsText } from './render/run-news.js';
 import { taskChangeLine } from './render/task-change.js';
 import { planText } from './plan-text.js';
 import type { Supervisor } from '../orchestrator/supervisor.js';
@@ -10,7 +10,7 @@ import { isFinalRunState, type RunState } from '../domain/task-state.js';
 import type { StateRoot } from '../store/state-root.js';
 import { TaskStore } from '../store/task-store.js';
 import { colorEnabled } from './render/color.js';
-import { formatTime, printable } from './render/format.js';
+import { printable } from './render/format.js';
 import { LiveView, type LiveOut, type LiveRun, type LiveSource, type LiveTask } from './render/live-view.js';
 import { TaskActivityReader } from './task-activity.js';
 
@@ -73,7 +73,7 @@ export async function superviseInForeground(
   supervisor.onNews(({ runId, event }) => {
     const text = runNewsText(event, (version) => planText(options.store, runId, version));
     if (text === null) return;
-    say(`${formatTime(new Date().toISOString())}  ${text.split('\n').map(printable).join('\n')}\n`);
+    say(newsLine(new Date().toISOString(), text));
   });
   let stoppedBy: NodeJS.Signals | null = null;
   const stopOnSignal = (signal: NodeJS.Signals): void => {

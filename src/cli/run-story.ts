@@ -6,7 +6,7 @@ import type { TaskStore } from '../store/task-store.js';
 import { EventTail } from '../terminal/event-tail.js';
 import { planText } from './plan-text.js';
 import { formatTime, printable } from './render/format.js';
-import { runNewsText } from './render/run-news.js';
+import { newsLine, runNewsText } from './render/run-news.js';
 import { taskChangeLine } from './render/task-change.js';
 
 /**
@@ -53,7 +53,7 @@ export class RunStory {
     const text = planText(this.store, this.runId, 1);
     if (!run || text === null) return '';
     this.planTold = true;
-    return `${formatTime(run.createdAt)}  ${text.split('\n').map(printable).join('\n')}\n`;
+    return newsLine(run.createdAt, text);
   }
 
   /** The run's last line: how it ended, once it has. */
@@ -66,7 +66,7 @@ export class RunStory {
   private line(event: StoredEvent, key: string | undefined): string {
     if (!isTaskEvent(event)) {
       const text = runNewsText(event as RunEvent, (version) => planText(this.store, this.runId, version));
-      return text === null ? '' : `${formatTime(event.ts)}  ${text.split('\n').map(printable).join('\n')}\n`;
+      return text === null ? '' : newsLine(event.ts, text);
     }
     if (key === undefined) return '';
     // A task's start is its `started` (with the attempt); `ready` is a wait for a slot.

@@ -433,7 +433,6 @@ export class Scheduler {
 }
 
 /** Succeeded, or ended for good (dependents are blocked, nothing will run it again). */
-
 function isSettled(state: TaskState): boolean {
   return state === 'succeeded' || endedBadly(state);
 }

@@ -1,4 +1,5 @@
 import type { RunEvent } from '../../domain/events.js';
+import { formatTime, printable } from './format.js';
 
 /**
  * The line a person reads for a run-level event, or null for events that are for the
@@ -33,4 +34,9 @@ export function runNewsText(event: RunEvent, planText: (version: number) => stri
     default:
       return null;
   }
+}
+
+/** A run-level line as printed, `mcp run`'s and `mcp logs RUN`'s alike: its time, then its text (a plan spans lines). */
+export function newsLine(at: string, text: string): string {
+  return `${formatTime(at)}  ${text.split('\n').map(printable).join('\n')}\n`;
 }

@@ -55,16 +55,17 @@ export function writeTaskRules(taskDir: string, rules: string): void {
 
 /**
  * Whether this Codex would ask before each sensitive command under the task's rules, by its
- * own `codex execpolicy check` (for `mcp doctor`): the commands it would not ask about, or
- * why it could not tell (a Codex without execution-policy rules).
+ * own `codex execpolicy check` (for `mcp doctor`): the commands checked and those it would
+ * not ask about, or why it could not tell (a Codex without execution-policy rules).
  */
-export async function sensitiveCommandsCodexSkips(codexPath: string, sensitive: readonly string[]): Promise<{ skipped: string[] } | { problem: string }> {
+export async function sensitiveCommandsCodexSkips(codexPath: string, sensitive: readonly string[]): Promise<{ checked: string[]; skipped: string[] } | { problem: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-rules-'));
   try {
     const file = path.join(dir, RULES_FILE);
     writeFileSync(file, sensitiveCodexRules(sensitive));
+    const prefixes = sensitivePrefixes(sensitive);
     const skipped: string[] = [];
-    for (const words of sensitivePrefixes(sensitive)) {
+    for (const words of prefixes) {
       const result = await runCommand([codexPath, 'execpolicy', 'check', '--rules', file, '--', ...words], { cwd: dir, timeoutMs: 15_000 });
       if (result.code !== 0) return { problem: `\`codex execpolicy check\` failed: ${(result.spawnError ?? result.stderr.trim().split('\n').pop()) || `exit ${result.code}`}` };
       let decision: unknown;
@@ -75,7 +76,7 @@ export async function sensitiveCommandsCodexSkips(codexPath: string, sensitive: 
       }
       if (decision !== 'prompt') skipped.push(words.join(' '));
     }
-    return { skipped };
+    return { checked: prefixes.map((words) => words.join(' ')), skipped };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -61,7 +61,7 @@ export async function sensitiveCheck(codexPath: string, ctx: McpContext): Promis
   const fix = 'use a Codex that reads execution-policy rules (@openai/codex 0.169.0, as pinned by mcp, or newer)';
   if ('problem' in seen) return { name: 'approvals', ok: false, detail: `cannot tell whether Codex asks before sensitive commands: ${seen.problem}`, fix };
   if (seen.skipped.length > 0) return { name: 'approvals', ok: false, detail: `Codex would run these unasked in a task: ${seen.skipped.join(', ')}`, fix };
-  return { name: 'approvals', ok: true, detail: `Codex asks before ${['git push', ...sensitive.map((entry) => entry.trim()).filter(Boolean)].join(', ')} (mcp's rules)` };
+  return { name: 'approvals', ok: true, detail: `Codex asks before ${seen.checked.join(', ')} (mcp's rules)` };
 }
 
 /** What `mcp run` would refuse about the state root (same words), else whether its control directory is private. */

@@ -156,11 +156,21 @@ function lifecycleCounts(counts: ReadonlyMap<string, number>): Record<string, nu
 }
 
 export function runView(run: RunRecord, tasks: TaskSummary[], now = Date.now(), supervisorOf?: SupervisorOf): RunView {
+  const { head, clock } = headAndClock(run, tasks, now, supervisorOf);
+  return { ...head, tasks: tasks.map((task) => taskView(task, clock)) };
+}
+
+/** runView without its tasks' views, for a list of runs (the dashboard's): counted from the same tasks, on the same clock. */
+export function runHeadView(run: RunRecord, tasks: readonly TaskSummary[], now = Date.now(), supervisorOf?: SupervisorOf): Omit<RunView, 'tasks'> {
+  return headAndClock(run, tasks, now, supervisorOf).head;
+}
+
+function headAndClock(run: RunRecord, tasks: readonly TaskSummary[], now: number, supervisorOf: SupervisorOf | undefined): { head: Omit<RunView, 'tasks'>; clock: number } {
   const counts = new Map<string, number>();
   for (const task of tasks) if (!task.superseded) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
   const supervisor = supervisorOf?.(run);
   const clock = runClock(run, supervisor, () => lastUpdateOf(tasks), now);
-  return { ...runHead(run, lifecycleCounts(counts), clock, supervisor), tasks: tasks.map((task) => taskView(task, clock)) };
+  return { head: runHead(run, lifecycleCounts(counts), clock, supervisor), clock };
 }
 
 export function allRunViews(store: TaskStore, now = Date.now(), supervisorOf?: SupervisorOf): RunView[] {

@@ -5,8 +5,8 @@ import { supervisorGoneLine, supervisorOfRuns } from '../../orchestrator/run-sup
 import type { RunRecord, TaskSummary } from '../../store/records.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
-import { runView, stoppedClock, taskView, type SupervisorOf } from '../../store/views.js';
-import type { FeedMessage, Inbox, InboxItem, RunClock, RunHead, RunReply, RunsReply, RunView, StrandedRun, SupervisorState, TaskDigest, TaskReply, TaskView, Tokens } from '../wire.js';
+import { runHeadView, runView, stoppedClock, taskView, type RunSupervisor, type SupervisorOf } from '../../store/views.js';
+import type { FeedMessage, Inbox, InboxItem, RunClock, RunHead, RunReply, RunsReply, StrandedRun, SupervisorState, TaskDigest, TaskReply, TaskView, Tokens } from '../wire.js';
 import { EventTail } from '../../terminal/event-tail.js';
 import { TaskDigestBuilder } from './task-digest.js';
 
@@ -57,14 +57,13 @@ function add(a: Tokens, b: Tokens): Tokens {
 }
 
 /**
- * A run's view as `mcp status` shows it (its supervisor; if that is gone, its durations
- * stopped at the last change the store holds and the line that says what finishes it), with
- * the stop the page counts its own durations up to.
+ * What the page adds to a run's view as `mcp status` shows it (runView, runHeadView): if its
+ * supervisor is gone, where its durations stopped (the page counts its own up to there) and
+ * the line that says what finishes it.
  */
-function statusView(run: RunRecord, summaries: TaskSummary[], now: number, supervisorOf: SupervisorOf): RunView & RunClock {
-  const view = runView(run, summaries, now, supervisorOf);
-  const stop = stoppedClock(run, summaries, view.supervisor, now);
-  return { ...view, stoppedAt: stop === null ? null : new Date(stop).toISOString(), goneNote: view.supervisor === 'gone' ? supervisorGoneLine(run.id) : null };
+function clockOf(run: RunRecord, summaries: readonly TaskSummary[], supervisor: RunSupervisor | undefined, now: number): RunClock {
+  const stop = stoppedClock(run, summaries, supervisor, now);
+  return { stoppedAt: stop === null ? null : new Date(stop).toISOString(), goneNote: supervisor === 'gone' ? supervisorGoneLine(run.id) : null };
 }
 
 /**
@@ -169,7 +168,9 @@ export class StateFeed {
   runReply(runId: string): RunReply {
     const record = this.store.resolveRun(runId);
     const summaries = this.store.taskSummaries(record.id);
-    const run = statusView(record, summaries, Date.now(), this.supervisors());
+    const now = Date.now();
+    const view = runView(record, summaries, now, this.supervisors());
+    const run = { ...view, ...clockOf(record, summaries, view.supervisor, now) };
     const digests: Record<string, TaskDigest> = {};
     let tokens = ZERO;
     for (const task of summaries) {
@@ -326,13 +327,14 @@ export class StateFeed {
 
   private head(run: RunRecord, supervisorOf: SupervisorOf): RunHead {
     const summaries = this.store.taskSummaries(run.id);
-    const { tasks, ...rest } = statusView(run, summaries, Date.now(), supervisorOf);
-    void tasks;
+    const now = Date.now();
+    // The list shows no task: their views are not built (a followed run's head is read every tick).
+    const rest = runHeadView(run, summaries, now, supervisorOf);
     let tokens = ZERO;
     for (const task of summaries) {
       if (task.kind === 'prompt' && task.startedAt) tokens = add(tokens, this.digest(task).tokens);
     }
-    return { ...rest, tokens };
+    return { ...rest, ...clockOf(run, summaries, rest.supervisor, now), tokens };
   }
 
   // ---- pushing ----

@@ -51,6 +51,15 @@ export class NotFoundError extends McpError {
   readonly exitCode = 3;
 }
 
+/**
+ * The task is not in the state the command acts on: an approval answered already, a session
+ * that waits for no message, a task that ended. Nothing was done, and nothing was wrong with
+ * what was typed (that is a UsageError).
+ */
+export class TaskStateError extends McpError {
+  readonly exitCode = 1;
+}
+
 /** A command that needs the supervisor found none alive. */
 export class NoSupervisorError extends McpError {
   readonly exitCode = 4;

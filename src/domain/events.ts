@@ -71,7 +71,7 @@ function buildSchemas() {
       by: decider,
       at: text,
     }),
-    /** A question that will not be answered: its attempt ended (a kill, a timeout), or Codex no longer asks it. */
+    /** A question that will not be answered: its attempt ended (a kill, a timeout), Codex no longer asks it, or the supervisor that held it died. */
     z.object({ type: z.literal('approval.withdrawn'), id: z.number(), reason: text }),
     z.object({ type: z.literal('input.waiting') }),
     /** The `notify` hook of mcp.config.json ran because the task started waiting for a person. */

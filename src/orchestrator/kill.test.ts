@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { TaskState } from '../domain/task-state.js';
 import type { StateRoot } from '../store/state-root.js';
@@ -41,4 +41,17 @@ test('a run with tasks left to run, or with a result to record, stays for mcp re
   await killTarget(merged.root, merged.store, { kind: 'task', task: merged.store.resolveTask(`${merged.runId}-b`) }, 0);
   assert.equal(merged.store.getTask(`${merged.runId}-b`)?.status, 'killed');
   assert.equal(merged.store.getRun(merged.runId)?.status, 'running');
+});
+
+test('killing by PID a task that waits for an approval withdraws the question in its events: "the task was killed"', async () => {
+  const { root, store, runId } = orphanedRun('waiting_approval', 'pending');
+  const taskId = `${runId}-a`;
+  const line = (event: Record<string, unknown>): string => `${JSON.stringify({ ts: '2024-05-01T10:00:00.000Z', task: taskId, ...event })}\n`;
+  writeFileSync(root.taskFiles(taskId).events, line({ type: 'approval.requested', id: 1, kind: 'command', command: 'git push', reason: null }));
+  await killTarget(root, store, { kind: 'task', task: store.resolveTask(taskId) }, 0);
+  const events = readFileSync(root.taskFiles(taskId).events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; id?: number; reason?: string; to?: string });
+  assert.deepEqual(events.slice(1).map((e) => [e.type, e.id ?? e.to, e.reason]), [
+    ['approval.withdrawn', 1, 'the task was killed'],
+    ['state', 'killed', 'killed by user (no supervisor answered; stopped by PID)'],
+  ]);
 });

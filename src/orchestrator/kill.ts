@@ -7,6 +7,7 @@ import { sendControl } from './control-client.js';
 import { tasksToBlock } from './dag.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
 import { transitionDepsFor, transitionTask } from './transitions.js';
+import { stoppedBecause, withdrawOpenApprovals } from './withdraw-approvals.js';
 
 export type KillTarget = { kind: 'all' } | { kind: 'run'; runId: string } | { kind: 'task'; task: TaskRecord };
 
@@ -58,6 +59,7 @@ async function killByPid(root: StateRoot, store: TaskStore, target: KillTarget, 
   await stopRecordedProcesses(tasks, graceMs);
   for (const task of tasks) {
     if (isFinalTaskState(task.status)) continue;
+    withdrawOpenApprovals(root, deps.appendEvent, task.id, stoppedBecause('killed'));
     transitionTask(deps, task, 'killed', { reason: 'killed by user (no supervisor answered; stopped by PID)', endedAt: now() });
     (hasLiveProcess(task.status) ? stopped : cancelled).push(task.id);
   }

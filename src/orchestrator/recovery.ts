@@ -5,6 +5,7 @@ import type { TaskStore } from '../store/task-store.js';
 import { takenBy } from './run-supervisor.js';
 import { stopRecordedProcesses } from './stop-recorded.js';
 import { transitionDepsFor, transitionTask } from './transitions.js';
+import { SUPERVISOR_STOPPED, withdrawOpenApprovals } from './withdraw-approvals.js';
 
 export interface Recovery {
   runId: string;
@@ -22,6 +23,8 @@ export function unfinishedRuns(store: TaskStore): RunRecord[] {
  * Prepares a run whose supervisor died for `mcp resume`: its orphaned task processes
  * (recorded PID and start time still match) are stopped, and tasks that were running
  * are marked `interrupted` so the executor resumes them. Finished tasks are untouched.
+ * A question the dead supervisor held open is withdrawn in the record first: no desk is
+ * left to answer it, and a resumed attempt asks anew.
  * Call it holding the supervisor lock.
  */
 export async function recoverRun(root: StateRoot, store: TaskStore, run: RunRecord, graceMs: number): Promise<Recovery> {
@@ -33,6 +36,8 @@ export async function recoverRun(root: StateRoot, store: TaskStore, run: RunReco
   const interrupted: string[] = [];
   const deps = transitionDepsFor(root, store);
   for (const task of tasks) {
+    // An `interrupted` task is one an earlier recovery (that died in turn) left open questions of.
+    if (isInFlight(task.status) || task.status === 'interrupted') withdrawOpenApprovals(root, deps.appendEvent, task.id, SUPERVISOR_STOPPED);
     if (!isInFlight(task.status)) continue;
     transitionTask(deps, task, 'interrupted', { reason: 'the supervisor stopped while the task ran; resumed', pid: null, pidStart: null });
     interrupted.push(task.id);

@@ -71,9 +71,10 @@ test('an exec task whose Codex asks to push waits; mcp approve from another proc
   const decided = events(stateRoot, id).find((e) => e.type === 'approval.decided') as { decision: string; by: { kind: string; via: string; uid: number } } | undefined;
   assert.equal(decided?.decision, 'accept');
   assert.deepEqual([decided?.by.kind, decided?.by.via, typeof decided?.by.uid], ['person', 'cli', 'number']);
-  // Nothing is left to answer.
+  // Nothing is left to answer: nothing to do (exit 1), said in one line with the task's state.
   const again = await mcp(['approve', 'pusher'], { cwd: sb.project, env: sb.env });
-  assert.notEqual(again.code, 0);
+  assert.equal(again.code, 1, again.stderr);
+  assert.match(again.stderr, /^mcp: task \S+-pusher is not waiting for an approval: it is succeeded — mcp status pusher shows what the task is doing, mcp logs pusher how its questions were answered\n$/);
 });
 
 test('--deny: the remote is untouched, and Codex told the model it was refused', async () => {

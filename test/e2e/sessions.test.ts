@@ -123,6 +123,9 @@ test('kill -9 of the supervisor while an approval waits, then mcp resume: the re
   const id = findTask(json, 'crashy')?.id ?? '';
   const asked = events(json.stateRoot, id).filter((e) => e.type === 'approval.requested');
   assert.equal(asked.length, 2, 'asked before the crash, and again after it');
+  // The question the dead supervisor held is closed in the record before the task asks anew.
+  const story = events(json.stateRoot, id).filter((e) => e.type.startsWith('approval.')).map((e) => `${e.type} ${String(e.id)}${e.type === 'approval.withdrawn' ? `: ${String(e.reason)}` : ''}`);
+  assert.deepEqual(story, ['approval.requested 1', 'approval.withdrawn 1: the supervisor stopped (a crash, kill -9 or a reboot) before it was answered', 'approval.requested 1']);
   assert.equal(events(json.stateRoot, id).some((e) => e.type === 'approval.decided'), false, 'nobody answered: not mcp either');
   assert.equal((await mcp(['approve', 'crashy'], { cwd: sb.project, env: sb.env })).code, 0);
   const result = await done;

@@ -230,6 +230,31 @@ test('--waiting offers no task of a run whose supervisor is gone: one line names
   assert.equal(task.out, `nothing waits for you\n${gone}\n`);
 });
 
+test('--waiting speaks only of what waits: no line for a finished run or a run where nothing waits, no disk line; with nothing waiting, one line', async () => {
+  const { dir, root, store } = tempStateRoot('status');
+  const runs: [string, 'running' | 'succeeded', string][] = [['rdone0001', 'succeeded', 'succeeded'], ['rbusy0001', 'running', 'running'], ['rwait0001', 'running', 'waiting_approval']];
+  for (const [id, status, taskStatus] of runs) {
+    store.createRun({
+      run: { id, objective: 'o', status, project: dir, planJson: '{}', parallel: 1, options: {}, createdAt: '2024-05-01T10:00:00.000Z' },
+      tasks: [commandTask(id, 'push', taskStatus as 'running')],
+    });
+    if (status === 'running') store.updateRun(id, { supervisorPid: process.pid, supervisorStart: processStartTime(process.pid) });
+  }
+  store.updateTask('rwait0001-push', { reason: 'approval 1: $ git push origin main — mcp approve rwait0001-push [--deny]' });
+  writeFileSync(root.lockPath, JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) }));
+
+  const text = await printedBy(() => statusCommand(undefined, { stateDir: dir, waiting: true }));
+  assert.equal(text.code, 0);
+  assert.match(text.out, /^run rwait0001 {2}running /);
+  assert.match(text.out, /rwait0001-push +waiting_approval .*mcp approve rwait0001-push/);
+  assert.doesNotMatch(text.out, /rdone0001|rbusy0001|no task is|disk:/, text.out);
+
+  store.updateTask('rwait0001-push', { status: 'running', reason: null });
+  store.close();
+  assert.equal((await printedBy(() => statusCommand(undefined, { stateDir: dir, waiting: true }))).out, 'nothing waits for you\n');
+  assert.equal((await printedBy(() => statusCommand('rdone0001', { stateDir: dir, waiting: true }))).out, 'nothing waits for you\n');
+});
+
 test("a run whose supervisor died shows the time up to its last known change, not one that climbs to now, in text and in --json", async () => {
   // Started at 10:00:00 on 2024-05-01, its one task last written then too.
   const { dir, root } = crashedRun(process.pid);

@@ -219,6 +219,13 @@ function renderText(view: StatusView, root: StateRoot, store: TaskStore | null, 
   const stranded = view.stranded.map((run) => strandedLine(run, color));
   const shown = view.runs.filter((run) => !view.stranded.some((s) => s.id === run.id));
   if (query.states && shown.every((run) => run.tasks.length === 0) && query.states.has('waiting_approval') && query.states.has('waiting_input')) return ['nothing waits for you', ...stranded].join('\n');
+  if (query.answerable) {
+    // What waits for a person, and nothing else: a run where nothing waits (finished ones
+    // above all) would only be a "no task is waiting" line to read past, and the disk is
+    // not what one asks --waiting about.
+    const waiting = shown.filter((run) => run.tasks.length > 0).map((run) => renderRun(run, { color, resultMerged: merged.has(run.id) }));
+    return [waiting.join('\n\n'), ...(stranded.length > 0 ? [stranded.join('\n')] : [])].join('\n\n');
+  }
   const runs = shown.map((run) => renderRun(run, { color, emptyNote, resultMerged: merged.has(run.id) }));
   return [runs.join('\n\n'), ...(stranded.length > 0 ? [stranded.join('\n')] : []), diskLine(disk())].join('\n\n');
 }

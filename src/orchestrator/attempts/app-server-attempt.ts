@@ -15,7 +15,8 @@ import { STOP_SIGNAL, type PtyExit } from '../../terminal/pty-process.js';
 import { processMasker } from '../../terminal/process-masker.js';
 import type { TaskOutcome } from '../scheduler.js';
 import { Attempt, type LaunchArgs } from './attempt.js';
-import { ApprovalDesk, stoppedBecause, type DecideResult } from './approval-desk.js';
+import { ApprovalDesk, type DecideResult } from './approval-desk.js';
+import { stoppedBecause } from '../withdraw-approvals.js';
 import { followUpPrompt, taskPrompt } from './codex-prompt.js';
 
 /** How long `mcp kill` waits for Codex to interrupt the turn before it stops the process group. */

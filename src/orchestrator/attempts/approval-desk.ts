@@ -166,8 +166,3 @@ export class ApprovalDesk {
     this.deps.resumeIdle();
   }
 }
-
-/** Why an attempt's open questions are withdrawn when mcp stops it. */
-export function stoppedBecause(reason: 'killed' | 'timed_out'): string {
-  return reason === 'killed' ? 'the task was killed' : 'the task timed out';
-}

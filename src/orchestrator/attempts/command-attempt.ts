@@ -5,7 +5,8 @@ import { processMasker } from '../../terminal/process-masker.js';
 import type { TaskOutcome } from '../scheduler.js';
 import { tailOf } from '../task-files.js';
 import type { ApprovalDecision, Decider } from '../../domain/events.js';
-import { ApprovalDesk, stoppedBecause, type DecideResult } from './approval-desk.js';
+import { ApprovalDesk, type DecideResult } from './approval-desk.js';
+import { stoppedBecause } from '../withdraw-approvals.js';
 import { Attempt } from './attempt.js';
 
 /** Output tail kept as a command task's "final message" for its dependents. */

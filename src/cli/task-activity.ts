@@ -1,6 +1,6 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { summarizeEvent } from '../domain/event-summary.js';
-import { isTaskEvent, parseEventLine, type TaskEvent } from '../domain/events.js';
+import { isTaskEvent, type StoredEvent, type TaskEvent } from '../domain/events.js';
+import { EventTail } from '../terminal/event-tail.js';
 import { printable } from './render/format.js';
 
 /** What the live view shows of a task beyond its state: what it did last, and tokens spent. */
@@ -27,70 +27,30 @@ export function describeEvent(event: TaskEvent, kind: 'prompt' | 'command'): str
  * summing `codex.usage` over the whole file stays cheap however long the task runs.
  */
 export class TaskActivityReader {
-  private offset = 0;
-  /** In the middle of a line too long to read whole: its rest is dropped. */
-  private skipping = false;
+  private readonly tail: EventTail;
   private lastPoll = -Infinity;
   private readonly activity: TaskActivity = { last: null, inputTokens: 0, outputTokens: 0 };
 
   constructor(
-    private readonly file: string,
+    file: string,
     private readonly kind: 'prompt' | 'command',
-  ) {}
+  ) {
+    const restart = (): void => {
+      // Truncated or replaced: what was summed was another file's.
+      Object.assign(this.activity, { last: null, inputTokens: 0, outputTokens: 0 });
+    };
+    this.tail = new EventTail(file, { maxReadBytes: MAX_READ_BYTES, onRestart: restart });
+  }
 
   /** The activity, reading new events first unless it did so less than EVENTS_POLL_MS ago (or `force`). */
   poll(now: number, force = false): TaskActivity {
     if (!force && now - this.lastPoll < EVENTS_POLL_MS) return this.activity;
     this.lastPoll = now;
-    this.readNew();
+    for (const event of this.tail.read()) this.take(event);
     return this.activity;
   }
 
-  private readNew(): void {
-    let size: number;
-    try {
-      size = statSync(this.file).size;
-    } catch {
-      return; // not written yet
-    }
-    if (size < this.offset) {
-      // Truncated or replaced: start over.
-      this.offset = 0;
-      this.skipping = false;
-      Object.assign(this.activity, { last: null, inputTokens: 0, outputTokens: 0 });
-    }
-    const length = Math.min(size - this.offset, MAX_READ_BYTES);
-    if (length <= 0) return;
-    const buffer = Buffer.alloc(length);
-    const fd = openSync(this.file, 'r');
-    let read: number;
-    try {
-      read = readSync(fd, buffer, 0, length, this.offset);
-    } finally {
-      closeSync(fd);
-    }
-    // Up to the last newline: a line still being written is read whole next time (and no UTF-8 character is split).
-    const end = buffer.lastIndexOf(0x0a, read - 1);
-    if (end < 0) {
-      if (read === MAX_READ_BYTES) {
-        // One line longer than a whole read (a huge command output): skip it.
-        this.offset += read;
-        this.skipping = true;
-      }
-      return;
-    }
-    this.offset += end + 1;
-    const lines = buffer.toString('utf8', 0, end).split('\n');
-    if (this.skipping) lines.shift();
-    this.skipping = false;
-    for (const line of lines) this.take(line);
-  }
-
-  private take(line: string): void {
-    if (line.length === 0) return;
-    // A torn line left by a crash, or an event of a newer mcp, is skipped.
-    const event = parseEventLine(line);
-    if (!event) return;
+  private take(event: StoredEvent): void {
     if (event.type === 'codex.usage') {
       this.activity.inputTokens += event.usage.inputTokens;
       this.activity.outputTokens += event.usage.outputTokens;

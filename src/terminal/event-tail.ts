@@ -7,15 +7,35 @@ import { parseEventLine, type StoredEvent } from '../domain/events.js';
  */
 const MAX_READ_BYTES = 4 * 1024 * 1024;
 
+export interface EventTailOptions {
+  /** Bytes read per call at the most (MAX_READ_BYTES unless given); a longer line is skipped. */
+  maxReadBytes?: number;
+  /**
+   * Called when the file shrank (truncated, or replaced by a shorter one), before the events
+   * of that read: the tail starts again from the file's first byte, so whatever was made of
+   * the events it gave before is no longer this file's.
+   */
+  onRestart?: () => void;
+}
+
 /**
  * Follows an events.ndjson from where it last stopped. Only whole lines are taken (the
  * writer may be mid-line); torn or unknown lines are skipped as every reader does.
  */
 export class EventTail {
   private offset = 0;
+  /** In the middle of a line too long to read whole: its rest is dropped. */
   private skipping = false;
+  private readonly maxReadBytes: number;
+  private readonly onRestart: (() => void) | undefined;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    options: EventTailOptions = {},
+  ) {
+    this.maxReadBytes = options.maxReadBytes ?? MAX_READ_BYTES;
+    this.onRestart = options.onRestart;
+  }
 
   /** The events appended since the last call (none when the file is missing). */
   read(): StoredEvent[] {
@@ -25,8 +45,9 @@ export class EventTail {
     if (size < this.offset) {
       this.offset = 0;
       this.skipping = false;
+      this.onRestart?.();
     }
-    const length = Math.min(size - this.offset, MAX_READ_BYTES);
+    const length = Math.min(size - this.offset, this.maxReadBytes);
     if (length <= 0) return [];
     const buffer = Buffer.alloc(length);
     let fd: number;
@@ -41,9 +62,11 @@ export class EventTail {
     } finally {
       closeSync(fd);
     }
+    // Up to the last newline: a line still being written is read whole next time (and no
+    // UTF-8 character is split).
     const end = buffer.lastIndexOf(0x0a, got - 1);
     if (end < 0) {
-      if (got === MAX_READ_BYTES) {
+      if (got === this.maxReadBytes) {
         // One line longer than a whole read (a huge command output): it is skipped.
         this.offset += got;
         this.skipping = true;

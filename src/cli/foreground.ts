@@ -4,8 +4,8 @@ import { newsLine, runNewsText } from './render/run-news.js';
 import { taskChangeLine } from './render/task-change.js';
 import { planText } from './plan-text.js';
 import type { Supervisor } from '../orchestrator/supervisor.js';
-import { supervisorOfRuns } from '../orchestrator/run-supervisor.js';
-import { errorMessage, NoSupervisorError } from '../domain/errors.js';
+import { supervisorGoneError, supervisorOfRuns } from '../orchestrator/run-supervisor.js';
+import { errorMessage } from '../domain/errors.js';
 import { isFinalRunState, type RunState } from '../domain/task-state.js';
 import type { StateRoot } from '../store/state-root.js';
 import { TaskStore } from '../store/task-store.js';
@@ -111,7 +111,7 @@ export async function waitForRun(store: TaskStore, runId: string, lockPath: stri
   for (;;) {
     const run = store.getRun(runId);
     if (run && isFinalRunState(run.status)) return run.status;
-    if (run && supervisorOfRuns(lockPath)(run) === 'gone') throw new NoSupervisorError(`the supervisor running ${runId} stopped`, `finish the run with: mcp resume ${runId}`);
+    if (run && supervisorOfRuns(lockPath)(run) === 'gone') throw supervisorGoneError(runId);
     await new Promise((resolve) => setTimeout(resolve, HANDOFF_POLL_MS));
   }
 }

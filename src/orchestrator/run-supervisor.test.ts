@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
+import { NoSupervisorError } from '../domain/errors.js';
 import { tempStateRoot } from '../store/test-support.js';
 import { processStartTime } from '../terminal/process-info.js';
 import { recoverRun } from './recovery.js';
-import { runSupervisor, supervisorOfRuns, UNCLAIMED_GRACE_MS } from './run-supervisor.js';
+import { runSupervisor, supervisorGoneError, supervisorOfRuns, UNCLAIMED_GRACE_MS } from './run-supervisor.js';
 import { thisProcess } from './supervisor-lock.js';
 
 const created = '2024-05-01T10:00:00.000Z';
@@ -46,6 +47,17 @@ test('a run no supervisor took yet is starting for a grace period, then gone', (
   assert.equal(runSupervisor(fresh, null, at + 1000), 'starting');
   assert.equal(runSupervisor(fresh, holder, at + 1000), 'starting');
   assert.equal(runSupervisor(fresh, null, at + UNCLAIMED_GRACE_MS), 'gone');
+});
+
+test('a wait that a gone supervisor ends says what will not end and which run to resume, exit 4', () => {
+  const run = supervisorGoneError('r1');
+  assert.ok(run instanceof NoSupervisorError);
+  assert.equal(run.exitCode, 4);
+  assert.equal(run.message, 'run r1 will not end: its supervisor is gone');
+  assert.equal(run.hint, 'finish it with: mcp resume r1');
+  const task = supervisorGoneError('r1', 'r1-a');
+  assert.equal(task.message, 'task r1-a will not end: the supervisor of run r1 is gone');
+  assert.equal(task.hint, 'finish the run with: mcp resume r1');
 });
 
 test('recoverRun makes the run its caller\'s before stopping anything, so it never looks abandoned meanwhile', async () => {

@@ -1,3 +1,4 @@
+import { NoSupervisorError } from '../domain/errors.js';
 import { isFinalRunState } from '../domain/task-state.js';
 import type { RunRecord } from '../store/records.js';
 import type { RunSupervisor } from '../store/views.js';
@@ -37,6 +38,17 @@ function heldBy(run: Pick<RunRecord, 'supervisorPid' | 'supervisorStart'>, holde
  */
 export function supervisorGoneLine(runId: string): string {
   return `supervisor: gone, the run will not end by itself; finish it with: mcp resume ${runId}`;
+}
+
+/**
+ * Why a command waiting for a run to end, or for one of its tasks, stops (exit 4): its
+ * supervisor is gone, so nothing would end it. `mcp logs --follow`, `mcp status --until-done`,
+ * `mcp attach`, and `mcp run` or `mcp resume` waiting for a run they handed over all say it so.
+ * The hint names the run to resume: a task is not resumed alone.
+ */
+export function supervisorGoneError(runId: string, taskId?: string): NoSupervisorError {
+  if (taskId === undefined) return new NoSupervisorError(`run ${runId} will not end: its supervisor is gone`, `finish it with: mcp resume ${runId}`);
+  return new NoSupervisorError(`task ${taskId} will not end: the supervisor of run ${runId} is gone`, `finish the run with: mcp resume ${runId}`);
 }
 
 /** What a supervisor records on a run it takes: itself as its lock names it. */

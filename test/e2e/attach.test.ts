@@ -111,7 +111,7 @@ test('attach: a 200 KB paste reaches the task whole, a character split across tw
   assert.doesNotMatch(v.output(), /"ok"|"error"|request too long/);
 });
 
-test('attach when the supervisor dies: it says the task will not go on, and how to finish the run (exit 4), not that the task ended', async () => {
+test('attach when the supervisor dies: it says the task will not end, and how to finish the run (exit 4), not that the task ended', async () => {
   writePlan(sb.project, { tasks: [{ id: 'orphan', command: ['node', '-e', WATCHED] }] }, 'orphan.json');
   const run = await mcp(['run', '--plan', 'orphan.json', '--detach'], { cwd: sb.project, env: sb.env });
   assert.equal(run.code, 0, run.stderr);
@@ -124,7 +124,7 @@ test('attach when the supervisor dies: it says the task will not go on, and how 
   const lock = JSON.parse(readFileSync(path.join(json.stateRoot, 'supervisor.lock'), 'utf8')) as { pid: number };
   process.kill(lock.pid, 'SIGKILL');
   assert.equal(await view.exited, 4);
-  assert.match(view.output(), /orphan will not go on: the supervisor of run (\S+) is gone; finish it with: mcp resume \1/);
+  assert.match(view.output(), /task \S+-orphan will not end: the supervisor of run (\S+) is gone; finish the run with: mcp resume \1/);
   assert.doesNotMatch(view.output(), /orphan ended/);
   // Whatever is left of the task is stopped by its recorded PID, and its run ended.
   assert.equal((await mcp(['kill', 'orphan'], { cwd: sb.project, env: sb.env })).code, 0);

@@ -7,7 +7,7 @@ import { passThrough } from '../../terminal/pass-through-pty.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
 import { askSupervisor } from '../live-task.js';
 import { whoAmI } from '../../orchestrator/control-client.js';
-import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
+import { supervisorGoneError, supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { readFileTail } from '../../terminal/file-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
 import { openExistingStore, requireStore } from '../open-store.js';
@@ -164,7 +164,8 @@ function fateOf(ctx: McpContext, store: TaskStore | null, taskId: string): Fate 
 
 /** As `mcp logs --follow` says it; attach exits 4 (no supervisor) after it. */
 function orphanedLine(taskId: string, runId: string): string {
-  return `${taskId} will not go on: the supervisor of run ${runId} is gone; finish it with: mcp resume ${runId}`;
+  const { message, hint } = supervisorGoneError(runId, taskId);
+  return `${message}; ${hint ?? ''}`;
 }
 
 /**

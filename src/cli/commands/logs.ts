@@ -1,12 +1,12 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { NoSupervisorError, UsageError } from '../../domain/errors.js';
+import { UsageError } from '../../domain/errors.js';
 import { isFinalRunState, isFinalTaskState } from '../../domain/task-state.js';
 import type { RunRecord, TaskRecord } from '../../store/records.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { RunStory } from '../run-story.js';
-import { supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
+import { supervisorGoneError, supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { resolveContext, type ContextOptions, type McpContext } from '../context.js';
 import { EventTail } from '../../terminal/event-tail.js';
 import { stripAnsi } from '../../terminal/strip-ansi.js';
@@ -71,7 +71,7 @@ async function taskLogs(ctx: McpContext, store: TaskStore, task: TaskRecord, opt
     const run = store.getRun(task.runId);
     if (run && supervisorOfRuns(ctx.root.lockPath)(run) === 'gone') {
       sink.end();
-      throw new NoSupervisorError(`task ${task.id} will not end: the supervisor of run ${run.id} is gone`, `finish the run with: mcp resume ${run.id}`);
+      throw supervisorGoneError(run.id, task.id);
     }
     await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
   }
@@ -99,7 +99,7 @@ async function runLogs(root: StateRoot, store: TaskStore, run: RunRecord, option
     if (!options.follow || finished) break;
     if (supervisorOfRuns(root.lockPath)(now) === 'gone') {
       sink.end();
-      throw new NoSupervisorError(`run ${run.id} will not end: its supervisor is gone`, `finish it with: mcp resume ${run.id}`);
+      throw supervisorGoneError(run.id);
     }
     await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { NoSupervisorError, UsageError } from '../../domain/errors.js';
+import { UsageError } from '../../domain/errors.js';
 import { isFinalRunState, isFinalTaskState, TASK_STATES, type RunState, type TaskState } from '../../domain/task-state.js';
-import { supervisorGoneLine, supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
+import { supervisorGoneError, supervisorGoneLine, supervisorOfRuns } from '../../orchestrator/run-supervisor.js';
 import { resolveContext, type ContextOptions } from '../context.js';
 import type { StateRoot } from '../../store/state-root.js';
 import type { TaskStore } from '../../store/task-store.js';
@@ -305,7 +305,7 @@ async function watchStatus(
       else if (screen) out.write(screenFrame(text, plan.intervalMs, frame === 0, out));
       else out.write(`${frame === 0 ? '' : '\n'}${text}\n`);
       if (plan.untilDone && view.done) break;
-      if (plan.untilDone && view.orphan) throw orphanError(view.orphan.id);
+      if (plan.untilDone && view.orphan) throw supervisorGoneError(view.orphan.id);
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, plan.intervalMs);
@@ -316,10 +316,6 @@ async function watchStatus(
   } finally {
     process.off('SIGINT', stop);
   }
-}
-
-function orphanError(runId: string): NoSupervisorError {
-  return new NoSupervisorError(`run ${runId} will not end: its supervisor is gone`, `finish it with: mcp resume ${runId}`);
 }
 
 /** A frame that replaces the screen: a header like watch(1)'s, lines cut to the window. */

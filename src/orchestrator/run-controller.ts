@@ -35,8 +35,8 @@ export interface ExecutorDeps {
   terminals: TerminalManager;
   allowList: readonly string[];
   sensitive: readonly RegExp[];
-  /** The execution-policy rules that make Codex ask before the same commands in a prompt task. */
-  codexRules: string;
+  /** The execution-policy rules that make Codex ask before the same commands in a prompt task, for its workspace. */
+  codexRules: (workspace: string) => string;
   env: NodeJS.ProcessEnv;
   killGraceMs: number;
   /** Rules of mcp.config.json that answer some approvals without a person. */

@@ -18,7 +18,7 @@ export function supervisorDeps(root: StateRoot, store: TaskStore, config: McpCon
     terminals: new TerminalManager({ allowList, codexPath: codex.path }),
     allowList,
     sensitive: sensitivePatterns(config.sensitive),
-    codexRules: sensitiveCodexRules(config.sensitive),
+    codexRules: (workspace) => sensitiveCodexRules(config.sensitive, workspace),
     env,
     killGraceMs: config.killGraceSeconds * 1000,
     approvalRules: config.approvals,

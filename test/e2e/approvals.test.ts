@@ -146,13 +146,14 @@ test('a command task whose argv is sensitive waits before it is spawned; approve
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.equal(await remoteHead(), (await sh(sb.project, 'git rev-parse main')).trim());
 
-  const second = await runUntilWaiting('cmddeny', { command: ['git', 'push', 'origin', 'HEAD:refs/heads/other'] });
+  // Read after git's global options: `git -C . push` is a push too.
+  const second = await runUntilWaiting('cmddeny', { command: ['git', '-C', '.', 'push', 'origin', 'HEAD:refs/heads/other'] });
   assert.equal((await mcp(['approve', 'cmddeny', '--deny'], { cwd: sb.project, env: sb.env })).code, 0);
   const denied = await second.done;
   assert.equal(denied.code, 1);
   const task = findTask(await status(sb), 'cmddeny');
   assert.equal(task?.status, 'failed');
-  assert.match(task?.reason ?? '', /^denied by \S+: \$ git push origin HEAD:refs\/heads\/other$/);
+  assert.match(task?.reason ?? '', /^denied by \S+: \$ git -C \. push origin HEAD:refs\/heads\/other$/);
   assert.equal(events(second.stateRoot, second.id).some((e) => e.type === 'started'), false, 'never spawned');
 });
 

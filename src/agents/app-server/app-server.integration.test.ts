@@ -91,7 +91,7 @@ before(async () => {
   workspace = path.join(taskDir, 'workspace');
   remote = path.join(dir, 'remote.git');
   mkdirSync(workspace, { recursive: true });
-  writeTaskRules(taskDir, sensitiveCodexRules([]));
+  writeTaskRules(taskDir, sensitiveCodexRules([], workspace));
   git(workspace, 'init', '-q', '-b', 'main');
   execFileSync('sh', ['-c', 'echo "# project" > README.md'], { cwd: workspace });
   git(workspace, 'add', '-A');
@@ -102,8 +102,9 @@ before(async () => {
   model = await startScriptedModel({
     rules: [
       { match: 'push-and-accept', steps: [{ exec: 'git push origin main', escalate: true }, { say: 'Pushed.' }] },
-      // Not escalated: inside the sandbox, where a push to a remote on a local path would go unasked but for mcp's rules.
-      { match: 'push-and-decline', steps: [{ exec: 'git push origin main' }, { say: 'Could not push.' }] },
+      // Not escalated: inside the sandbox, where a push to a remote on a local path would go unasked but for mcp's rules;
+      // written with git's `-C`, as a model does, which a rule for `git push` alone would not see.
+      { match: 'push-and-decline', steps: [{ exec: `git -C ${workspace} push origin main` }, { say: 'Could not push.' }] },
       { match: 'steer-me', steps: [{ exec: 'sleep 1' }, { say: 'Done after the steer.' }] },
     ],
   });
@@ -181,8 +182,8 @@ test("a push inside the sandbox asks too (mcp's rules); declined, it leaves the 
 
   const approval = await waitFor(() => requests.find((h) => h.method === 'item/commandExecution/requestApproval' && h.params.threadId === thread.id), 'the approval request');
   assert.ok(approval.method === 'item/commandExecution/requestApproval');
-  assert.match(approval.params.command ?? '', /git push origin main/);
-  assert.equal(approval.params.reason, "`/bin/bash -lc 'git push origin main'` requires approval: mcp: `git push` waits for a person");
+  assert.equal(approval.params.command, `/bin/bash -lc 'git -C ${workspace} push origin main'`);
+  assert.equal(approval.params.reason, `\`/bin/bash -lc 'git -C ${workspace} push origin main'\` requires approval: mcp: \`git push\` waits for a person`);
   assert.equal(answerApproval(approval, 'deny'), true);
   const completed = await turnCompleted(thread.id);
   assert.equal(completed.turn.status, 'completed', 'a refusal does not end the turn');

@@ -28,14 +28,36 @@ function sensitivePrefixes(sensitive: readonly string[]): string[][] {
 }
 
 /**
- * The rules file: one `prefix_rule` for `git push` and one for each entry of the config's
- * `sensitive` list, its words as the prefix. A JSON string is a valid string of Codex's rule
- * language (Starlark), escapes included: a file Codex cannot parse would drop every rule.
+ * git's global options before a subcommand, as far as Codex's rules can spell them. A rule is
+ * a prefix of exact words (a list in a position: any of its words) with no wildcard, so an
+ * option's value is matched only when it is known here: the task's own folder (`.`, its
+ * workspace: a model writes `git -C <its cwd> push`), never `-c name=value` or another
+ * folder. Whatever value it matches, the word after it is still git's subcommand (a value
+ * option consumes one word), so these rules ask about nothing but the prefix's command.
  */
-export function sensitiveCodexRules(sensitive: readonly string[]): string {
-  const rules = sensitivePrefixes(sensitive).map((words) => {
-    const pattern = words.map((word) => JSON.stringify(word)).join(', ');
-    return `prefix_rule(pattern = [${pattern}], decision = "prompt", justification = ${JSON.stringify(`mcp: \`${words.join(' ')}\` waits for a person`)})`;
+function gitOptionSlots(workspace: string): string[][][] {
+  const flags = ['--no-pager', '-P', '-p', '--paginate', '--bare', '--no-replace-objects', '--literal-pathspecs', '--glob-pathspecs', '--noglob-pathspecs', '--icase-pathspecs', '--no-optional-locks', '--git-dir=.git', `--git-dir=${workspace}/.git`, '--work-tree=.', `--work-tree=${workspace}`];
+  const valued = [['-C', '--git-dir', '--work-tree'], ['.', './', workspace, '.git', `${workspace}/.git`]];
+  const flag = [flags];
+  // Up to two options: `git -C <workspace> --no-pager push` is as far as a model goes.
+  return [[], flag, valued, [...flag, ...flag], [...flag, ...valued], [...valued, ...flag], [...valued, ...valued]];
+}
+
+/**
+ * The rules file: one `prefix_rule` for `git push` and one for each entry of the config's
+ * `sensitive` list, its words as the prefix; a git prefix (`git push`, a `sensitive`
+ * `git reset --hard`) also after the global options `gitOptionSlots` can write. A JSON
+ * string is a valid string of Codex's rule language (Starlark), escapes included: a file
+ * Codex cannot parse would drop every rule.
+ */
+export function sensitiveCodexRules(sensitive: readonly string[], workspace: string): string {
+  const rules = sensitivePrefixes(sensitive).flatMap(([program = '', ...rest]) => {
+    const slots = program === 'git' && rest.length > 0 ? gitOptionSlots(workspace) : [[]];
+    const justification = JSON.stringify(`mcp: \`${[program, ...rest].join(' ')}\` waits for a person`);
+    return slots.map((options) => {
+      const pattern = [program, ...options, ...rest].map((word) => JSON.stringify(word)).join(', ');
+      return `prefix_rule(pattern = [${pattern}], decision = "prompt", justification = ${justification})`;
+    });
   });
   return `# Written by mcp for this task: Codex asks a person before these commands.\n${rules.join('\n')}\n`;
 }
@@ -62,7 +84,7 @@ export async function sensitiveCommandsCodexSkips(codexPath: string, sensitive: 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-rules-'));
   try {
     const file = path.join(dir, RULES_FILE);
-    writeFileSync(file, sensitiveCodexRules(sensitive));
+    writeFileSync(file, sensitiveCodexRules(sensitive, dir));
     const prefixes = sensitivePrefixes(sensitive);
     const skipped: string[] = [];
     for (const words of prefixes) {

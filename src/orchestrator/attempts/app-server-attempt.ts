@@ -105,7 +105,7 @@ export class AppServerAttempt extends Attempt {
     const socket = this.files.codexSocket;
     // A socket (or Codex's symlink to one) left by a killed attempt is replaced, not joined.
     rmSync(socket, { force: true });
-    writeTaskRules(this.files.dir, this.ctx.codexRules);
+    writeTaskRules(this.files.dir, this.ctx.codexRules(this.task.workspace ?? this.ctx.root.workspaceDir(this.task.id)));
     const child = this.spawn(appServerLaunch(codex, this.files));
     const ended = new Promise<End>((resolve) => (this.endWith = resolve));
     const gone = new AbortController();

@@ -15,8 +15,8 @@ export interface AttemptContext {
   terminals: TerminalManager;
   /** Commands that need a human (git push, rm -rf, the config's patterns). */
   sensitive: readonly RegExp[];
-  /** The execution-policy rules that make Codex ask before the same commands in a prompt task. */
-  codexRules: string;
+  /** The execution-policy rules that make Codex ask before the same commands in a prompt task, for its workspace. */
+  codexRules: (workspace: string) => string;
   env: NodeJS.ProcessEnv;
   killGraceMs: number;
   taskTimeoutMs: number | undefined;

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { sensitiveMatch } from '../../config/sensitive.js';
 import type { PtyExit } from '../../terminal/pty-process.js';
 import { resolveExecutable } from '../../terminal/executable.js';
 import { processMasker } from '../../terminal/process-masker.js';
@@ -46,7 +47,7 @@ export class CommandAttempt extends Attempt {
   /** A sensitive command waits for its answer; null when it may run, else how the attempt ends. */
   private async approved(argv: string[]): Promise<TaskOutcome | null> {
     const command = argv.join(' ');
-    const pattern = this.ctx.sensitive.find((p) => p.test(command));
+    const pattern = sensitiveMatch(this.ctx.sensitive, argv);
     if (!pattern) return null;
     const { outcome } = this.desk.ask({ kind: 'command', command, cwd: this.task.workspace, reason: `matches the sensitive pattern ${pattern.source}`, deliver: () => true, decisions: ['accept', 'decline'] });
     const answer = await outcome;

@@ -17,6 +17,7 @@ test('OutputLog: a quick write is in the file when write returns, nothing pendin
   log.write(Buffer.from('first '));
   assert.equal(readFileSync(file, 'utf8'), 'first ');
   assert.equal(log.pending, 0);
+  assert.equal(log.keepsChunks, false, 'the caller may reuse what it wrote');
   log.write(Buffer.from('second'));
   await ended(log);
   log.write(Buffer.from(' after the end'));
@@ -29,6 +30,7 @@ test('OutputLog: after a slow write the rest goes through a stream, in order, al
   // Every write counts as slow: the first is written at once, the next ones are queued.
   const log = new OutputLog(file, (error) => assert.fail(error), 0);
   log.write(Buffer.from('a'));
+  assert.equal(log.keepsChunks, true, 'from now on a chunk is read after write returns');
   const chunks = Array.from({ length: 200 }, (_, i) => Buffer.alloc(16 * 1024, 98 + (i % 20)));
   for (const chunk of chunks) log.write(chunk);
   assert.ok(log.pending > 0, 'queued, not written at once');

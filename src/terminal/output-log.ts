@@ -44,6 +44,14 @@ export class OutputLog {
     }
   }
 
+  /**
+   * Whether a chunk given to `write` may still be read after the call returns: only once the
+   * log went asynchronous. Until then the caller may reuse the chunk's memory at once.
+   */
+  get keepsChunks(): boolean {
+    return this.stream !== null;
+  }
+
   /** Bytes accepted and not written yet: only ever more than 0 once the log went asynchronous. */
   get pending(): number {
     return this.stream?.writableLength ?? 0;

@@ -83,6 +83,33 @@ test('PtyProcess: 20 MB of output reaches stdout.log whole, in order, and the by
   }
 });
 
+test('PtyProcess: chunks given to onData stay whole while another process floods beside it', async () => {
+  // A process nobody listens to reads into memory it reuses at once; one with a listener must
+  // not: the listener keeps every chunk here, and checks them after both floods are over.
+  const blocks = 128;
+  const block = 64 * 1024;
+  const flood = (tag: string): string => `
+    const numbered = ${numberedBlock.toString()};
+    let n = 0;
+    function more() {
+      while (n < ${blocks}) {
+        if (!process.stdout.write(numbered(n++, ${block}, '${tag}'))) return process.stdout.once('drain', more);
+      }
+    }
+    more();
+  `;
+  const kept: Buffer[] = [];
+  const listened = start([process.execPath, '-e', flood(PATTERN)], { onData: (chunk) => kept.push(chunk) });
+  const quiet = start([process.execPath, '-e', flood(PATTERN.toUpperCase())]);
+  const [a, b] = await Promise.all([listened.proc.exited, quiet.proc.exited]);
+  assert.equal(a.exitCode, 0);
+  assert.equal(b.exitCode, 0);
+  const expected = (tag: string): Buffer => Buffer.concat(Array.from({ length: blocks }, (_, n) => numberedBlock(n, block, tag)));
+  assert.ok(Buffer.concat(kept).equals(expected(PATTERN)), "onData's chunks are the listened process's output, none overwritten");
+  assert.ok(readFileSync(listened.stdoutLog).equals(expected(PATTERN)));
+  assert.ok(readFileSync(quiet.stdoutLog).equals(expected(PATTERN.toUpperCase())));
+});
+
 test('PtyProcess: a secret in a flood is masked wherever the reads cut it', async () => {
   // Fillers of every length from 0 to 4,098 put the secret across each offset of the 4 KiB
   // pieces a PTY master gives per read, so some occurrences are cut in two (or in three).

@@ -38,6 +38,19 @@ test('secretsFromEnv: takes values of secret-looking names, longest first, witho
   ]);
 });
 
+test('secretsFromEnv: PASS is a credential as a word or as PASSWORD, PASSWD, PASSPHRASE, not inside another word', () => {
+  const env: NodeJS.ProcessEnv = {
+    MYSQL_PASS: 'value-of-MYSQL_PASS',
+    PGPASSWORD: 'value-of-PGPASSWORD',
+    SMTP_PASSWD: 'value-of-SMTP_PASSWD',
+    GPG_PASSPHRASE: 'value-of-GPG_PASSPHRASE',
+    PASSWORD2: 'value-of-PASSWORD2',
+    TOX_TESTENV_PASSENV: 'OPENAI_API_KEY HOME',
+    NO_PROXY_PASSTHROUGH: 'localhost,127.0.0.1',
+  };
+  assert.deepEqual(secretsFromEnv(env).sort(), Object.keys(env).slice(0, 5).map((name) => `value-of-${name}`).sort());
+});
+
 test('secretsFromEnv: exactly 8 characters is enough, and a path with other characters is kept', () => {
   assert.deepEqual(secretsFromEnv({ A_KEY: '12345678', B_KEY: '1234567', C_PASS: '/odd$path!x' }), ['/odd$path!x', '12345678']);
 });

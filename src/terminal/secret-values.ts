@@ -8,6 +8,10 @@ const NAME_LOOKS_SECRET = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|CREDENTIAL|AUT
 // blank it out of every commit message and `git log` in the logs. AUTHORIZATION and
 // AUTHORISATION still count.
 const AUTHOR_NOT_AUTHORIZATION = /AUTHOR(?!I[SZ]ATION)/gi;
+// PASS is a credential as a word of its own or as PASSWORD, PASSWD, PASSPHRASE (MYSQL_PASS,
+// PGPASSWORD); inside another word it is not: TOX_TESTENV_PASSENV lists variable names, and
+// masking them hid those names from every log.
+const PASS_NOT_A_CREDENTIAL = /PASS(?!(?:WORD|WD|PHRASE)?(?![A-Z]))/gi;
 
 // Shorter values are too likely to occur in ordinary output ("admin", "12345") for masking
 // every occurrence to be worth the damage, and too short to be a generated key or token.
@@ -26,7 +30,7 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
   const found = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
-    if (!NAME_LOOKS_SECRET.test(name.replace(AUTHOR_NOT_AUTHORIZATION, ''))) continue;
+    if (!NAME_LOOKS_SECRET.test(name.replace(AUTHOR_NOT_AUTHORIZATION, '').replace(PASS_NOT_A_CREDENTIAL, ''))) continue;
     for (const candidate of candidatesOf(value)) {
       if (looksLikeSecretValue(candidate)) found.add(candidate);
     }

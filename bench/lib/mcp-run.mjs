@@ -7,8 +7,15 @@ import { measure, SELF_RUSAGE_PRELOAD } from './proc.mjs';
 const { SCRIPTED_MODEL_KEY_ENV } = await import(dist('scripted-model/codex-home.js'));
 
 /** The env mcp and codex run with: the scripted model's Codex home, no user state dir. */
+/**
+ * mcp masks the values of secret-looking variables in every log, and scans every chunk of
+ * output for them: every machine's run masks this one, of a real API key's length, whatever
+ * its own environment holds.
+ */
+const BENCH_SECRET = { MCP_BENCH_API_KEY: 'sk-bench-3f9c2a7e41d05b86c9e2f7a1d4b08e6c5a3f1d9b27e4c8a0' };
+
 export function benchEnv(codexHome) {
-  const env = { ...process.env, MCP_CODEX_BIN: CODEX, NO_COLOR: '1' };
+  const env = { ...process.env, ...BENCH_SECRET, MCP_CODEX_BIN: CODEX, NO_COLOR: '1' };
   if (codexHome) {
     env.CODEX_HOME = codexHome;
     env[SCRIPTED_MODEL_KEY_ENV] = 'scripted';

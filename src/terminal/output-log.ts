@@ -11,11 +11,10 @@ const SLOW_WRITE_MS = 20;
 const BATCH_BYTES = 1024 * 1024;
 
 /**
- * stdout.log of one process. A PTY is read in bursts on the event loop, and each burst is
- * written at once, synchronously, as `script` does: a write to the page cache takes tens of
- * microseconds, while handing it to the thread pool put a third busy thread beside the child
- * and the kernel's PTY worker. mcp's CPU in the 200 MiB flood fell by about 0.18 s (user
- * 1.18 -> 1.05 s, sys 1.91 -> 1.86 s); its wall time did not move beyond the noise.
+ * stdout.log of one process. What is read from a PTY is written at once, synchronously, as
+ * `script` does: a write to the page cache takes a few microseconds, while handing it to the
+ * thread pool put a third busy thread beside the child and the kernel's PTY worker. mcp's
+ * CPU in the 200 MiB flood fell by about 0.18 s (user 1.18 -> 1.05 s, sys 1.91 -> 1.86 s).
  * One slow write (see SLOW_WRITE_MS) moves the log to an asynchronous stream for good.
  */
 export class OutputLog {

@@ -18,6 +18,24 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A program that writes `blocks` numbered blocks (see numberedBlock) of `block` bytes. Each
+ * starts with its number, so a reordered or repeated read shows; no "\n", so the PTY passes
+ * every byte through unchanged.
+ */
+function floodScript(blocks: number, block: number, pattern: string): string {
+  return `
+    const numbered = ${numberedBlock.toString()};
+    let n = 0;
+    function more() {
+      while (n < ${blocks}) {
+        if (!process.stdout.write(numbered(n++, ${block}, '${pattern}'))) return process.stdout.once('drain', more);
+      }
+    }
+    more();
+  `;
+}
+
 let counter = 0;
 const PATTERN = 'abcdefghijklmnopqrstuvwxyz0123456789';
 function start(argv: string[], extra: Partial<PtyProcessOptions> = {}): { proc: PtyProcess; stdoutLog: string; stderrLog: string } {
@@ -58,19 +76,7 @@ test('PtyProcess: 20 MB of output reaches stdout.log whole, in order, and the by
   const blocks = 320;
   const block = 64 * 1024;
   const size = blocks * block;
-  // Each 64 KiB block starts with its number, so a reordered or repeated read shows; no "\n",
-  // so the PTY passes every byte through unchanged.
-  const script = `
-    const numbered = ${numberedBlock.toString()};
-    let n = 0;
-    function more() {
-      while (n < ${blocks}) {
-        if (!process.stdout.write(numbered(n++, ${block}, '${PATTERN}'))) return process.stdout.once('drain', more);
-      }
-    }
-    more();
-  `;
-  const { proc, stdoutLog } = start([process.execPath, '-e', script]);
+  const { proc, stdoutLog } = start([process.execPath, '-e', floodScript(blocks, block, PATTERN)]);
   const exit = await proc.exited;
   assert.equal(exit.exitCode, 0);
   assert.equal(exit.stoppedBy, null);
@@ -88,19 +94,9 @@ test('PtyProcess: chunks given to onData stay whole while another process floods
   // not: the listener keeps every chunk here, and checks them after both floods are over.
   const blocks = 128;
   const block = 64 * 1024;
-  const flood = (tag: string): string => `
-    const numbered = ${numberedBlock.toString()};
-    let n = 0;
-    function more() {
-      while (n < ${blocks}) {
-        if (!process.stdout.write(numbered(n++, ${block}, '${tag}'))) return process.stdout.once('drain', more);
-      }
-    }
-    more();
-  `;
   const kept: Buffer[] = [];
-  const listened = start([process.execPath, '-e', flood(PATTERN)], { onData: (chunk) => kept.push(chunk) });
-  const quiet = start([process.execPath, '-e', flood(PATTERN.toUpperCase())]);
+  const listened = start([process.execPath, '-e', floodScript(blocks, block, PATTERN)], { onData: (chunk) => kept.push(chunk) });
+  const quiet = start([process.execPath, '-e', floodScript(blocks, block, PATTERN.toUpperCase())]);
   const [a, b] = await Promise.all([listened.proc.exited, quiet.proc.exited]);
   assert.equal(a.exitCode, 0);
   assert.equal(b.exitCode, 0);

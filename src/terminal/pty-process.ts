@@ -69,10 +69,10 @@ const FLOOD_BYTES = 64 * 1024;
  */
 const FLOOD_EMPTY_READS = 50;
 /**
- * Where every process's bursts are read to. An arena is never read into twice, so a piece
- * that needs no masking goes on to stdout.log as a view of it, not a copy (copying and
- * allocating were a quarter of mcp's CPU in a flood); a full one is left to the views that
- * still hold it, and the next reads go to a new one.
+ * Where a burst is read to when something keeps what was read (a listener, a log gone
+ * asynchronous). An arena is never read into twice, so a piece that needs no masking goes on
+ * as a view of it, not a copy; a full one is left to the views that still hold it, and the
+ * next reads go to a new one.
  */
 const ARENA_BYTES = 256 * 1024;
 let arena = Buffer.allocUnsafeSlow(ARENA_BYTES);

@@ -8,9 +8,9 @@ const NAME_LOOKS_SECRET = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|CREDENTIAL|AUT
 // blank it out of every commit message and `git log` in the logs. AUTHORIZATION and
 // AUTHORISATION still count.
 const AUTHOR_NOT_AUTHORIZATION = /AUTHOR(?!I[SZ]ATION)/gi;
-// PASS is a credential as a word of its own or as PASSWORD, PASSWD, PASSPHRASE (MYSQL_PASS,
-// PGPASSWORD); inside another word it is not: TOX_TESTENV_PASSENV lists variable names, and
-// masking them hid those names from every log.
+// PASS is a credential where no other letter follows it (MYSQL_PASS, DBPASS) or as PASSWORD,
+// PASSWD, PASSPHRASE (PGPASSWORD); followed by another word it is not: TOX_TESTENV_PASSENV
+// lists variable names, and masking them hid those names from every log.
 const PASS_NOT_A_CREDENTIAL = /PASS(?!(?:WORD|WD|PHRASE)?(?![A-Z]))/gi;
 
 // Shorter values are too likely to occur in ordinary output ("admin", "12345") for masking

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gitInvocations } from './git-invocations.js';
-import { sensitiveMatch, sensitivePatterns } from './sensitive.js';
+import { sensitiveLabel, sensitiveMatch, sensitivePatterns } from './sensitive.js';
 
-const patterns = sensitivePatterns(['git reset --hard', 'terraform apply']);
+const patterns = sensitivePatterns(['git reset --hard', 'terraform apply', '  kubectl   delete ', './deploy.sh', '   ']);
+const RESET = '\\bgit\\s+reset\\s+--hard\\b';
+const APPLY = '\\bterraform\\s+apply\\b';
 
 // [argv, the pattern it waits for (its source), or null when it runs unasked]
 const CASES: [string[], string | null][] = [
@@ -36,10 +38,19 @@ const CASES: [string[], string | null][] = [
   [['sh', '-c', 'git -C . status; echo push'], null],
   [['sh', '-c', 'x=$(git -C . rev-parse HEAD) && echo "$x"'], null],
   // The other patterns: as typed, and `sensitive` entries that start with git after git's options.
-  [['git', '-C', '.', 'reset', '--hard'], 'git reset --hard'],
+  [['git', '-C', '.', 'reset', '--hard'], RESET],
   [['git', 'reset', '--soft'], null],
   [['rm', '-rf', 'build'], '\\brm\\s+(-\\w*r\\w*f|-\\w*f\\w*r|-r\\s+-f|-f\\s+-r)\\b'],
-  [['terraform', 'apply', '-auto-approve'], 'terraform apply'],
+  [['terraform', 'apply', '-auto-approve'], APPLY],
+  // An entry's words are whole words, with any spaces between them; an empty entry matches nothing.
+  [['sh', '-c', 'cd infra && terraform  apply'], APPLY],
+  [['terraform', 'applyx'], null],
+  [['myterraform', 'apply'], null],
+  [['kubectl', 'delete', 'pod', 'x'], '\\bkubectl\\s+delete\\b'],
+  [['kubectl', 'deleted'], null],
+  [['sh', './deploy.sh', 'prod'], '\\.\\/deploy\\.sh\\b'],
+  [['sh', './deploy.shx'], null],
+  [['ls', '-la'], null],
 ];
 
 test('a command waits for the sensitive pattern it matches, git invocations read without their global options', () => {
@@ -55,4 +66,15 @@ test('gitInvocations: what git runs, after its options, in argv and in shell str
   ]);
   assert.deepEqual(gitInvocations(['git', '-C']), []);
   assert.deepEqual(gitInvocations(['ls', '-la']), []);
+});
+
+test('a waiting command names the sensitive command it matched, not a regular expression', () => {
+  const match = (argv: string[]): string | undefined => {
+    const pattern = sensitiveMatch(patterns, argv);
+    return pattern && sensitiveLabel(pattern);
+  };
+  assert.equal(match(['git', '-C', '.', 'push']), 'git push');
+  assert.equal(match(['rm', '-fr', 'dist']), 'rm -rf');
+  assert.equal(match(['kubectl', 'delete', 'ns', 'x']), 'kubectl delete');
+  assert.equal(match(['sh', '-c', './deploy.sh']), './deploy.sh');
 });

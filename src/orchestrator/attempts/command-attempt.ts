@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { sensitiveMatch } from '../../config/sensitive.js';
+import { sensitiveLabel, sensitiveMatch } from '../../config/sensitive.js';
 import type { PtyExit } from '../../terminal/pty-process.js';
 import { resolveExecutable } from '../../terminal/executable.js';
 import { processMasker } from '../../terminal/process-masker.js';
@@ -49,7 +49,7 @@ export class CommandAttempt extends Attempt {
     const command = argv.join(' ');
     const pattern = sensitiveMatch(this.ctx.sensitive, argv);
     if (!pattern) return null;
-    const { outcome } = this.desk.ask({ kind: 'command', command, cwd: this.task.workspace, reason: `matches the sensitive pattern ${pattern.source}`, deliver: () => true, decisions: ['accept', 'decline'] });
+    const { outcome } = this.desk.ask({ kind: 'command', command, cwd: this.task.workspace, reason: `a sensitive command: ${sensitiveLabel(pattern)}`, deliver: () => true, decisions: ['accept', 'decline'] });
     const answer = await outcome;
     if (this.stopped || !answer) {
       const status = this.stopped ?? 'killed';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gitInvocations } from './git-invocations.js';
-import { sensitiveLabel, sensitiveMatch, sensitivePatterns } from './sensitive.js';
+import { sensitiveMatch, sensitivePatterns } from './sensitive.js';
 
 const patterns = sensitivePatterns(['git reset --hard', 'terraform apply', '  kubectl   delete ', './deploy.sh', '   ']);
 const RESET = '\\bgit\\s+reset\\s+--hard\\b';
@@ -54,7 +54,7 @@ const CASES: [string[], string | null][] = [
 ];
 
 test('a command waits for the sensitive pattern it matches, git invocations read without their global options', () => {
-  const wrong = CASES.filter(([argv, expected]) => (sensitiveMatch(patterns, argv)?.source ?? null) !== expected).map(([argv, expected]) => `${JSON.stringify(argv)}: expected ${expected ?? 'none'}, got ${sensitiveMatch(patterns, argv)?.source ?? 'none'}`);
+  const wrong = CASES.filter(([argv, expected]) => (sensitiveMatch(patterns, argv)?.pattern.source ?? null) !== expected).map(([argv, expected]) => `${JSON.stringify(argv)}: expected ${expected ?? 'none'}, got ${sensitiveMatch(patterns, argv)?.pattern.source ?? 'none'}`);
   assert.deepEqual(wrong, []);
 });
 
@@ -69,10 +69,7 @@ test('gitInvocations: what git runs, after its options, in argv and in shell str
 });
 
 test('a waiting command names the sensitive command it matched, not a regular expression', () => {
-  const match = (argv: string[]): string | undefined => {
-    const pattern = sensitiveMatch(patterns, argv);
-    return pattern && sensitiveLabel(pattern);
-  };
+  const match = (argv: string[]): string | undefined => sensitiveMatch(patterns, argv)?.label;
   assert.equal(match(['git', '-C', '.', 'push']), 'git push');
   assert.equal(match(['rm', '-fr', 'dist']), 'rm -rf');
   assert.equal(match(['kubectl', 'delete', 'ns', 'x']), 'kubectl delete');

@@ -1,7 +1,11 @@
 import { gitInvocations } from './git-invocations.js';
 
-/** What a person reads for a pattern: the command it stands for, not its regular expression. */
-const labels = new WeakMap<RegExp, string>();
+/** A command that needs a person: how it is found in a command, and how a person reads it. */
+export interface SensitivePattern {
+  pattern: RegExp;
+  /** The command it stands for (`terraform apply`), as a waiting task's reason names it. */
+  label: string;
+}
 
 /**
  * Commands that need a person before they run, on top of what Codex itself asks about: a
@@ -9,36 +13,32 @@ const labels = new WeakMap<RegExp, string>();
  * Codex task asks through Codex's own approval requests: escalations out of its sandbox,
  * such as the network `git push` needs, or writes outside the workspace.)
  */
-const DEFAULT_SENSITIVE: readonly RegExp[] = [
-  labelled(/\bgit\s+push\b/, 'git push'),
-  labelled(/\brm\s+(-\w*r\w*f|-\w*f\w*r|-r\s+-f|-f\s+-r)\b/, 'rm -rf'),
+const DEFAULT_SENSITIVE: readonly SensitivePattern[] = [
+  { pattern: /\bgit\s+push\b/, label: 'git push' },
+  { pattern: /\brm\s+(-\w*r\w*f|-\w*f\w*r|-r\s+-f|-f\s+-r)\b/, label: 'rm -rf' },
 ];
 
-function labelled(pattern: RegExp, label: string): RegExp {
-  labels.set(pattern, label);
-  return pattern;
+/**
+ * The words of a `sensitive` entry, whatever spaces it was typed with (none for a blank one):
+ * a command task matches them in order, and Codex's rules take them as a command prefix.
+ */
+export function entryWords(entry: string): string[] {
+  return entry.split(/\s+/).filter(Boolean);
 }
 
-/** The command a sensitive pattern stands for (`terraform apply`), as a waiting task's reason names it. */
-export function sensitiveLabel(pattern: RegExp): string {
-  return labels.get(pattern) ?? pattern.source;
-}
-
-export function sensitivePatterns(extra: readonly string[]): RegExp[] {
-  return [...DEFAULT_SENSITIVE, ...extra.filter((entry) => entry.trim() !== '').map((entry) => labelled(entryPattern(entry), entry.trim().split(/\s+/).join(' ')))];
+export function sensitivePatterns(extra: readonly string[]): SensitivePattern[] {
+  const entries = extra.map(entryWords).filter((words) => words.length > 0);
+  return [...DEFAULT_SENSITIVE, ...entries.map((words) => ({ pattern: wordsPattern(words), label: words.join(' ') }))];
 }
 
 /**
- * A `sensitive` entry as a pattern: its words, with any run of spaces between them, and whole
- * words at its ends (`terraform apply` is not in `terraform applyx`), as Codex's rules take
- * an entry's words in Codex tasks. Found anywhere in the command, as typed.
+ * An entry's words as a pattern: any run of spaces between them, and whole words at its
+ * ends (`terraform apply` is not in `terraform applyx`), as Codex's rules take them in Codex
+ * tasks. Found anywhere in the command, as typed.
  */
-function entryPattern(entry: string): RegExp {
-  const text = entry.trim();
-  const body = text
-    .split(/\s+/)
-    .map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('\\s+');
+function wordsPattern(words: readonly string[]): RegExp {
+  const text = words.join(' ');
+  const body = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+');
   return new RegExp(`${/^\w/.test(text) ? '\\b' : ''}${body}${/\w$/.test(text) ? '\\b' : ''}`);
 }
 
@@ -47,7 +47,7 @@ function entryPattern(entry: string): RegExp {
  * git invocation in it reads without git's global options: `git -C dir push` is a
  * `git push`, and so is a `sensitive` entry `git reset --hard` after `git -c a=b`.
  */
-export function sensitiveMatch(patterns: readonly RegExp[], argv: readonly string[]): RegExp | undefined {
+export function sensitiveMatch(patterns: readonly SensitivePattern[], argv: readonly string[]): SensitivePattern | undefined {
   const readings = [argv.join(' '), ...gitInvocations(argv).map((words) => words.join(' '))];
-  return patterns.find((pattern) => readings.some((text) => pattern.test(text)));
+  return patterns.find(({ pattern }) => readings.some((text) => pattern.test(text)));
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CodexBinary } from '../agents/codex-binary.js';
+import type { SensitivePattern } from '../config/sensitive.js';
 import { planningPrompt } from '../agents/planner-prompt.js';
 import { errorMessage, PlannerError, PlanningStopped } from '../domain/errors.js';
 import type { ApprovalDecision, Decider, RunEvent, TaskEvent } from '../domain/events.js';
@@ -34,7 +35,7 @@ export interface ExecutorDeps {
   /** Owns every PTY of the supervisor; enforces the spawn policy. */
   terminals: TerminalManager;
   allowList: readonly string[];
-  sensitive: readonly RegExp[];
+  sensitive: readonly SensitivePattern[];
   /** The execution-policy rules that make Codex ask before the same commands in a prompt task, for its workspace. */
   codexRules: (workspace: string) => string;
   env: NodeJS.ProcessEnv;

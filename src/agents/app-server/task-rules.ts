@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { entryWords } from '../../config/sensitive.js';
 import { runCommand } from '../../terminal/run-command.js';
 
 /**
@@ -24,7 +25,7 @@ const RULES_FILE = 'mcp-sensitive.rules';
 const DEFAULT_PREFIXES: readonly (readonly string[])[] = [['git', 'push']];
 
 function sensitivePrefixes(sensitive: readonly string[]): string[][] {
-  return [...DEFAULT_PREFIXES.map((words) => [...words]), ...sensitive.map((entry) => entry.trim().split(/\s+/).filter(Boolean)).filter((words) => words.length > 0)];
+  return [...DEFAULT_PREFIXES.map((words) => [...words]), ...sensitive.map(entryWords).filter((words) => words.length > 0)];
 }
 
 /**

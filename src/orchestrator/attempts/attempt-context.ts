@@ -1,3 +1,4 @@
+import type { SensitivePattern } from '../../config/sensitive.js';
 import type { CodexBinary } from '../../agents/codex-binary.js';
 import type { RunRecord } from '../../store/records.js';
 import type { StateRoot } from '../../store/state-root.js';
@@ -14,7 +15,7 @@ export interface AttemptContext {
   codex: CodexBinary;
   terminals: TerminalManager;
   /** Commands that need a human (git push, rm -rf, the config's patterns). */
-  sensitive: readonly RegExp[];
+  sensitive: readonly SensitivePattern[];
   /** The execution-policy rules that make Codex ask before the same commands in a prompt task, for its workspace. */
   codexRules: (workspace: string) => string;
   env: NodeJS.ProcessEnv;

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { sensitiveLabel, sensitiveMatch } from '../../config/sensitive.js';
+import { sensitiveMatch } from '../../config/sensitive.js';
 import type { PtyExit } from '../../terminal/pty-process.js';
 import { resolveExecutable } from '../../terminal/executable.js';
 import { processMasker } from '../../terminal/process-masker.js';
@@ -47,9 +47,9 @@ export class CommandAttempt extends Attempt {
   /** A sensitive command waits for its answer; null when it may run, else how the attempt ends. */
   private async approved(argv: string[]): Promise<TaskOutcome | null> {
     const command = argv.join(' ');
-    const pattern = sensitiveMatch(this.ctx.sensitive, argv);
-    if (!pattern) return null;
-    const { outcome } = this.desk.ask({ kind: 'command', command, cwd: this.task.workspace, reason: `a sensitive command: ${sensitiveLabel(pattern)}`, deliver: () => true, decisions: ['accept', 'decline'] });
+    const sensitive = sensitiveMatch(this.ctx.sensitive, argv);
+    if (!sensitive) return null;
+    const { outcome } = this.desk.ask({ kind: 'command', command, cwd: this.task.workspace, reason: `a sensitive command: ${sensitive.label}`, deliver: () => true, decisions: ['accept', 'decline'] });
     const answer = await outcome;
     if (this.stopped || !answer) {
       const status = this.stopped ?? 'killed';
